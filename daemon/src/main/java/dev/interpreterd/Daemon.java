@@ -1,0 +1,111 @@
+package dev.interpreterd;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.interpreterd.config.Config;
+import dev.interpreterd.exec.ExecutionService;
+import dev.interpreterd.exec.PythonLocator;
+import dev.interpreterd.exec.RunnerScript;
+import dev.interpreterd.exec.WorkerEnvironment;
+import dev.interpreterd.http.HttpApi;
+import dev.interpreterd.http.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running interpreterd: the runner installed, the execution service ready, HTTP listening. */
+public final class Daemon implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+    private final RunnerScript runner;
+    private final ExecutionService executions;
+    private final HttpApi http;
+    private final int port;
+    private boolean closed;
+
+    private Daemon(RunnerScript runner, ExecutionService executions, HttpApi http, int port) {
+        this.runner = runner;
+        this.executions = executions;
+        this.http = http;
+        this.port = port;
+    }
+
+    /**
+     * Resolves the interpreter, installs the runner, and starts listening.
+     *
+     * @throws IOException if the interpreter cannot be run or the port cannot be bound
+     */
+    public static Daemon start(Config config) throws IOException {
+        PythonLocator.Python python = PythonLocator.resolve(config.python());
+        ObjectMapper json = Json.strictMapper(config.maxBodyBytes());
+        RunnerScript runner = RunnerScript.install(Path.of(System.getProperty("java.io.tmpdir")));
+        ExecutionService executions = null;
+        try {
+            executions = new ExecutionService(python.executable(), runner, new ExecutionService.Settings(
+                    config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), config.workDir()),
+                    new WorkerEnvironment(System.getenv()), json);
+            HttpApi http = new HttpApi(config, executions, json, version(), python.version());
+            int port = http.start();
+            log.info("interpreterd {} listening on http://{}:{} python={} ({}) work_dir={} slots={} queue={}"
+                            + " default_timeout={}s max_timeout={}s grace={}s max_output={} max_body={} token={}",
+                    version(), config.host(), port, python.executable(), python.version(), config.workDir(),
+                    config.maxConcurrent(), config.queue(), seconds(config.defaultTimeout()),
+                    seconds(config.maxTimeout()), seconds(config.grace()), config.maxOutputBytes(),
+                    config.maxBodyBytes(), config.token().isPresent() ? "set" : "none");
+            return new Daemon(runner, executions, http, port);
+        } catch (IOException | RuntimeException e) {
+            if (executions != null) {
+                executions.close();
+            }
+            runner.close();
+            throw e;
+        }
+    }
+
+    /** The port the daemon listens on. */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * Stops: refuses new executions, interrupts running ones and lets them answer, stops HTTP and
+     * removes the runner directory. Safe to call more than once.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("shutting down: interrupting {} running executions", executions.running());
+        try {
+            executions.shutdown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        http.close();
+        executions.close();
+        runner.close();
+        log.info("stopped");
+    }
+
+    /** The version from the build, or "dev" when run from classes without it. */
+    public static String version() {
+        try (InputStream in = Daemon.class.getResourceAsStream("/interpreterd.properties")) {
+            Properties properties = new Properties();
+            if (in != null) {
+                properties.load(in);
+            }
+            return properties.getProperty("version", "dev");
+        } catch (IOException e) {
+            return "dev";
+        }
+    }
+
+    private static String seconds(java.time.Duration duration) {
+        return java.math.BigDecimal.valueOf(duration.toNanos(), 9).stripTrailingZeros().toPlainString();
+    }
+}

@@ -1,0 +1,46 @@
+package dev.interpreterd;
+
+import dev.interpreterd.config.CommandLine;
+import dev.interpreterd.config.Config;
+import dev.interpreterd.config.UsageException;
+import java.util.List;
+import java.util.Optional;
+
+/** The command line entry point: {@code java -jar interpreterd.jar [options]}. */
+public final class Main {
+
+    private static final int EXIT_USAGE = 2;
+    private static final int EXIT_START_FAILED = 1;
+
+    private Main() {
+    }
+
+    /** Parses the options, starts the daemon and stops it on SIGTERM or SIGINT. */
+    public static void main(String[] args) {
+        if (System.getenv("JOURNAL_STREAM") != null) {
+            // journald stamps every line itself.
+            System.setProperty("org.slf4j.simpleLogger.showDateTime", "false");
+        }
+        Optional<Config> config;
+        try {
+            config = CommandLine.parse(List.of(args), System.getenv());
+        } catch (UsageException e) {
+            System.err.println("interpreterd: " + e.getMessage());
+            System.exit(EXIT_USAGE);
+            return;
+        }
+        if (config.isEmpty()) {
+            System.out.print(CommandLine.help());
+            return;
+        }
+        Daemon daemon;
+        try {
+            daemon = Daemon.start(config.get());
+        } catch (Exception e) {
+            System.err.println("interpreterd: could not start: " + e.getMessage());
+            System.exit(EXIT_START_FAILED);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "interpreterd-shutdown"));
+    }
+}

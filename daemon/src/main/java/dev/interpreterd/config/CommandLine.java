@@ -1,0 +1,178 @@
+package dev.interpreterd.config;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** Turns command-line flags and their {@code INTERPRETERD_*} environment twins into a {@link Config}. */
+public final class CommandLine {
+
+    private CommandLine() {
+    }
+
+    /**
+     * Parses flags, falling back to the environment for each flag not given.
+     *
+     * @return the configuration, or empty when --help was asked for
+     * @throws UsageException naming the flag when a flag or value is wrong
+     */
+    public static Optional<Config> parse(List<String> args, Map<String, String> environment) {
+        Map<Option, String> values = new EnumMap<>(Option.class);
+        for (Option option : Option.values()) {
+            String value = environment.get(option.environmentName());
+            if (value != null && !value.isEmpty() && option != Option.HELP) {
+                values.put(option, value);
+            }
+        }
+        values.putAll(readFlags(args));
+        if (values.containsKey(Option.HELP)) {
+            return Optional.empty();
+        }
+        return Optional.of(toConfig(values));
+    }
+
+    /** The --help text: every flag, its environment twin and its default. */
+    public static String help() {
+        StringBuilder text = new StringBuilder("""
+                Usage: java -jar interpreterd.jar [options]
+
+                Runs Python code sent to POST /process/interpreter/execute, each execution in its own
+                python3 process. Every flag has an environment twin; a flag wins over its twin.
+
+                """);
+        for (Option option : Option.values()) {
+            String flag = "--" + option.flag() + (option.isSwitch() ? "" : " VALUE");
+            text.append(String.format(Locale.ROOT, "  %-28s %s%n", flag, option.description()));
+            String origin = option == Option.HELP ? "" : "env " + option.environmentName();
+            if (!option.defaultValue().isEmpty()) {
+                origin += ", default " + option.defaultValue();
+            }
+            if (!origin.isEmpty()) {
+                text.append(String.format(Locale.ROOT, "  %-28s (%s)%n", "", origin));
+            }
+        }
+        return text.toString();
+    }
+
+    private static Map<Option, String> readFlags(List<String> args) {
+        Map<Option, String> flags = new EnumMap<>(Option.class);
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (!arg.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + arg + "'; options start with --");
+            }
+            int equals = arg.indexOf('=');
+            String name = equals < 0 ? arg.substring(2) : arg.substring(2, equals);
+            Option option = Option.byFlag(name)
+                    .orElseThrow(() -> new UsageException("unknown option --" + name + "; see --help"));
+            if (option.isSwitch()) {
+                flags.put(option, equals < 0 ? "true" : arg.substring(equals + 1));
+            } else if (equals >= 0) {
+                flags.put(option, arg.substring(equals + 1));
+            } else if (i + 1 < args.size()) {
+                flags.put(option, args.get(++i));
+            } else {
+                throw new UsageException("--" + name + " needs a value");
+            }
+        }
+        return flags;
+    }
+
+    private static Config toConfig(Map<Option, String> values) {
+        Config defaults = Config.defaults(Path.of("").toAbsolutePath());
+        try {
+            return new Config(
+                    values.getOrDefault(Option.HOST, defaults.host()),
+                    integer(values, Option.PORT, defaults.port()),
+                    directory(values, defaults.workDir()),
+                    values.getOrDefault(Option.PYTHON, defaults.python()),
+                    seconds(values, Option.DEFAULT_TIMEOUT, defaults.defaultTimeout()),
+                    seconds(values, Option.MAX_TIMEOUT, defaults.maxTimeout()),
+                    seconds(values, Option.GRACE, defaults.grace()),
+                    bytes(values, Option.MAX_OUTPUT, defaults.maxOutputBytes()),
+                    bytes(values, Option.MAX_BODY, defaults.maxBodyBytes()),
+                    integer(values, Option.MAX_CONCURRENT, defaults.maxConcurrent()),
+                    integer(values, Option.QUEUE, defaults.queue()),
+                    Optional.ofNullable(values.get(Option.TOKEN)),
+                    bool(values, Option.ALLOW_UNAUTHENTICATED));
+        } catch (IllegalArgumentException e) {
+            throw e instanceof UsageException ? e : new UsageException(e.getMessage());
+        }
+    }
+
+    private static Path directory(Map<Option, String> values, Path fallback) {
+        String value = values.get(Option.WORK_DIR);
+        if (value == null) {
+            return fallback;
+        }
+        Path dir = Path.of(value).toAbsolutePath().normalize();
+        if (!Files.isDirectory(dir)) {
+            throw new UsageException("--work-dir " + value + " is not an existing directory");
+        }
+        return dir;
+    }
+
+    private static int integer(Map<Option, String> values, Option option, int fallback) {
+        String value = values.get(option);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw invalid(option, value, "a whole number");
+        }
+    }
+
+    private static Duration seconds(Map<Option, String> values, Option option, Duration fallback) {
+        String value = values.get(option);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            BigDecimal nanos = new BigDecimal(value.trim().replaceFirst("s$", "")).movePointRight(9);
+            return Duration.ofNanos(nanos.longValueExact());
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw invalid(option, value, "a number of seconds such as 2 or 0.5");
+        }
+    }
+
+    private static long bytes(Map<Option, String> values, Option option, long fallback) {
+        String value = values.get(option);
+        if (value == null) {
+            return fallback;
+        }
+        String text = value.trim();
+        long unit = 1;
+        for (Map.Entry<String, Long> suffix : Map.of("KiB", 1L << 10, "MiB", 1L << 20, "GiB", 1L << 30).entrySet()) {
+            if (text.endsWith(suffix.getKey())) {
+                unit = suffix.getValue();
+                text = text.substring(0, text.length() - suffix.getKey().length()).trim();
+            }
+        }
+        try {
+            return Math.multiplyExact(Long.parseLong(text), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw invalid(option, value, "a number of bytes such as 1048576 or 1MiB");
+        }
+    }
+
+    private static boolean bool(Map<Option, String> values, Option option) {
+        String value = values.getOrDefault(option, "false").trim().toLowerCase(Locale.ROOT);
+        return switch (value) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no", "" -> false;
+            default -> throw invalid(option, value, "true or false");
+        };
+    }
+
+    private static UsageException invalid(Option option, String value, String expected) {
+        return new UsageException("--" + option.flag() + " '" + value + "' is not " + expected);
+    }
+}

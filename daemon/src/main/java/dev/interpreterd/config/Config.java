@@ -1,0 +1,87 @@
+package dev.interpreterd.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The daemon's whole configuration, fixed at start.
+ *
+ * @param host address to listen on (default 127.0.0.1)
+ * @param port TCP port, 0 for any free one (default 8000)
+ * @param workDir working directory of executions that name none (default: the current directory)
+ * @param python the interpreter as given; resolved to its real executable at start (default python3)
+ * @param defaultTimeout timeout of a request that names none (default 300 s)
+ * @param maxTimeout largest timeout a request may ask for (default 3600 s)
+ * @param grace wait between SIGINT, SIGTERM and SIGKILL (default 2 s)
+ * @param maxOutputBytes bytes kept of each output stream (default 1 MiB)
+ * @param maxBodyBytes largest request body (default 10 MiB)
+ * @param maxConcurrent executions running at once (default 8)
+ * @param queue requests waiting for a slot before 503 (default 64)
+ * @param token bearer token required on every request but /health, if present
+ * @param allowUnauthenticated whether a non-loopback host may run without a token
+ */
+public record Config(
+        String host,
+        int port,
+        Path workDir,
+        String python,
+        Duration defaultTimeout,
+        Duration maxTimeout,
+        Duration grace,
+        long maxOutputBytes,
+        long maxBodyBytes,
+        int maxConcurrent,
+        int queue,
+        Optional<String> token,
+        boolean allowUnauthenticated) {
+
+    /** Default bytes kept of each output stream. */
+    public static final long DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+    /** Default largest request body. */
+    public static final long DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+    /** Checks every value, so that a Config that exists is one the daemon can run with. */
+    public Config {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(workDir, "workDir");
+        Objects.requireNonNull(python, "python");
+        Objects.requireNonNull(token, "token");
+        require(!host.isBlank(), "--host must not be empty");
+        require(port >= 0 && port <= 65535, "--port must be between 0 and 65535");
+        require(isPositive(defaultTimeout), "--default-timeout must be greater than 0");
+        require(isPositive(maxTimeout), "--max-timeout must be greater than 0");
+        require(defaultTimeout.compareTo(maxTimeout) <= 0, "--default-timeout must not exceed --max-timeout");
+        require(isPositive(grace), "--grace must be greater than 0");
+        require(maxOutputBytes > 0, "--max-output must be greater than 0");
+        require(maxBodyBytes > 0 && maxBodyBytes <= Integer.MAX_VALUE - 8, "--max-body must be between 1 byte and 2 GiB");
+        require(maxConcurrent > 0, "--max-concurrent must be greater than 0");
+        require(queue >= 0, "--queue must not be negative");
+        require(token.map(t -> !t.isBlank()).orElse(true), "--token must not be empty");
+        require(isLoopback(host) || token.isPresent() || allowUnauthenticated,
+                "listening on " + host + " without a token would let anyone on the network run code;"
+                        + " set --token (or INTERPRETERD_TOKEN), or pass --allow-unauthenticated");
+    }
+
+    /** The defaults of every option, with this directory as the work dir. */
+    public static Config defaults(Path workDir) {
+        return new Config("127.0.0.1", 8000, workDir, "python3", Duration.ofSeconds(300), Duration.ofSeconds(3600),
+                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, Optional.empty(), false);
+    }
+
+    /** True if the host only accepts connections from this machine. */
+    public static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    }
+
+    private static boolean isPositive(Duration duration) {
+        return duration != null && !duration.isNegative() && !duration.isZero();
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

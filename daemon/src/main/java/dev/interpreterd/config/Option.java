@@ -1,0 +1,69 @@
+package dev.interpreterd.config;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/** Every command-line flag, with its environment twin, default and meaning, for parsing and --help. */
+enum Option {
+    HOST("host", "127.0.0.1", "address to listen on; beyond loopback a token is required"),
+    PORT("port", "8000", "TCP port to listen on (0 picks a free one)"),
+    WORK_DIR("work-dir", "the current directory", "working directory of executions that name no cwd"),
+    PYTHON("python", "python3 on PATH", "Python interpreter, resolved once at start to its real executable"),
+    DEFAULT_TIMEOUT("default-timeout", "300", "timeout in seconds of a request that names none"),
+    MAX_TIMEOUT("max-timeout", "3600", "largest timeout in seconds a request may ask for"),
+    GRACE("grace", "2", "seconds between SIGINT, SIGTERM and SIGKILL when stopping an execution"),
+    MAX_OUTPUT("max-output", "1MiB", "bytes kept of each of stdout and stderr (suffixes KiB, MiB, GiB)"),
+    MAX_BODY("max-body", "10MiB", "largest request body in bytes (suffixes KiB, MiB, GiB)"),
+    MAX_CONCURRENT("max-concurrent", "8", "executions that run at once"),
+    QUEUE("queue", "64", "requests that may wait for a free slot before new ones get 503"),
+    TOKEN("token", "none", "bearer token required in the Authorization header"),
+    ALLOW_UNAUTHENTICATED("allow-unauthenticated", "false", "allow a non-loopback host without a token", true),
+    HELP("help", "", "print this help and exit", true);
+
+    private final String flag;
+    private final String defaultValue;
+    private final String description;
+    private final boolean isSwitch;
+
+    Option(String flag, String defaultValue, String description) {
+        this(flag, defaultValue, description, false);
+    }
+
+    Option(String flag, String defaultValue, String description, boolean isSwitch) {
+        this.flag = flag;
+        this.defaultValue = defaultValue;
+        this.description = description;
+        this.isSwitch = isSwitch;
+    }
+
+    /** The long flag without dashes, e.g. {@code work-dir}. */
+    String flag() {
+        return flag;
+    }
+
+    /** The environment variable that sets this option when the flag is absent. */
+    String environmentName() {
+        return "INTERPRETERD_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    /** The default, as shown in --help. */
+    String defaultValue() {
+        return defaultValue;
+    }
+
+    /** One line saying what the option does. */
+    String description() {
+        return description;
+    }
+
+    /** True for options that take no value on the command line. */
+    boolean isSwitch() {
+        return isSwitch;
+    }
+
+    /** The option a flag names, if any. */
+    static Optional<Option> byFlag(String flag) {
+        return Arrays.stream(values()).filter(o -> o.flag.equals(flag)).findFirst();
+    }
+}

@@ -1,0 +1,108 @@
+package dev.interpreterd.exec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's unix control socket, in the private runner directory. Each worker connects once and
+ * proves who it is with the secret the daemon wrote on its stdin; the connection is then handed to
+ * whoever is expecting that secret.
+ */
+final class ControlServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
+    private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(5);
+
+    private final ServerSocketChannel server;
+    private final Path socketPath;
+    private final ObjectMapper json;
+    private final ScheduledExecutorService timer;
+    private final Map<String, CompletableFuture<ControlConnection>> expected = new ConcurrentHashMap<>();
+    private final ExecutorService handshakes = Executors.newCachedThreadPool(Threads.named("interpreterd-handshake"));
+    private final Thread acceptor;
+
+    ControlServer(Path socketPath, ObjectMapper json, ScheduledExecutorService timer) throws IOException {
+        this.socketPath = socketPath;
+        this.json = json;
+        this.timer = timer;
+        Files.deleteIfExists(socketPath);
+        this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socketPath));
+        this.acceptor = Threads.named("interpreterd-control").newThread(this::acceptLoop);
+        acceptor.start();
+    }
+
+    /** The socket's path, passed to each worker. */
+    Path socketPath() {
+        return socketPath;
+    }
+
+    /** Registers a secret; the future completes when the worker holding it connects. */
+    CompletableFuture<ControlConnection> expect(String secret) {
+        CompletableFuture<ControlConnection> connection = new CompletableFuture<>();
+        expected.put(secret, connection);
+        return connection;
+    }
+
+    /** Stops expecting a secret, e.g. because its worker died before connecting. */
+    void forget(String secret) {
+        expected.remove(secret);
+    }
+
+    private void acceptLoop() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel channel = server.accept();
+                handshakes.execute(() -> handshake(new ControlConnection(channel, json)));
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                log.warn("control socket accept failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void handshake(ControlConnection connection) {
+        // A peer that connects and never speaks is cut off instead of holding a thread forever.
+        var deadline = timer.schedule(connection::close, HELLO_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            JsonNode hello = connection.read();
+            CompletableFuture<ControlConnection> waiting = expected.remove(hello.path("secret").asText(""));
+            deadline.cancel(false);
+            if (waiting == null || !waiting.complete(connection)) {
+                connection.close();
+            }
+        } catch (IOException | RuntimeException e) {
+            connection.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            log.warn("closing the control socket failed: {}", e.toString());
+        }
+        handshakes.shutdownNow();
+        expected.values().forEach(f -> f.completeExceptionally(new IOException("the daemon is shutting down")));
+    }
+}

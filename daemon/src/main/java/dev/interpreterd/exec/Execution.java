@@ -1,0 +1,123 @@
+package dev.interpreterd.exec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.interpreterd.os.Signal;
+import java.io.EOFException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one job on one fresh worker and turns what happened into an {@link ExecutionResult}.
+ * Whatever the code does, the worker and everything it started are gone when {@link #run()} returns.
+ */
+final class Execution implements Stoppable {
+
+    private static final Logger log = LoggerFactory.getLogger(Execution.class);
+    /** How long a starting worker may take to connect; python itself starts in tens of milliseconds. */
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String sessionId = UUID.randomUUID().toString();
+    private final Job job;
+    private final WorkerLauncher launcher;
+    private final WorkerEnvironment environment;
+    private final Duration grace;
+    private final Escalation escalation;
+    private final AtomicReference<Worker> worker = new AtomicReference<>();
+
+    Execution(Job job, WorkerLauncher launcher, WorkerEnvironment environment, ScheduledExecutorService timer,
+              Duration grace) {
+        this.job = job;
+        this.launcher = launcher;
+        this.environment = environment;
+        this.grace = grace;
+        this.escalation = new Escalation(timer, grace, this);
+    }
+
+    /** Stops the execution as if its timeout had fired, giving the reason in its error. */
+    void interrupt(String reason) {
+        escalation.beginNow(reason);
+    }
+
+    /** Runs the job to its end. */
+    ExecutionResult run() throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        try (Worker w = launcher.launch()) {
+            worker.set(w);
+            ControlConnection control = w.awaitConnection(STARTUP_TIMEOUT);
+            JsonNode exitFrame = null;
+            if (escalation.reason().isEmpty()) {
+                control.send(Map.of("event", "job", "code", job.code(), "env", environment.with(job.envs()),
+                        "cwd", job.cwd().toString()));
+                escalation.arm(job.timeout());
+                exitFrame = awaitExit(control, w);
+            } else {
+                control.close(); // the supervisor sees no job coming and exits
+            }
+            escalation.cancel();
+            OptionalInt supervisorExit = w.awaitSupervisorExit(grace);
+            if (!w.awaitOutputEnd(grace)) {
+                log.warn("execution {}: output pipes still open {} after the worker ended; answering with what was read",
+                        sessionId, Durations.seconds(grace));
+            }
+            Verdict verdict = Verdict.of(exitFrame, escalation.reason(), escalation.lastSignal(), supervisorExit);
+            ExecutionResult result = new ExecutionResult(sessionId, verdict.status(), w.stdout().text(),
+                    w.stderr().text(), w.stdout().truncated(), w.stderr().truncated(), verdict.exitCode(),
+                    verdict.signal(), verdict.error(), Durations.millis(System.nanoTime() - start));
+            logResult(result, w);
+            return result;
+        } finally {
+            escalation.cancel();
+        }
+    }
+
+    @Override
+    public void signalCode(Signal signal) {
+        Worker w = worker.get();
+        if (w != null) {
+            w.signalCode(signal);
+        }
+    }
+
+    @Override
+    public void killSupervisor() {
+        Worker w = worker.get();
+        if (w != null) {
+            w.killSupervisor();
+        }
+    }
+
+    /** Reads frames until the supervisor's exit frame; null if the connection ended without one. */
+    private JsonNode awaitExit(ControlConnection control, Worker w) {
+        try {
+            while (true) {
+                JsonNode frame = control.read();
+                switch (frame.path("event").asText()) {
+                    case "started" -> w.codeStarted(frame.path("pid").asLong());
+                    case "exit" -> {
+                        return frame;
+                    }
+                    default -> log.warn("execution {}: ignoring unknown frame from worker", sessionId);
+                }
+            }
+        } catch (EOFException e) {
+            return null;
+        } catch (IOException e) {
+            log.warn("execution {}: control connection failed: {}", sessionId, e.toString());
+            w.killSupervisor();
+            return null;
+        }
+    }
+
+    private void logResult(ExecutionResult result, Worker w) {
+        log.info("execution {} status={} duration_ms={} stdout_bytes={} stderr_bytes={} exit_code={} signal={}",
+                sessionId, result.status().wireName(), result.durationMs(), w.stdout().totalBytes(),
+                w.stderr().totalBytes(), result.exitCode(), result.signal());
+    }
+}

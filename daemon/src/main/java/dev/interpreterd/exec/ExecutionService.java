@@ -1,0 +1,153 @@
+package dev.interpreterd.exec;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs jobs on fresh workers, at most {@code slots} at once, with at most {@code queueCapacity}
+ * more waiting for a slot. A slot is given back however its execution ended.
+ */
+public final class ExecutionService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ExecutionService.class);
+
+    private final int slots;
+    private final int queueCapacity;
+    private final Duration grace;
+    private final Semaphore freeSlots;
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final Set<Execution> running = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-timer"));
+    private final WorkerEnvironment environment;
+    private final ControlServer control;
+    private final WorkerLauncher launcher;
+    private volatile boolean closing;
+
+    /**
+     * Opens the control socket in the runner's directory and gets ready to start workers.
+     *
+     * @param python the real interpreter executable
+     * @param runner the installed runner script
+     * @param settings limits and defaults
+     */
+    public ExecutionService(Path python, RunnerScript runner, Settings settings, WorkerEnvironment environment,
+                            ObjectMapper json) throws IOException {
+        this.slots = settings.slots();
+        this.queueCapacity = settings.queueCapacity();
+        this.grace = settings.grace();
+        this.freeSlots = new Semaphore(slots, true);
+        this.environment = environment;
+        this.control = new ControlServer(runner.directory().resolve("control.sock"), json, timer);
+        this.launcher = new WorkerLauncher(python, runner.script(), settings.workDir(), environment.base(),
+                settings.outputCapBytes(), control);
+    }
+
+    /**
+     * The service's limits.
+     *
+     * @param slots executions running at once
+     * @param queueCapacity requests waiting for a slot
+     * @param grace wait between the stop signals
+     * @param outputCapBytes bytes kept of each output stream
+     * @param workDir directory the workers start in
+     */
+    public record Settings(int slots, int queueCapacity, Duration grace, long outputCapBytes, Path workDir) {
+    }
+
+    /**
+     * Runs a job and waits for its result.
+     *
+     * @throws RejectedException when the queue is full or the daemon is shutting down
+     * @throws IOException when no worker could be started (a broken interpreter, not the code's fault)
+     */
+    public ExecutionResult execute(Job job) throws IOException, InterruptedException {
+        acquireSlot();
+        if (closing) {
+            freeSlots.release();
+            throw new RejectedException(RejectedException.Reason.SHUTTING_DOWN);
+        }
+        Execution execution = new Execution(job, launcher, environment, timer, grace);
+        running.add(execution);
+        try {
+            if (closing) {
+                // shutdown() began after the check above and may not have seen this execution.
+                execution.interrupt("the daemon is shutting down");
+            }
+            return execution.run();
+        } finally {
+            running.remove(execution);
+            freeSlots.release();
+        }
+    }
+
+    private void acquireSlot() throws InterruptedException {
+        if (closing) {
+            throw new RejectedException(RejectedException.Reason.SHUTTING_DOWN);
+        }
+        if (freeSlots.tryAcquire()) {
+            return;
+        }
+        if (waiting.incrementAndGet() > queueCapacity) {
+            waiting.decrementAndGet();
+            throw new RejectedException(RejectedException.Reason.BUSY);
+        }
+        try {
+            freeSlots.acquire();
+        } finally {
+            waiting.decrementAndGet();
+        }
+    }
+
+    /** Executions running now. */
+    public int running() {
+        return running.size();
+    }
+
+    /** Requests waiting for a slot. */
+    public int queued() {
+        return waiting.get();
+    }
+
+    /** The number of slots. */
+    public int slots() {
+        return slots;
+    }
+
+    /**
+     * Refuses new jobs, interrupts running ones (they answer {@code interrupted}) and waits for them,
+     * at most through the whole SIGINT, SIGTERM, SIGKILL escalation.
+     */
+    public void shutdown() throws InterruptedException {
+        closing = true;
+        running.forEach(e -> e.interrupt("the daemon is shutting down"));
+        long deadline = System.nanoTime() + grace.multipliedBy(4).plusSeconds(1).toNanos();
+        while (!running.isEmpty() && System.nanoTime() < deadline) {
+            // Each finished execution hands back its slot; wait for all of them or the deadline.
+            if (freeSlots.tryAcquire(slots, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                freeSlots.release(slots);
+                break;
+            }
+        }
+        if (!running.isEmpty()) {
+            log.warn("{} executions still running at shutdown", running.size());
+        }
+    }
+
+    @Override
+    public void close() {
+        control.close();
+        launcher.close();
+        timer.shutdownNow();
+    }
+}

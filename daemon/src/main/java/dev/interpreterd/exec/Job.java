@@ -1,0 +1,25 @@
+package dev.interpreterd.exec;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One execution as the daemon will run it.
+ *
+ * @param code the Python source, run as the body of a fresh {@code __main__}
+ * @param envs the request's extra environment variables
+ * @param cwd the directory the code starts in
+ * @param timeout wall-clock limit before the daemon stops the code
+ */
+public record Job(String code, Map<String, String> envs, Path cwd, Duration timeout) {
+
+    /** Copies the map and rejects missing values. */
+    public Job {
+        Objects.requireNonNull(code, "code");
+        Objects.requireNonNull(cwd, "cwd");
+        Objects.requireNonNull(timeout, "timeout");
+        envs = Map.copyOf(envs);
+    }
+}

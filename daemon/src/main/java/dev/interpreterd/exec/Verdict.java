@@ -1,0 +1,72 @@
+package dev.interpreterd.exec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.interpreterd.os.Signal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Decides status, exit code, signal and error of a finished execution from what the supervisor
+ * reported and from what the daemon itself did to the worker.
+ *
+ * @param status how the execution ended
+ * @param exitCode the code's exit code, null when a signal ended it
+ * @param signal the signal's name, null when none applies
+ * @param error the error, null for ok and exit
+ */
+record Verdict(Status status, Integer exitCode, String signal, ErrorInfo error) {
+
+    private static final String TIMEOUT_ERROR = "TimeoutError";
+
+    /**
+     * @param exitFrame the supervisor's {@code exit} frame, or null if it never sent one
+     * @param stopReason why the daemon stopped the code, if it did
+     * @param lastSignal the last signal the daemon sent to the code's group
+     * @param supervisorExit the supervisor's own exit value, if known
+     */
+    static Verdict of(JsonNode exitFrame, Optional<String> stopReason, Optional<Signal> lastSignal,
+                      OptionalInt supervisorExit) {
+        Integer exitCode = exitFrame == null || exitFrame.path("exitCode").isNull()
+                ? null : exitFrame.path("exitCode").asInt();
+        JsonNode report = exitFrame == null ? null : exitFrame.path("report");
+        boolean hasReport = report != null && report.isObject();
+        if (stopReason.isPresent()) {
+            List<String> traceback = hasReport ? lines(report.path("traceback")) : List.of();
+            return new Verdict(Status.INTERRUPTED, exitCode, lastSignal.map(Enum::name).orElse(null),
+                    new ErrorInfo(TIMEOUT_ERROR, stopReason.get(), traceback));
+        }
+        if (exitFrame == null) {
+            return lostWorker(supervisorExit);
+        }
+        if (!exitFrame.path("signal").isNull()) {
+            String name = Signal.nameOf(exitFrame.path("signal").asInt());
+            return new Verdict(Status.KILLED, null, name,
+                    new ErrorInfo("Killed", "the code was killed by signal " + name, List.of()));
+        }
+        String outcome = hasReport ? report.path("outcome").asText() : "";
+        if (outcome.equals("error")) {
+            return new Verdict(Status.ERROR, exitCode, null, new ErrorInfo(report.path("name").asText(),
+                    report.path("value").asText(), lines(report.path("traceback"))));
+        }
+        boolean clean = outcome.equals("ok") && exitCode != null && exitCode == 0;
+        return new Verdict(clean ? Status.OK : Status.EXIT, exitCode, null, null);
+    }
+
+    private static Verdict lostWorker(OptionalInt supervisorExit) {
+        // The JDK reports a death by signal N as exit value 128 + N.
+        String signal = supervisorExit.isPresent() && supervisorExit.getAsInt() > 128
+                ? Signal.nameOf(supervisorExit.getAsInt() - 128) : null;
+        String how = signal != null ? "was killed by " + signal
+                : supervisorExit.isPresent() ? "exited with status " + supervisorExit.getAsInt() : "stopped answering";
+        return new Verdict(Status.KILLED, null, signal, new ErrorInfo("WorkerLost",
+                "the worker's supervisor " + how + " before reporting a result", List.of()));
+    }
+
+    private static List<String> lines(JsonNode array) {
+        List<String> lines = new ArrayList<>();
+        array.forEach(line -> lines.add(line.asText()));
+        return lines;
+    }
+}

@@ -1,0 +1,87 @@
+package dev.interpreterd.exec;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.zeroturnaround.exec.ProcessExecutor;
+import org.zeroturnaround.exec.StartedProcess;
+
+/**
+ * Starts runner processes: the real python executable, no shell, the base environment only, and a
+ * one-time secret on stdin that the worker presents on the control socket.
+ */
+final class WorkerLauncher implements AutoCloseable {
+
+    private final Path python;
+    private final Path runner;
+    private final Path workDir;
+    private final Map<String, String> environment;
+    private final long outputCapBytes;
+    private final ControlServer control;
+    private final SecureRandom random = new SecureRandom();
+    /**
+     * Workers ask the kernel for SIGKILL when their parent dies, and Linux counts the parent as the
+     * thread that started them. All starts therefore happen on this one thread, which lives as long
+     * as the daemon; starting from a request thread would kill the worker when Jetty retires that thread.
+     */
+    private final ExecutorService spawner = Executors.newSingleThreadExecutor(Threads.named("interpreterd-spawner"));
+
+    WorkerLauncher(Path python, Path runner, Path workDir, Map<String, String> environment,
+                   long outputCapBytes, ControlServer control) {
+        this.python = python;
+        this.runner = runner;
+        this.workDir = workDir;
+        this.environment = environment;
+        this.outputCapBytes = outputCapBytes;
+        this.control = control;
+    }
+
+    /** Starts one worker; it connects to the control socket on its own. */
+    Worker launch() throws IOException, InterruptedException {
+        String secret = HexFormat.of().formatHex(nextSecret());
+        CompletableFuture<ControlConnection> connection = control.expect(secret);
+        CappedOutput stdout = new CappedOutput(outputCapBytes);
+        CappedOutput stderr = new CappedOutput(outputCapBytes);
+        ProcessExecutor executor = new ProcessExecutor()
+                .command(List.of(python.toString(), runner.toString(), control.socketPath().toString(),
+                        Long.toString(ProcessHandle.current().pid())))
+                .directory(workDir.toFile())
+                .streams(new OutputPumps(stdout, stderr,
+                        new ByteArrayInputStream((secret + "\n").getBytes(StandardCharsets.US_ASCII))))
+                .redirectErrorStream(false)
+                .exitValueAny();
+        // zt-exec adds to the inherited environment; a null value removes a variable.
+        System.getenv().keySet().forEach(name -> executor.environment(name, null));
+        executor.environment(environment);
+        try {
+            StartedProcess started = spawner.submit(executor::start).get();
+            return new Worker(started, stdout, stderr, connection);
+        } catch (ExecutionException e) {
+            control.forget(secret);
+            throw new IOException("could not start " + python + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            control.forget(secret);
+            throw e;
+        }
+    }
+
+    private byte[] nextSecret() {
+        byte[] secret = new byte[16];
+        random.nextBytes(secret);
+        return secret;
+    }
+
+    @Override
+    public void close() {
+        spawner.shutdown();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.interpreterd.http;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.interpreterd.exec.ExecutionService;
+import dev.interpreterd.exec.Job;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** {@code POST /process/interpreter/execute}: binds and checks the request, runs it, answers the result. */
+final class ExecuteHandler implements Handler {
+
+    private final ExecutionService executions;
+    private final ObjectMapper json;
+    private final BodyReader body;
+    private final Duration defaultTimeout;
+    private final Duration maxTimeout;
+    private final Path workDir;
+
+    ExecuteHandler(ExecutionService executions, ObjectMapper json, BodyReader body, Duration defaultTimeout,
+                   Duration maxTimeout, Path workDir) {
+        this.executions = executions;
+        this.json = json;
+        this.body = body;
+        this.defaultTimeout = defaultTimeout;
+        this.maxTimeout = maxTimeout;
+        this.workDir = workDir;
+    }
+
+    @Override
+    public void handle(Context ctx) throws Exception {
+        ExecuteRequest request = ExecuteRequest.from(parse(body.read(ctx)), maxTimeout);
+        Job job = new Job(request.code(), request.envs(), directory(request), request.timeout().orElse(defaultTimeout));
+        Responses.json(ctx, 200, executions.execute(job), json);
+    }
+
+    private JsonNode parse(byte[] bytes) {
+        if (bytes.length == 0) {
+            throw ApiException.invalid("the request body is empty; send a JSON object such as {\"code\": \"print(42)\"}");
+        }
+        try {
+            return json.readTree(bytes);
+        } catch (JacksonException e) {
+            throw new ApiException(400, "invalid_json", "the request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new ApiException(400, "invalid_json", "the request body could not be read as JSON: " + e.getMessage());
+        }
+    }
+
+    private Path directory(ExecuteRequest request) {
+        if (request.cwd().isEmpty()) {
+            return workDir;
+        }
+        Path cwd = workDir.resolve(request.cwd().get()).normalize();
+        if (!Files.isDirectory(cwd)) {
+            throw ApiException.invalid("field 'cwd' names '" + request.cwd().get() + "', which is not an existing directory");
+        }
+        return cwd;
+    }
+}

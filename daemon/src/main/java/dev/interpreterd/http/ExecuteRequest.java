@@ -1,0 +1,138 @@
+package dev.interpreterd.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The body of {@code POST /process/interpreter/execute}, checked field by field so that every
+ * mistake is answered with a sentence that names the field.
+ *
+ * @param code the Python source
+ * @param timeout the requested timeout, if any
+ * @param envs extra environment variables
+ * @param cwd the requested working directory, if any
+ */
+record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, String> envs, Optional<String> cwd) {
+
+    private static final Set<String> FIELDS = Set.of("code", "timeout", "envs", "cwd");
+
+    ExecuteRequest {
+        Objects.requireNonNull(code, "code");
+        envs = Map.copyOf(envs);
+    }
+
+    /**
+     * Reads and checks a parsed body.
+     *
+     * @param maxTimeout the largest timeout a request may ask for
+     * @throws ApiException 400 naming the first field that is wrong
+     */
+    static ExecuteRequest from(JsonNode body, Duration maxTimeout) {
+        if (body == null || !body.isObject()) {
+            throw ApiException.invalid("the request body must be a JSON object such as {\"code\": \"print(42)\"}");
+        }
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                throw ApiException.invalid("unknown field '" + name + "'; the fields are code, timeout, envs and cwd");
+            }
+        }
+        return new ExecuteRequest(code(body.get("code")), timeout(body.get("timeout"), maxTimeout),
+                envs(body.get("envs")), cwd(body.get("cwd")));
+    }
+
+    private static String code(JsonNode node) {
+        if (node == null || node.isNull()) {
+            throw ApiException.invalid("field 'code' is required: the Python source to run, as a string");
+        }
+        if (!node.isTextual()) {
+            throw ApiException.invalid("field 'code' must be a string, not " + kind(node));
+        }
+        return node.textValue();
+    }
+
+    private static Optional<Duration> timeout(JsonNode node, Duration maxTimeout) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        String range = "greater than 0 and at most " + maxTimeout.toSeconds();
+        if (!node.isNumber()) {
+            throw ApiException.invalid("field 'timeout' must be a number of seconds " + range + ", not " + kind(node));
+        }
+        BigDecimal seconds = node.decimalValue();
+        if (seconds.signum() <= 0 || seconds.compareTo(BigDecimal.valueOf(maxTimeout.toMillis(), 3)) > 0) {
+            throw ApiException.invalid("field 'timeout' must be " + range + " seconds, got " + node.asText());
+        }
+        Duration timeout = Duration.ofNanos(seconds.movePointRight(9).longValue());
+        if (timeout.isZero()) {
+            throw ApiException.invalid("field 'timeout' must be at least 1 nanosecond, got " + node.asText());
+        }
+        return Optional.of(timeout);
+    }
+
+    private static Map<String, String> envs(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            throw ApiException.invalid("field 'envs' must be an object of string values, not " + kind(node));
+        }
+        Map<String, String> envs = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            String name = field.getKey();
+            JsonNode value = field.getValue();
+            if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+                throw ApiException.invalid("field 'envs' has an invalid variable name '" + printable(name)
+                        + "': names must be non-empty and contain neither '=' nor NUL");
+            }
+            if (!value.isTextual()) {
+                throw ApiException.invalid("field 'envs." + printable(name) + "' must be a string, not " + kind(value));
+            }
+            if (value.textValue().indexOf('\0') >= 0) {
+                throw ApiException.invalid("field 'envs." + printable(name) + "' must not contain a NUL character");
+            }
+            envs.put(name, value.textValue());
+        }
+        return envs;
+    }
+
+    private static Optional<String> cwd(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isTextual()) {
+            throw ApiException.invalid("field 'cwd' must be a string naming a directory, not " + kind(node));
+        }
+        if (node.textValue().isEmpty()) {
+            throw ApiException.invalid("field 'cwd' must not be empty; leave it out to use the daemon's work directory");
+        }
+        if (node.textValue().indexOf('\0') >= 0) {
+            throw ApiException.invalid("field 'cwd' must not contain a NUL character");
+        }
+        return Optional.of(node.textValue());
+    }
+
+    private static String kind(JsonNode node) {
+        return switch (node.getNodeType()) {
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case NULL -> "null";
+            default -> node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    private static String printable(String text) {
+        return text.replace("\0", "\\0");
+    }
+}

@@ -1,0 +1,91 @@
+package dev.interpreterd.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.interpreterd.config.Config;
+import dev.interpreterd.exec.ExecutionService;
+import dev.interpreterd.exec.RejectedException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The HTTP front door: routes, authentication and the mapping of failures to JSON errors. */
+public final class HttpApi implements AutoCloseable {
+
+    /** The one execution endpoint. */
+    public static final String EXECUTE_PATH = "/process/interpreter/execute";
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private static final String RETRY_AFTER_SECONDS = "1";
+
+    private final Javalin app;
+    private final Config config;
+    private final ObjectMapper json;
+
+    /** Declares the routes; nothing listens until {@link #start()}. */
+    public HttpApi(Config config, ExecutionService executions, ObjectMapper json, String version, String python) {
+        this.config = config;
+        this.json = json;
+        ExecuteHandler execute = new ExecuteHandler(executions, json, new BodyReader(config.maxBodyBytes()),
+                config.defaultTimeout(), config.maxTimeout(), config.workDir());
+        HealthHandler health = new HealthHandler(executions, json, version, python);
+        this.app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.http.prefer405over404 = true;
+            config.token().ifPresent(token -> {
+                BearerAuth auth = new BearerAuth(token);
+                cfg.routes.before(ctx -> {
+                    if (!ctx.path().equals("/health")) {
+                        auth.handle(ctx);
+                    }
+                });
+            });
+            cfg.routes.post(EXECUTE_PATH, execute);
+            cfg.routes.get("/health", health);
+            cfg.routes.exception(ApiException.class, this::answer);
+            cfg.routes.exception(RejectedException.class, (e, ctx) -> {
+                ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+                answer(new ApiException(503, e.reason() == RejectedException.Reason.BUSY ? "busy" : "shutting_down",
+                        e.getMessage()), ctx);
+            });
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> answer(fromJavalin(e.getStatus(), ctx), ctx));
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("{} {} failed", ctx.method(), ctx.path(), e);
+                answer(new ApiException(500, "internal_error", "the daemon failed: " + e.getMessage()), ctx);
+            });
+            cfg.routes.error(404, ctx -> answer(fromJavalin(404, ctx), ctx));
+            cfg.routes.error(405, ctx -> answer(fromJavalin(405, ctx), ctx));
+        });
+    }
+
+    /** Starts listening; returns the port, which is the chosen one when the configured port is 0. */
+    public int start() {
+        app.start(config.host(), config.port());
+        return app.port();
+    }
+
+    /** Stops listening and closes connections. */
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    private ApiException fromJavalin(int status, Context ctx) {
+        return switch (status) {
+            case 404 -> new ApiException(404, "not_found", "no endpoint at " + ctx.method() + " " + ctx.path()
+                    + "; executions are POSTed to " + EXECUTE_PATH);
+            case 405 -> new ApiException(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path());
+            default -> new ApiException(status, "http_" + status, "the request was refused with status " + status);
+        };
+    }
+
+    private void answer(ApiException e, Context ctx) {
+        try {
+            Responses.json(ctx, e.status(), e.body(), json);
+        } catch (IOException io) {
+            log.debug("could not send {} to the client: {}", e.status(), io.toString());
+        }
+    }
+}

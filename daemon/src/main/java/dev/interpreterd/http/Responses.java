@@ -1,0 +1,24 @@
+package dev.interpreterd.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/** Writes JSON answers straight to the client, so an answer is on the wire when its handler returns. */
+final class Responses {
+
+    private Responses() {
+    }
+
+    /** Writes {@code value} as the JSON body with the given status. */
+    static void json(Context ctx, int status, Object value, ObjectMapper json) throws IOException {
+        byte[] bytes = json.writeValueAsBytes(value);
+        ctx.status(status);
+        ctx.res().setContentType("application/json");
+        ctx.res().setContentLength(bytes.length);
+        try (OutputStream out = ctx.res().getOutputStream()) {
+            out.write(bytes);
+        }
+    }
+}

@@ -1,0 +1,392 @@
+"""The interpreterd worker: runs one execution of Python code for the daemon.
+
+The daemon starts this file as ``python3 runner.py CONTROL_SOCKET DAEMON_PID`` and writes a
+one-line secret on its stdin. The process it starts is the *supervisor*: it never runs user
+code. It connects to the daemon's control socket, receives one job, forks a *child* that runs
+the code, waits for it, kills everything the code left behind, reports how it ended and exits.
+
+Why two processes:
+- the result travels supervisor -> daemon on the control socket, which the code never holds, so
+  nothing the code prints (to sys.stdout, sys.__stdout__, fd 1 or fd 2) can forge it;
+- the supervisor sees the child's real wait status (exit code or signal), even for os._exit();
+- as a child subreaper it inherits every orphan the code double-forks, so it can kill them all.
+
+Frames on the control socket and on the child's report pipe are a 4-byte big-endian length
+followed by that many bytes of UTF-8 JSON. Standard library only.
+"""
+
+import builtins
+import ctypes
+import json
+import linecache
+import os
+import selectors
+import signal
+import socket
+import struct
+import sys
+import traceback
+import types
+
+FRAME_HEADER = struct.Struct(">I")
+MAX_FRAME_BYTES = 64 * 1024 * 1024
+CODE_FILENAME = "<code>"
+RUNNER_FILENAME = __file__
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+
+# Exit codes of the supervisor itself; the daemon only uses them for its log.
+SUPERVISOR_OK = 0
+SUPERVISOR_NO_JOB = 3
+SUPERVISOR_ORPHANED = 4
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def prctl(option, value):
+    """Calls prctl(2); raises OSError when the kernel refuses."""
+    if _libc.prctl(option, value, 0, 0, 0) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, os.strerror(errno))
+
+
+def die_with_parent(expected_parent):
+    """Asks for SIGKILL when the parent dies, and exits if it already has.
+
+    The parent may die between fork and prctl; then getppid() no longer names it.
+    """
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != expected_parent:
+        os._exit(SUPERVISOR_ORPHANED)
+
+
+# ---------------------------------------------------------------- framing
+
+def encode_frame(message):
+    payload = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
+    return FRAME_HEADER.pack(len(payload)) + payload
+
+
+def recv_exactly(sock, size):
+    chunks = bytearray()
+    while len(chunks) < size:
+        chunk = sock.recv(size - len(chunks))
+        if not chunk:
+            return None
+        chunks += chunk
+    return bytes(chunks)
+
+
+def recv_frame(sock):
+    """Reads one frame from the daemon; None when the daemon closed the connection."""
+    header = recv_exactly(sock, FRAME_HEADER.size)
+    if header is None:
+        return None
+    (size,) = FRAME_HEADER.unpack(header)
+    if size > MAX_FRAME_BYTES:
+        return None
+    payload = recv_exactly(sock, size)
+    return None if payload is None else json.loads(payload)
+
+
+def split_frames(buffer):
+    """Decodes the complete frames at the start of buffer; ignores a torn tail."""
+    frames, offset = [], 0
+    while offset + FRAME_HEADER.size <= len(buffer):
+        (size,) = FRAME_HEADER.unpack_from(buffer, offset)
+        end = offset + FRAME_HEADER.size + size
+        if end > len(buffer):
+            break
+        try:
+            frames.append(json.loads(bytes(buffer[offset + FRAME_HEADER.size:end])))
+        except ValueError:
+            pass
+        offset = end
+    return frames
+
+
+# ---------------------------------------------------------------- supervisor
+
+def read_secret():
+    """Reads the secret line the daemon wrote on stdin, then points stdin at /dev/null."""
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        chunk = os.read(0, 256)
+        if not chunk:
+            break
+        data += chunk
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return data.decode("ascii", "replace").strip()
+
+
+def main(argv):
+    socket_path, daemon_pid = argv[1], int(argv[2])
+    os.setsid()
+    die_with_parent(daemon_pid)
+    # The daemon's group signals go to the child's group; the supervisor must outlive them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+    secret = read_secret()
+    control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    control.connect(socket_path)
+    control.sendall(encode_frame({"event": "hello", "secret": secret, "pid": os.getpid()}))
+    job = recv_frame(control)
+    if job is None:
+        return SUPERVISOR_NO_JOB
+    return supervise(control, job)
+
+
+def supervise(control, job):
+    report_r, report_w = os.pipe()
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    # SIGCHLD must have a handler (not SIG_DFL) for the wakeup fd to be written.
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+
+    supervisor = os.getpid()
+    child = os.fork()
+    if child == 0:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for fd in (report_r, wake_r, wake_w):
+            os.close(fd)
+        control.close()
+        return run_child(job, report_w, supervisor)
+
+    os.close(report_w)
+    wait_status, reports = wait_for_child(child, control, report_r, wake_r)
+    kill_descendants(wake_r)
+    control.sendall(encode_frame(exit_frame(child, wait_status, reports)))
+    control.close()
+    return SUPERVISOR_OK
+
+
+def wait_for_child(child, control, report_r, wake_r):
+    """Forwards the child's reports until it exits; returns its wait status and reports."""
+    selector = selectors.DefaultSelector()
+    selector.register(report_r, selectors.EVENT_READ, "report")
+    selector.register(wake_r, selectors.EVENT_READ, "wake")
+    buffer, forwarded, wait_status = bytearray(), 0, None
+    while wait_status is None:
+        for key, _ in selector.select():
+            if key.data == "wake":
+                drain(wake_r)
+            elif not read_into(report_r, buffer):
+                selector.unregister(report_r)
+        frames = split_frames(buffer)
+        for frame in frames[forwarded:]:
+            if frame.get("event") == "started":
+                control.sendall(encode_frame({"event": "started", "pid": child}))
+        forwarded = len(frames)
+        pid, status = os.waitpid(child, os.WNOHANG)
+        if pid == child:
+            wait_status = status
+    # The child may have written its last report just before it exited.
+    os.set_blocking(report_r, False)
+    while read_into(report_r, buffer):
+        pass
+    selector.close()
+    os.close(report_r)
+    return wait_status, [f for f in split_frames(buffer) if f.get("event") == "report"]
+
+
+def read_into(fd, buffer):
+    """Appends what fd has to buffer; False at end of file, when drained, or when over the cap."""
+    if len(buffer) > MAX_FRAME_BYTES:
+        return False
+    try:
+        chunk = os.read(fd, 65536)
+    except BlockingIOError:
+        return False
+    buffer += chunk
+    return bool(chunk)
+
+
+def drain(fd):
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def exit_frame(child, wait_status, reports):
+    frame = {"event": "exit", "pid": child, "exitCode": None, "signal": None,
+             "report": reports[-1] if reports else None}
+    if os.WIFSIGNALED(wait_status):
+        frame["signal"] = os.WTERMSIG(wait_status)
+    else:
+        frame["exitCode"] = os.waitstatus_to_exitcode(wait_status)
+    return frame
+
+
+def descendants(root):
+    """Every live process below root, found through /proc/PID/task/TID/children."""
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children") as children:
+                    kids = [int(p) for p in children.read().split()]
+            except OSError:
+                continue
+            found.extend(kids)
+            pending.extend(kids)
+    return found
+
+
+def kill_descendants(wake_r):
+    """Kills and reaps everything the code started, including what double-forked or setsid'ed.
+
+    As a subreaper the supervisor inherits orphans, so repeating until no child is left also
+    catches processes forked while the previous round was being killed.
+    """
+    selector = selectors.DefaultSelector()
+    selector.register(wake_r, selectors.EVENT_READ)
+    try:
+        while True:
+            alive = descendants(os.getpid())
+            if not alive:
+                return
+            for pid in alive:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            reap_zombies()
+            # Wait for the next SIGCHLD instead of spinning; bounded in case one never comes.
+            selector.select(timeout=0.05)
+            drain(wake_r)
+            reap_zombies()
+    finally:
+        selector.close()
+
+
+def reap_zombies():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+# ---------------------------------------------------------------- child
+
+def run_child(job, report_w, supervisor):
+    """Runs the job's code in this fresh child process; returns its exit code."""
+    os.setsid()
+    die_with_parent(supervisor)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    send_report(report_w, {"event": "started"})
+    try:
+        prepare(job)
+        outcome = execute(job["code"])
+    except BaseException as exc:  # a failure of prepare() is the execution's result too
+        outcome = error_outcome(exc)
+    flush_standard_streams()
+    send_report(report_w, dict(outcome, event="report"))
+    os.close(report_w)
+    return outcome.get("code", 0) if outcome["outcome"] == "exit" else (1 if outcome["outcome"] == "error" else 0)
+
+
+def send_report(fd, message):
+    data = encode_frame(message)
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def prepare(job):
+    """Gives the code the request's environment, directory, argv and import path."""
+    os.environ.clear()
+    os.environ.update(job.get("env") or {})
+    if job.get("cwd"):
+        os.chdir(job["cwd"])
+    # Like `python -c`: the current directory first on the import path, an empty argv[0].
+    sys.path[0] = ""
+    extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[1:1] = extra
+    sys.argv = [""]
+    # Line buffering keeps prints in order with the output of subprocesses the code starts.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(line_buffering=True)
+        except (AttributeError, ValueError):
+            pass
+
+
+def execute(source):
+    """Runs source as the body of a fresh __main__ module; returns the outcome as a dict."""
+    module = types.ModuleType("__main__")
+    module.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = module
+    # Registered so that tracebacks and inspect show the code's own lines.
+    linecache.cache[CODE_FILENAME] = (len(source), None, source.splitlines(True), CODE_FILENAME)
+    try:
+        exec(compile(source, CODE_FILENAME, "exec", dont_inherit=True), module.__dict__)
+    except SystemExit as exc:
+        return exit_outcome(exc)
+    except BaseException as exc:
+        return error_outcome(exc)
+    return {"outcome": "ok"}
+
+
+def exit_outcome(exc):
+    """Mirrors how Python turns SystemExit into an exit status."""
+    code = exc.code
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code & 0xFF
+    else:
+        try:
+            print(code, file=sys.stderr)
+        except Exception:
+            pass
+        status = 1
+    return {"outcome": "exit", "code": status}
+
+
+def error_outcome(exc):
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == RUNNER_FILENAME:
+        tb = tb.tb_next
+    try:
+        text = "".join(traceback.format_exception(type(exc), exc, tb))
+    except BaseException:
+        text = f"{type(exc).__name__}: <traceback could not be formatted>\n"
+    return {"outcome": "error", "name": type(exc).__name__, "value": safe_str(exc),
+            "traceback": text.splitlines()}
+
+
+def safe_str(exc):
+    try:
+        return str(exc)
+    except BaseException:
+        return f"<{type(exc).__name__} str() failed>"
+
+
+def flush_standard_streams():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
