@@ -39,6 +39,14 @@ public final class Daemon implements AutoCloseable {
      * @throws IOException if the interpreter cannot be run or the port cannot be bound
      */
     public static Daemon start(Config config) throws IOException {
+        return start(config, System.getenv());
+    }
+
+    /**
+     * Starts with {@code environment} standing for the daemon's own environment, the source of the
+     * workers' allow-listed variables.
+     */
+    public static Daemon start(Config config, java.util.Map<String, String> environment) throws IOException {
         PythonLocator.Python python = PythonLocator.resolve(config.python());
         ObjectMapper json = Json.strictMapper(config.maxBodyBytes());
         RunnerScript runner = RunnerScript.install(Path.of(System.getProperty("java.io.tmpdir")));
@@ -46,7 +54,7 @@ public final class Daemon implements AutoCloseable {
         try {
             executions = new ExecutionService(python.executable(), runner, new ExecutionService.Settings(
                     config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), config.workDir()),
-                    new WorkerEnvironment(System.getenv()), json);
+                    new WorkerEnvironment(environment), json);
             HttpApi http = new HttpApi(config, executions, json, version(), python.version());
             int port = http.start();
             log.info("interpreterd {} listening on http://{}:{} python={} ({}) work_dir={} slots={} queue={}"
