@@ -1,0 +1,114 @@
+package dev.interpreterd;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** When an execution ends, for any reason, every process it started is gone by the time it answers. */
+class CleanupTest {
+
+    private static TestDaemon daemon;
+
+    @BeforeAll
+    static void start() {
+        daemon = TestDaemon.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        daemon.close();
+    }
+
+    @Test
+    void a_background_shell_job_is_killed_when_the_code_ends() {
+        String marker = LeftoverProcesses.sleepMarker();
+        daemon.execute("import os\nos.system('sleep " + marker + " &')\nprint('spawned')")
+                .body("status", equalTo("ok"))
+                .body("stdout", equalTo("spawned\n"));
+        assertNothingLeft(marker);
+    }
+
+    @Test
+    void a_double_forked_setsid_daemon_is_killed_when_the_code_ends() {
+        String marker = LeftoverProcesses.sleepMarker();
+        daemon.execute("""
+                import os
+                if os.fork() == 0:
+                    os.setsid()
+                    if os.fork() == 0:
+                        os.execvp('sleep', ['sleep', '%s'])
+                    os._exit(0)
+                os.wait()
+                print('escaped?')
+                """.formatted(marker)).body("stdout", equalTo("escaped?\n"));
+        assertNothingLeft(marker);
+    }
+
+    @Test
+    void a_child_in_another_process_group_is_killed_when_the_code_ends() {
+        String marker = LeftoverProcesses.sleepMarker();
+        daemon.execute("import subprocess\nsubprocess.Popen(['sleep', '%s'], process_group=0)".formatted(marker))
+                .body("status", equalTo("ok"));
+        assertNothingLeft(marker);
+    }
+
+    @Test
+    void children_of_code_that_times_out_are_killed() {
+        String marker = LeftoverProcesses.sleepMarker();
+        daemon.execute("""
+                import subprocess, time
+                subprocess.Popen(['sleep', '%s'], start_new_session=True)
+                time.sleep(30)
+                """.formatted(marker), Map.of("timeout", 0.5))
+                .body("status", equalTo("interrupted"));
+        assertNothingLeft(marker);
+    }
+
+    @Test
+    void children_of_code_that_crashes_are_killed() {
+        String marker = LeftoverProcesses.sleepMarker();
+        daemon.execute("""
+                import os, signal, subprocess
+                subprocess.Popen(['sleep', '%s'])
+                os.kill(os.getpid(), signal.SIGKILL)
+                """.formatted(marker))
+                .body("status", equalTo("killed"));
+        assertNothingLeft(marker);
+    }
+
+    @Test
+    void a_non_daemon_thread_is_waited_for_like_in_a_normal_python_run() {
+        daemon.execute("""
+                import threading, time
+                def late():
+                    time.sleep(0.2)
+                    print('thread done', flush=True)
+                threading.Thread(target=late).start()
+                print('main done', flush=True)
+                """).body("stdout", equalTo("main done\nthread done\n"));
+    }
+
+    @Test
+    void no_worker_process_is_left_after_executions() {
+        daemon.execute("print(1)").body("status", equalTo("ok"));
+        daemon.execute("1/0").body("status", equalTo("error"));
+        daemon.execute("import time\ntime.sleep(9)", Map.of("timeout", 0.3)).body("status", equalTo("interrupted"));
+        String runnerOfThisJvm = "runner.py";
+        List<ProcessHandle> workers = ProcessHandle.current().children()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(runnerOfThisJvm)).orElse(false))
+                .toList();
+        assertTrue(workers.stream().noneMatch(ProcessHandle::isAlive),
+                "workers still running: " + LeftoverProcesses.describe(workers));
+    }
+
+    private static void assertNothingLeft(String marker) {
+        List<ProcessHandle> left = LeftoverProcesses.withMarker(marker);
+        assertEquals(List.of(), left, "left running: " + LeftoverProcesses.describe(left));
+    }
+}

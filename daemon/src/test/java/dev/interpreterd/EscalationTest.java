@@ -1,0 +1,108 @@
+package dev.interpreterd;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The timeout's SIGINT, SIGTERM, SIGKILL escalation, each stage reached by code that resists the previous one. */
+class EscalationTest {
+
+    private static final Map<String, Object> HALF_A_SECOND = Map.of("timeout", 0.5);
+    private static TestDaemon daemon;
+
+    @BeforeAll
+    static void start() {
+        daemon = TestDaemon.start("--grace", "0.3");
+    }
+
+    @AfterAll
+    static void stop() {
+        daemon.close();
+    }
+
+    @Test
+    void code_that_handles_sigint_returns_at_the_deadline_with_its_traceback_and_output() {
+        daemon.execute("""
+                import time
+                print('working', flush=True)
+                try:
+                    time.sleep(30)
+                except KeyboardInterrupt:
+                    print('cleaned up', flush=True)
+                    raise
+                """, HALF_A_SECOND)
+                .body("status", equalTo("interrupted"))
+                .body("signal", equalTo("SIGINT"))
+                .body("stdout", equalTo("working\ncleaned up\n"))
+                .body("error.name", equalTo("TimeoutError"))
+                .body("error.traceback[-1]", equalTo("KeyboardInterrupt"))
+                // SIGTERM would have come 0.3 s after the deadline; the answer came before it.
+                .body("durationMs", lessThan(800f));
+    }
+
+    @Test
+    void code_that_ignores_sigint_is_ended_by_sigterm() {
+        daemon.execute("""
+                import signal, time
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                print('ignoring SIGINT', flush=True)
+                time.sleep(30)
+                """, HALF_A_SECOND)
+                .body("status", equalTo("interrupted"))
+                .body("signal", equalTo("SIGTERM"))
+                .body("exitCode", nullValue())
+                .body("stdout", equalTo("ignoring SIGINT\n"))
+                .body("error.name", equalTo("TimeoutError"));
+    }
+
+    @Test
+    void code_that_swallows_keyboard_interrupt_in_a_loop_is_ended_by_sigterm() {
+        daemon.execute("""
+                import time
+                while True:
+                    try:
+                        time.sleep(30)
+                    except KeyboardInterrupt:
+                        print('not stopping', flush=True)
+                """, HALF_A_SECOND)
+                .body("status", equalTo("interrupted"))
+                .body("signal", equalTo("SIGTERM"))
+                .body("stdout", equalTo("not stopping\n"));
+    }
+
+    @Test
+    void code_that_ignores_sigint_and_sigterm_is_ended_by_sigkill() {
+        daemon.execute("""
+                import signal, time
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                print('ignoring both', flush=True)
+                while True:
+                    time.sleep(1)
+                """, HALF_A_SECOND)
+                .body("status", equalTo("interrupted"))
+                .body("signal", equalTo("SIGKILL"))
+                .body("exitCode", nullValue())
+                .body("stdout", equalTo("ignoring both\n"))
+                .body("error.value", equalTo("execution timed out after 0.5 seconds"));
+    }
+
+    @Test
+    void a_busy_loop_in_pure_python_is_interrupted_too() {
+        daemon.execute("while True:\n    pass", HALF_A_SECOND)
+                .body("status", equalTo("interrupted"))
+                .body("signal", equalTo("SIGINT"));
+    }
+
+    @Test
+    void code_finishing_before_its_timeout_is_not_interrupted() {
+        daemon.execute("import time\ntime.sleep(0.1)\nprint('done')", Map.of("timeout", 5))
+                .body("status", equalTo("ok"))
+                .body("stdout", equalTo("done\n"));
+    }
+}
