@@ -1,0 +1,127 @@
+package dev.interpreterd;
+
+import static io.restassured.RestAssured.given;
+
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The daemon in a JVM of its own, for what needs real signals: SIGTERM, SIGKILL, process death. */
+final class DaemonProcess implements AutoCloseable {
+
+    private static final Pattern LISTENING = Pattern.compile("listening on http://[^:]+:(\\d+)");
+
+    private final Process process;
+    private final int port;
+    private final List<String> log = new ArrayList<>();
+
+    private DaemonProcess(Process process, int port, List<String> log) {
+        this.process = process;
+        this.port = port;
+        this.log.addAll(log);
+    }
+
+    /** Starts {@code java dev.interpreterd.Main --port 0 ...} with this JVM's classpath. */
+    static DaemonProcess start(Path tmpDir, String... flags) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                "-Djava.io.tmpdir=" + tmpDir,
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                "dev.interpreterd.Main", "--port", "0"));
+        command.addAll(List.of(flags));
+        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        BufferedReader stderr = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
+        List<String> lines = new ArrayList<>();
+        for (String line; (line = stderr.readLine()) != null; ) {
+            lines.add(line);
+            Matcher m = LISTENING.matcher(line);
+            if (m.find()) {
+                DaemonProcess daemon = new DaemonProcess(process, Integer.parseInt(m.group(1)), lines);
+                daemon.keepReading(stderr);
+                return daemon;
+            }
+        }
+        throw new IOException("daemon exited before listening: " + String.join("\n", lines));
+    }
+
+    private void keepReading(BufferedReader stderr) {
+        Thread reader = new Thread(() -> {
+            try {
+                for (String line; (line = stderr.readLine()) != null; ) {
+                    synchronized (log) {
+                        log.add(line);
+                    }
+                }
+            } catch (IOException e) {
+                // the daemon is gone
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Posts code in the background. */
+    CompletableFuture<JsonPath> executeAsync(String code, Map<String, Object> extra) {
+        Map<String, Object> body = new java.util.HashMap<>(extra);
+        body.put("code", code);
+        return CompletableFuture.supplyAsync(() -> given().baseUri("http://127.0.0.1").port(port)
+                .contentType(ContentType.JSON).body(body).post("/process/interpreter/execute")
+                .then().statusCode(200).extract().jsonPath());
+    }
+
+    /** Polls /health until this many executions are running. */
+    void awaitRunning(int running) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (given().baseUri("http://127.0.0.1").port(port).get("/health").then().extract().jsonPath()
+                .getInt("running") != running) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never saw " + running + " running executions");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** Sends SIGTERM (what {@link Process#destroy()} does on Linux). */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** Sends SIGKILL. */
+    void kill() {
+        process.destroyForcibly();
+    }
+
+    /** Waits for the JVM to exit; returns its exit value, or -1 when it had not exited by then. */
+    int awaitExit(long seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+    }
+
+    /** The daemon's log lines so far. */
+    List<String> log() {
+        synchronized (log) {
+            return List.copyOf(log);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+}

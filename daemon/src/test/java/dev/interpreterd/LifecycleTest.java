@@ -1,0 +1,80 @@
+package dev.interpreterd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.restassured.path.json.JsonPath;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The daemon as a process: SIGTERM stops it cleanly, SIGKILL takes its workers with it. */
+class LifecycleTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sigterm_interrupts_running_executions_which_still_get_their_answer() throws Exception {
+        try (DaemonProcess daemon = DaemonProcess.start(tmp, "--grace", "0.3")) {
+            CompletableFuture<JsonPath> a = daemon.executeAsync("import time\nprint('a', flush=True)\ntime.sleep(60)", Map.of());
+            CompletableFuture<JsonPath> b = daemon.executeAsync("import time\ntime.sleep(60)", Map.of());
+            daemon.awaitRunning(2);
+            assertEquals(1, runnerDirectories().size());
+
+            long start = System.nanoTime();
+            daemon.terminate();
+            for (JsonPath answer : List.of(a.get(10, TimeUnit.SECONDS), b.get(10, TimeUnit.SECONDS))) {
+                assertEquals("interrupted", answer.getString("status"));
+                assertEquals("TimeoutError", answer.getString("error.name"));
+                assertEquals("the daemon is shutting down", answer.getString("error.value"));
+            }
+            assertEquals("a\n", a.get().getString("stdout"));
+            assertTrue(daemon.awaitExit(10) >= 0, "the daemon did not exit after SIGTERM");
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            assertTrue(seconds < 5, "shutdown took " + seconds + " s");
+            assertEquals(List.of(), runnerDirectories(), "the runner directory was not removed");
+        }
+    }
+
+    @Test
+    void sigkill_of_the_daemon_kills_its_workers_and_the_next_start_sweeps_its_files() throws Exception {
+        try (DaemonProcess daemon = DaemonProcess.start(tmp)) {
+            daemon.executeAsync("import time\ntime.sleep(600)", Map.of());
+            daemon.awaitRunning(1);
+            List<ProcessHandle> workers = ProcessHandle.allProcesses()
+                    .filter(p -> p.parent().map(parent -> parent.pid() == daemon.pid()).orElse(false))
+                    .toList();
+            assertFalse(workers.isEmpty(), "no worker found");
+            List<ProcessHandle> codeProcesses = workers.stream().flatMap(ProcessHandle::children).toList();
+            assertFalse(codeProcesses.isEmpty(), "no process running the code found");
+
+            daemon.kill();
+            assertTrue(daemon.awaitExit(10) >= 0);
+            for (ProcessHandle p : Stream.concat(workers.stream(), codeProcesses.stream()).toList()) {
+                p.onExit().get(5, TimeUnit.SECONDS);
+            }
+            assertEquals(1, runnerDirectories().size(), "a SIGKILLed daemon cannot clean up after itself");
+        }
+        try (DaemonProcess next = DaemonProcess.start(tmp)) {
+            List<Path> dirs = runnerDirectories();
+            assertEquals(1, dirs.size());
+            assertTrue(dirs.get(0).getFileName().toString().startsWith("interpreterd-" + next.pid() + "-"),
+                    "stale directory not swept: " + dirs);
+        }
+    }
+
+    private List<Path> runnerDirectories() throws IOException {
+        try (Stream<Path> entries = Files.list(tmp)) {
+            return entries.filter(p -> p.getFileName().toString().startsWith("interpreterd-")).toList();
+        }
+    }
+}
