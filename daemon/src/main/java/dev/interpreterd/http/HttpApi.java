@@ -8,6 +8,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,10 +19,12 @@ public final class HttpApi implements AutoCloseable {
     public static final String EXECUTE_PATH = "/process/interpreter/execute";
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final String RETRY_AFTER_SECONDS = "1";
+    private static final Duration ANSWER_DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
     private final Javalin app;
     private final Config config;
     private final ObjectMapper json;
+    private final InFlight inFlight = new InFlight();
 
     /** Declares the routes; nothing listens until {@link #start()}. */
     public HttpApi(Config config, ExecutionService executions, ObjectMapper json, String version, String python) {
@@ -34,6 +37,9 @@ public final class HttpApi implements AutoCloseable {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.prefer405over404 = true;
+            // After-handlers run even when a handler threw, once the answer has been written.
+            cfg.routes.before(ctx -> inFlight.enter());
+            cfg.routes.after(ctx -> inFlight.exit());
             config.token().ifPresent(token -> {
                 BearerAuth auth = new BearerAuth(token);
                 cfg.routes.before(ctx -> {
@@ -66,9 +72,16 @@ public final class HttpApi implements AutoCloseable {
         return app.port();
     }
 
-    /** Stops listening and closes connections. */
+    /** Lets requests in flight finish writing their answers, then stops listening and closes connections. */
     @Override
     public void close() {
+        try {
+            if (!inFlight.awaitIdle(ANSWER_DRAIN_TIMEOUT)) {
+                log.warn("stopping with requests still in flight after {} s", ANSWER_DRAIN_TIMEOUT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         app.stop();
     }
 
