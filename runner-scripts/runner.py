@@ -165,7 +165,9 @@ def supervise(control, job):
     kill_descendants(wake_r)
     control.sendall(encode_frame(exit_frame(child, wait_status, reports)))
     control.close()
-    return SUPERVISOR_OK
+    # The supervisor has nothing to flush or finalize; skipping interpreter teardown lets the
+    # daemon see the pipes close milliseconds sooner.
+    os._exit(SUPERVISOR_OK)
 
 
 def wait_for_child(child, control, report_r, wake_r):

@@ -55,7 +55,7 @@ public final class Daemon implements AutoCloseable {
             executions = new ExecutionService(python.executable(), runner, new ExecutionService.Settings(
                     config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), config.workDir()),
                     new WorkerEnvironment(environment), json);
-            HttpApi http = new HttpApi(config, executions, json, version(), python.version());
+            HttpApi http = new HttpApi(config, executions, json, version(), python);
             int port = http.start();
             log.info("interpreterd {} listening on http://{}:{} python={} ({}) work_dir={} slots={} queue={}"
                             + " default_timeout={}s max_timeout={}s grace={}s max_output={} max_body={} token={}",

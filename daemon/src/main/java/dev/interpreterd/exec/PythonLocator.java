@@ -15,7 +15,12 @@ public final class PythonLocator {
     private PythonLocator() {
     }
 
-    /** The interpreter's real executable and its version. */
+    /**
+     * The interpreter's real executable and its version.
+     *
+     * @param executable the absolute path that workers are started with
+     * @param version e.g. {@code 3.11.7}
+     */
     public record Python(Path executable, String version) {
     }
 

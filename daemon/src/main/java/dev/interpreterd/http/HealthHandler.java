@@ -2,6 +2,7 @@ package dev.interpreterd.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.exec.ExecutionService;
+import dev.interpreterd.exec.PythonLocator;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.time.Duration;
@@ -12,19 +13,23 @@ final class HealthHandler implements Handler {
     private final ExecutionService executions;
     private final ObjectMapper json;
     private final String version;
-    private final String python;
+    private final Interpreter python;
     private final long startedNanos = System.nanoTime();
 
-    HealthHandler(ExecutionService executions, ObjectMapper json, String version, String python) {
+    HealthHandler(ExecutionService executions, ObjectMapper json, String version, PythonLocator.Python python) {
         this.executions = executions;
         this.json = json;
         this.version = version;
-        this.python = python;
+        this.python = new Interpreter(python.executable().toString(), python.version());
     }
 
     /** The health answer. */
-    record Health(String status, String version, String python, long uptimeSeconds, int running, int queued,
-                  int slots) {
+    record Health(String status, String version, Interpreter python, long uptimeSeconds, int running,
+                  int queued, int slots) {
+    }
+
+    /** The interpreter workers run. */
+    record Interpreter(String executable, String version) {
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.interpreterd.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
 import dev.interpreterd.exec.ExecutionService;
+import dev.interpreterd.exec.PythonLocator;
 import dev.interpreterd.exec.RejectedException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -27,7 +28,8 @@ public final class HttpApi implements AutoCloseable {
     private final InFlight inFlight = new InFlight();
 
     /** Declares the routes; nothing listens until {@link #start()}. */
-    public HttpApi(Config config, ExecutionService executions, ObjectMapper json, String version, String python) {
+    public HttpApi(Config config, ExecutionService executions, ObjectMapper json, String version,
+                   PythonLocator.Python python) {
         this.config = config;
         this.json = json;
         ExecuteHandler execute = new ExecuteHandler(executions, json, new BodyReader(config.maxBodyBytes()),
