@@ -1,0 +1,120 @@
+package dev.interpreterd;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.interpreterd.config.CommandLine;
+import dev.interpreterd.config.Config;
+import dev.interpreterd.config.UsageException;
+import dev.interpreterd.http.HttpApi;
+import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
+import io.restassured.specification.RequestSpecification;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** A daemon started with a token runs code only for requests that carry it; a public host needs one. */
+class AuthTest {
+
+    private static final String TOKEN = "s3cret";
+    private static final String PRINT_ONE = "{\"code\": \"print(1)\"}";
+
+    private static TestDaemon daemon;
+
+    @BeforeAll
+    static void start() {
+        daemon = TestDaemon.start("--token", TOKEN);
+    }
+
+    @AfterAll
+    static void stop() {
+        daemon.close();
+    }
+
+    @Test
+    void request_without_authorization_is_unauthorized_with_a_bearer_challenge() {
+        expectUnauthorized(post(daemon.request(), PRINT_ONE));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"Bearer wrong", "Bearer s3cre", "Bearer s3cret0", "Bearer ", "s3cret", "Basic czNjcmV0"})
+    void request_with_a_wrong_authorization_is_unauthorized(String authorization) {
+        expectUnauthorized(post(daemon.request().header("Authorization", authorization), PRINT_ONE));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"Bearer s3cret", "bearer s3cret", "BEARER s3cret"})
+    void request_with_the_token_runs_whatever_the_case_of_the_scheme(String authorization) {
+        post(daemon.request().header("Authorization", authorization), PRINT_ONE)
+                .statusCode(200)
+                .body("status", equalTo("ok"))
+                .body("stdout", equalTo("1\n"));
+    }
+
+    @Test
+    void token_is_checked_before_the_body_is_read() {
+        expectUnauthorized(post(daemon.request(), "{not json"));
+    }
+
+    @Test
+    void health_answers_without_a_token() {
+        daemon.request().get("/health").then()
+                .statusCode(200)
+                .body("status", equalTo("ok"));
+    }
+
+    @Test
+    void public_host_without_a_token_is_refused() {
+        UsageException e = assertThrows(UsageException.class, () -> parse("--host", "0.0.0.0"));
+        assertTrue(e.getMessage().contains("--token"), e.getMessage());
+    }
+
+    @Test
+    void public_host_with_a_token_is_accepted() {
+        Config config = parse("--host", "0.0.0.0", "--token", "x").orElseThrow();
+        assertEquals("0.0.0.0", config.host());
+        assertEquals(Optional.of("x"), config.token());
+    }
+
+    @Test
+    void public_host_with_a_token_from_the_environment_is_accepted() {
+        Config config = CommandLine.parse(List.of("--host", "0.0.0.0"), Map.of("INTERPRETERD_TOKEN", "x"))
+                .orElseThrow();
+        assertEquals(Optional.of("x"), config.token());
+    }
+
+    @Test
+    void public_host_with_allow_unauthenticated_is_accepted() {
+        Config config = parse("--host", "0.0.0.0", "--allow-unauthenticated").orElseThrow();
+        assertEquals("0.0.0.0", config.host());
+        assertTrue(config.allowUnauthenticated());
+        assertFalse(config.token().isPresent());
+    }
+
+    private static Optional<Config> parse(String... args) {
+        return CommandLine.parse(List.of(args), Map.of());
+    }
+
+    private static ValidatableResponse post(RequestSpecification request, String body) {
+        return request.contentType(ContentType.JSON).body(body).post(HttpApi.EXECUTE_PATH).then();
+    }
+
+    private static void expectUnauthorized(ValidatableResponse response) {
+        response.statusCode(401)
+                .header("WWW-Authenticate", "Bearer")
+                .contentType(ContentType.JSON)
+                .body("error", equalTo("unauthorized"))
+                .body("message", not(containsString(TOKEN)));
+    }
+}
