@@ -74,9 +74,23 @@ class AuthTest {
                 .body("status", equalTo("ok"));
     }
 
-    @Test
-    void public_host_without_a_token_is_refused() {
-        UsageException e = assertThrows(UsageException.class, () -> parse("--host", "0.0.0.0"));
+    @ParameterizedTest
+    @ValueSource(strings = {"0.0.0.0", "::", "10.0.0.5", "127.evil.example", "example.com", "[::ffff:127.0.0.1]x"})
+    void public_host_without_a_token_is_refused(String host) {
+        UsageException e = assertThrows(UsageException.class, () -> parse("--host", host));
+        assertTrue(e.getMessage().contains("--token"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"})
+    void loopback_host_needs_no_token(String host) {
+        assertEquals(host, parse("--host", host).orElseThrow().host());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {" x", "x ", "a b", "tab\tbed", "caf\u00e9"})
+    void token_that_cannot_travel_in_a_header_is_refused(String token) {
+        UsageException e = assertThrows(UsageException.class, () -> parse("--token", token.translateEscapes()));
         assertTrue(e.getMessage().contains("--token"), e.getMessage());
     }
 

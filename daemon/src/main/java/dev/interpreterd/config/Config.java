@@ -1,9 +1,12 @@
 package dev.interpreterd.config;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The daemon's whole configuration, fixed at start.
@@ -37,6 +40,8 @@ public record Config(
         Optional<String> token,
         boolean allowUnauthenticated) {
 
+    private static final Pattern IPV4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
     /** Default bytes kept of each output stream. */
     public static final long DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
     /** Default largest request body. */
@@ -58,7 +63,8 @@ public record Config(
         require(maxBodyBytes > 0 && maxBodyBytes <= Integer.MAX_VALUE - 8, "--max-body must be between 1 byte and 2 GiB");
         require(maxConcurrent > 0, "--max-concurrent must be greater than 0");
         require(queue >= 0, "--queue must not be negative");
-        require(token.map(t -> !t.isBlank()).orElse(true), "--token must not be empty");
+        require(token.map(t -> !t.isEmpty() && t.chars().allMatch(c -> c > ' ' && c < 127)).orElse(true),
+                "--token must be printable ASCII without spaces, as it travels in an HTTP header");
         require(isLoopback(host) || token.isPresent() || allowUnauthenticated,
                 "listening on " + host + " without a token would let anyone on the network run code;"
                         + " set --token (or INTERPRETERD_TOKEN), or pass --allow-unauthenticated");
@@ -70,9 +76,24 @@ public record Config(
                 Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, Optional.empty(), false);
     }
 
-    /** True if the host only accepts connections from this machine. */
+    /**
+     * True if the host only accepts connections from this machine: {@code localhost} or a loopback IP
+     * literal. Other names count as reachable from the network, whatever they resolve to today.
+     */
     public static boolean isLoopback(String host) {
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+        String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (literal.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (!IPV4_LITERAL.matcher(literal).matches() && !literal.contains(":")) {
+            return false;
+        }
+        try {
+            // A literal is parsed, never looked up in DNS.
+            return InetAddress.getByName(literal).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static boolean isPositive(Duration duration) {

@@ -10,9 +10,12 @@ import io.javalin.http.Handler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.regex.Pattern;
 
 /** {@code POST /process/interpreter/execute}: binds and checks the request, runs it, answers the result. */
 final class ExecuteHandler implements Handler {
+
+    private static final Pattern SOURCE_NOTE = Pattern.compile("\\[Source: [^;]*; line: (\\d+), column: (\\d+)\\]");
 
     private final ExecutionService executions;
     private final ObjectMapper json;
@@ -45,10 +48,23 @@ final class ExecuteHandler implements Handler {
         try {
             return json.readTree(bytes);
         } catch (JacksonException e) {
-            throw new ApiException(400, "invalid_json", "the request body is not valid JSON: " + e.getOriginalMessage());
+            throw new ApiException(400, "invalid_json", "the request body is not valid JSON: " + describe(e));
         } catch (java.io.IOException e) {
             throw new ApiException(400, "invalid_json", "the request body could not be read as JSON: " + e.getMessage());
         }
+    }
+
+    /** Jackson's message without its internal source notes, with the line and column of the problem. */
+    private static String describe(JacksonException e) {
+        String message = e.getOriginalMessage();
+        if (message.startsWith("Trailing token")) {
+            message = "there is more data after the JSON value";
+        }
+        message = SOURCE_NOTE.matcher(message).replaceAll("line $1, column $2");
+        if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
+            message += " (at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        }
+        return message;
     }
 
     private Path directory(ExecuteRequest request) {

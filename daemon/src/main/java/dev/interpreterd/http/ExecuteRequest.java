@@ -55,19 +55,34 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
         if (!node.isTextual()) {
             throw ApiException.invalid("field 'code' must be a string, not " + kind(node));
         }
-        return node.textValue();
+        return unicode("code", node.textValue());
+    }
+
+    /** Rejects text that no UTF-8 encoder can carry to the worker: a lone UTF-16 surrogate such as \ud800. */
+    private static String unicode(String field, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw ApiException.invalid("field '" + field + "' contains an unpaired surrogate \\u"
+                        + Integer.toHexString(c) + " at character " + i + ", which is not valid Unicode");
+            }
+        }
+        return text;
     }
 
     private static Optional<Duration> timeout(JsonNode node, Duration maxTimeout) {
         if (node == null || node.isNull()) {
             return Optional.empty();
         }
-        String range = "greater than 0 and at most " + maxTimeout.toSeconds();
+        String range = "greater than 0 and at most "
+                + BigDecimal.valueOf(maxTimeout.toNanos(), 9).stripTrailingZeros().toPlainString();
         if (!node.isNumber()) {
             throw ApiException.invalid("field 'timeout' must be a number of seconds " + range + ", not " + kind(node));
         }
         BigDecimal seconds = node.decimalValue();
-        if (seconds.signum() <= 0 || seconds.compareTo(BigDecimal.valueOf(maxTimeout.toMillis(), 3)) > 0) {
+        if (seconds.signum() <= 0 || seconds.compareTo(BigDecimal.valueOf(maxTimeout.toNanos(), 9)) > 0) {
             throw ApiException.invalid("field 'timeout' must be " + range + " seconds, got " + node.asText());
         }
         Duration timeout = Duration.ofNanos(seconds.movePointRight(9).longValue());
@@ -99,7 +114,7 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
             if (value.textValue().indexOf('\0') >= 0) {
                 throw ApiException.invalid("field 'envs." + printable(name) + "' must not contain a NUL character");
             }
-            envs.put(name, value.textValue());
+            envs.put(unicode("envs", name), unicode("envs." + printable(name), value.textValue()));
         }
         return envs;
     }
@@ -117,7 +132,7 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
         if (node.textValue().indexOf('\0') >= 0) {
             throw ApiException.invalid("field 'cwd' must not contain a NUL character");
         }
-        return Optional.of(node.textValue());
+        return Optional.of(unicode("cwd", node.textValue()));
     }
 
     private static String kind(JsonNode node) {
