@@ -8,6 +8,7 @@ import dev.interpreterd.exec.RunnerScript;
 import dev.interpreterd.exec.WorkerEnvironment;
 import dev.interpreterd.http.HttpApi;
 import dev.interpreterd.http.Json;
+import dev.interpreterd.os.SdNotify;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -23,13 +24,16 @@ public final class Daemon implements AutoCloseable {
     private final RunnerScript runner;
     private final ExecutionService executions;
     private final HttpApi http;
+    private final ServiceNotifications notifications;
     private final int port;
     private boolean closed;
 
-    private Daemon(RunnerScript runner, ExecutionService executions, HttpApi http, int port) {
+    private Daemon(RunnerScript runner, ExecutionService executions, HttpApi http,
+                   ServiceNotifications notifications, int port) {
         this.runner = runner;
         this.executions = executions;
         this.http = http;
+        this.notifications = notifications;
         this.port = port;
     }
 
@@ -43,8 +47,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * Starts with {@code environment} standing for the daemon's own environment, the source of the
-     * workers' allow-listed variables.
+     * Starts with {@code environment} standing for the daemon's own environment: the source of the
+     * workers' allow-listed variables and of systemd's {@code NOTIFY_SOCKET} and {@code WATCHDOG_USEC}.
      */
     public static Daemon start(Config config, java.util.Map<String, String> environment) throws IOException {
         PythonLocator.Python python = PythonLocator.resolve(config.python());
@@ -63,7 +67,10 @@ public final class Daemon implements AutoCloseable {
                     config.maxConcurrent(), config.queue(), seconds(config.defaultTimeout()),
                     seconds(config.maxTimeout()), seconds(config.grace()), config.maxOutputBytes(),
                     config.maxBodyBytes(), config.token().isPresent() ? "set" : "none");
-            return new Daemon(runner, executions, http, port);
+            ServiceNotifications notifications = new ServiceNotifications(SdNotify.fromEnvironment(environment),
+                    environment, executions);
+            notifications.ready(config.host() + ":" + port);
+            return new Daemon(runner, executions, http, notifications, port);
         } catch (IOException | RuntimeException e) {
             if (executions != null) {
                 executions.close();
@@ -89,12 +96,14 @@ public final class Daemon implements AutoCloseable {
         }
         closed = true;
         log.info("shutting down: interrupting {} running executions", executions.running());
+        notifications.stopping();
         try {
             executions.shutdown();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         http.close();
+        notifications.close();
         executions.close();
         runner.close();
         log.info("stopped");

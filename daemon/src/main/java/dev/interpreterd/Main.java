@@ -41,6 +41,10 @@ public final class Main {
             System.exit(EXIT_START_FAILED);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "interpreterd-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            daemon.close();
+            // The JVM would report SIGTERM as exit status 143; a clean stop is a success for systemd.
+            Runtime.getRuntime().halt(0);
+        }, "interpreterd-shutdown"));
     }
 }

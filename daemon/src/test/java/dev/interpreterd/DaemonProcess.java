@@ -34,6 +34,11 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts {@code java dev.interpreterd.Main --port 0 ...} with this JVM's classpath. */
     static DaemonProcess start(Path tmpDir, String... flags) throws IOException {
+        return start(tmpDir, Map.of(), flags);
+    }
+
+    /** Starts the daemon with extra environment variables. */
+    static DaemonProcess start(Path tmpDir, Map<String, String> environment, String... flags) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
@@ -41,7 +46,9 @@ final class DaemonProcess implements AutoCloseable {
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "dev.interpreterd.Main", "--port", "0"));
         command.addAll(List.of(flags));
-        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         BufferedReader stderr = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
         List<String> lines = new ArrayList<>();
         for (String line; (line = stderr.readLine()) != null; ) {

@@ -38,7 +38,7 @@ class LifecycleTest {
                 assertEquals("the daemon is shutting down", answer.getString("error.value"));
             }
             assertEquals("a\n", a.get().getString("stdout"));
-            assertTrue(daemon.awaitExit(10) >= 0, "the daemon did not exit after SIGTERM");
+            assertEquals(0, daemon.awaitExit(10), "the daemon did not exit cleanly after SIGTERM");
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
             assertTrue(seconds < 5, "shutdown took " + seconds + " s");
             assertEquals(List.of(), runnerDirectories(), "the runner directory was not removed");

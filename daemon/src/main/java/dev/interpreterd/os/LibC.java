@@ -11,4 +11,13 @@ interface LibC extends Library {
 
     /** kill(2): a negative pid names a process group. */
     int kill(int pid, int signal);
+
+    /** socket(2). */
+    int socket(int domain, int type, int protocol);
+
+    /** sendto(2) with the address as raw {@code sockaddr} bytes. */
+    long sendto(int fd, byte[] buffer, long length, int flags, byte[] address, int addressLength);
+
+    /** close(2). */
+    int close(int fd);
 }
