@@ -57,14 +57,16 @@ public final class Daemon implements AutoCloseable {
         ExecutionService executions = null;
         try {
             executions = new ExecutionService(python.executable(), runner, new ExecutionService.Settings(
-                    config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), config.workDir()),
+                    config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), config.workDir(),
+                    config.warmWorkers()),
                     new WorkerEnvironment(environment), json);
             HttpApi http = new HttpApi(config, executions, json, version(), python);
             int port = http.start();
             log.info("interpreterd {} listening on http://{}:{} python={} ({}) work_dir={} slots={} queue={}"
-                            + " default_timeout={}s max_timeout={}s grace={}s max_output={} max_body={} token={}",
+                            + " warm_workers={} default_timeout={}s max_timeout={}s grace={}s max_output={} max_body={}"
+                            + " token={}",
                     version(), config.host(), port, python.executable(), python.version(), config.workDir(),
-                    config.maxConcurrent(), config.queue(), seconds(config.defaultTimeout()),
+                    config.maxConcurrent(), config.queue(), config.warmWorkers(), seconds(config.defaultTimeout()),
                     seconds(config.maxTimeout()), seconds(config.grace()), config.maxOutputBytes(),
                     config.maxBodyBytes(), config.token().isPresent() ? "set" : "none");
             ServiceNotifications notifications = new ServiceNotifications(SdNotify.fromEnvironment(environment),
@@ -78,6 +80,11 @@ public final class Daemon implements AutoCloseable {
             runner.close();
             throw e;
         }
+    }
+
+    /** The private directory holding the runner and the control socket. */
+    public Path runnerDirectory() {
+        return runner.directory();
     }
 
     /** The port the daemon listens on. */

@@ -39,6 +39,11 @@ final class TestDaemon implements AutoCloseable {
         }
     }
 
+    /** The daemon's private runner directory, part of every worker's command line. */
+    String runnerDirectory() {
+        return daemon.runnerDirectory().toString();
+    }
+
     int port() {
         return daemon.port();
     }

@@ -99,6 +99,7 @@ public final class CommandLine {
                     bytes(values, Option.MAX_BODY, defaults.maxBodyBytes()),
                     integer(values, Option.MAX_CONCURRENT, defaults.maxConcurrent()),
                     integer(values, Option.QUEUE, defaults.queue()),
+                    integer(values, Option.WARM_WORKERS, defaults.warmWorkers()),
                     Optional.ofNullable(values.get(Option.TOKEN)),
                     bool(values, Option.ALLOW_UNAUTHENTICATED));
         } catch (IllegalArgumentException e) {

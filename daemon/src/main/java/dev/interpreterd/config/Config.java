@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  * @param maxBodyBytes largest request body (default 10 MiB)
  * @param maxConcurrent executions running at once (default 8)
  * @param queue requests waiting for a slot before 503 (default 64)
+ * @param warmWorkers workers kept started ahead (default 2; 0 starts each on demand)
  * @param token bearer token required on every request but /health, if present
  * @param allowUnauthenticated whether a non-loopback host may run without a token
  */
@@ -37,6 +38,7 @@ public record Config(
         long maxBodyBytes,
         int maxConcurrent,
         int queue,
+        int warmWorkers,
         Optional<String> token,
         boolean allowUnauthenticated) {
 
@@ -63,6 +65,7 @@ public record Config(
         require(maxBodyBytes > 0 && maxBodyBytes <= Integer.MAX_VALUE - 8, "--max-body must be between 1 byte and 2 GiB");
         require(maxConcurrent > 0, "--max-concurrent must be greater than 0");
         require(queue >= 0, "--queue must not be negative");
+        require(warmWorkers >= 0 && warmWorkers <= 64, "--warm-workers must be between 0 and 64");
         require(token.map(t -> !t.isEmpty() && t.chars().allMatch(c -> c > ' ' && c < 127)).orElse(true),
                 "--token must be printable ASCII without spaces, as it travels in an HTTP header");
         require(isLoopback(host) || token.isPresent() || allowUnauthenticated,
@@ -73,7 +76,7 @@ public record Config(
     /** The defaults of every option, with this directory as the work dir. */
     public static Config defaults(Path workDir) {
         return new Config("127.0.0.1", 8000, workDir, "python3", Duration.ofSeconds(300), Duration.ofSeconds(3600),
-                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, Optional.empty(), false);
+                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Optional.empty(), false);
     }
 
     /**

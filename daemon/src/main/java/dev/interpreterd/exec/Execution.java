@@ -25,16 +25,16 @@ final class Execution implements Stoppable {
 
     private final String sessionId = UUID.randomUUID().toString();
     private final Job job;
-    private final WorkerLauncher launcher;
+    private final WorkerSource workers;
     private final WorkerEnvironment environment;
     private final Duration grace;
     private final Escalation escalation;
     private final AtomicReference<Worker> worker = new AtomicReference<>();
 
-    Execution(Job job, WorkerLauncher launcher, WorkerEnvironment environment, ScheduledExecutorService timer,
+    Execution(Job job, WorkerSource workers, WorkerEnvironment environment, ScheduledExecutorService timer,
               Duration grace) {
         this.job = job;
-        this.launcher = launcher;
+        this.workers = workers;
         this.environment = environment;
         this.grace = grace;
         this.escalation = new Escalation(timer, grace, this);
@@ -48,7 +48,7 @@ final class Execution implements Stoppable {
     /** Runs the job to its end. */
     ExecutionResult run() throws IOException, InterruptedException {
         long start = System.nanoTime();
-        try (Worker w = launcher.launch()) {
+        try (Worker w = workers.acquire()) {
             worker.set(w);
             ControlConnection control = w.awaitConnection(STARTUP_TIMEOUT);
             JsonNode exitFrame = null;

@@ -32,6 +32,7 @@ public final class ExecutionService implements AutoCloseable {
     private final WorkerEnvironment environment;
     private final ControlServer control;
     private final WorkerLauncher launcher;
+    private final WorkerSource workers;
     private volatile boolean closing;
 
     /**
@@ -51,6 +52,7 @@ public final class ExecutionService implements AutoCloseable {
         this.control = new ControlServer(runner.directory().resolve("control.sock"), json, timer);
         this.launcher = new WorkerLauncher(python, runner.script(), settings.workDir(), environment.base(),
                 settings.outputCapBytes(), control);
+        this.workers = settings.warmWorkers() > 0 ? new WarmPool(launcher, settings.warmWorkers()) : launcher;
     }
 
     /**
@@ -61,8 +63,10 @@ public final class ExecutionService implements AutoCloseable {
      * @param grace wait between the stop signals
      * @param outputCapBytes bytes kept of each output stream
      * @param workDir directory the workers start in
+     * @param warmWorkers workers kept started ahead; 0 starts each worker on demand
      */
-    public record Settings(int slots, int queueCapacity, Duration grace, long outputCapBytes, Path workDir) {
+    public record Settings(int slots, int queueCapacity, Duration grace, long outputCapBytes, Path workDir,
+                           int warmWorkers) {
     }
 
     /**
@@ -77,7 +81,7 @@ public final class ExecutionService implements AutoCloseable {
             freeSlots.release();
             throw new RejectedException(RejectedException.Reason.SHUTTING_DOWN);
         }
-        Execution execution = new Execution(job, launcher, environment, timer, grace);
+        Execution execution = new Execution(job, workers, environment, timer, grace);
         running.add(execution);
         try {
             if (closing) {
@@ -146,6 +150,7 @@ public final class ExecutionService implements AutoCloseable {
 
     @Override
     public void close() {
+        workers.close();
         control.close();
         launcher.close();
         timer.shutdownNow();

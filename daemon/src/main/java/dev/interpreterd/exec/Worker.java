@@ -47,6 +47,11 @@ final class Worker implements Stoppable, AutoCloseable {
         }
     }
 
+    /** True while the supervisor is alive and its connection has not failed. */
+    boolean isUsable() {
+        return started.getProcess().isAlive() && !connection.isCompletedExceptionally();
+    }
+
     /** Records the child that runs the code; it leads its own process group. */
     void codeStarted(long pid) {
         codeGroup = pid;

@@ -19,7 +19,7 @@ import org.zeroturnaround.exec.StartedProcess;
  * Starts runner processes: the real python executable, no shell, the base environment only, and a
  * one-time secret on stdin that the worker presents on the control socket.
  */
-final class WorkerLauncher implements AutoCloseable {
+final class WorkerLauncher implements WorkerSource {
 
     private final Path python;
     private final Path runner;
@@ -43,6 +43,11 @@ final class WorkerLauncher implements AutoCloseable {
         this.environment = environment;
         this.outputCapBytes = outputCapBytes;
         this.control = control;
+    }
+
+    @Override
+    public Worker acquire() throws IOException, InterruptedException {
+        return launch();
     }
 
     /** Starts one worker; it connects to the control socket on its own. */

@@ -1,0 +1,74 @@
+package dev.interpreterd.exec;
+
+import java.io.IOException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps {@code size} workers started ahead, their interpreter loaded and connected, each waiting for
+ * its one job. A worker taken from the pool is replaced in the background; when the pool is empty
+ * a worker is started on the spot. Pool workers start exactly like fresh ones (base environment,
+ * the work dir) and get the job's environment and directory when the job arrives, so an execution
+ * cannot tell where its worker came from.
+ */
+final class WarmPool implements WorkerSource {
+
+    private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
+
+    private final WorkerLauncher launcher;
+    private final BlockingQueue<Worker> ready;
+    private final ExecutorService refiller = Executors.newSingleThreadExecutor(Threads.named("interpreterd-pool"));
+    private volatile boolean closed;
+
+    WarmPool(WorkerLauncher launcher, int size) {
+        this.launcher = launcher;
+        this.ready = new ArrayBlockingQueue<>(size);
+        for (int i = 0; i < size; i++) {
+            refill();
+        }
+    }
+
+    @Override
+    public Worker acquire() throws IOException, InterruptedException {
+        for (Worker worker; (worker = ready.poll()) != null; ) {
+            refill();
+            if (worker.isUsable()) {
+                return worker;
+            }
+            worker.close(); // died while idle, e.g. killed from outside; try the next
+        }
+        return launcher.launch();
+    }
+
+    private void refill() {
+        if (closed) {
+            return;
+        }
+        refiller.execute(() -> {
+            try {
+                Worker worker = launcher.launch();
+                if (closed || !ready.offer(worker)) {
+                    worker.close();
+                }
+            } catch (IOException e) {
+                log.warn("could not start a warm worker: {}", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    /** Stops refilling and ends the idle workers. */
+    @Override
+    public void close() {
+        closed = true;
+        refiller.shutdownNow();
+        for (Worker worker; (worker = ready.poll()) != null; ) {
+            worker.close();
+        }
+    }
+}
