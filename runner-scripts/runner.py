@@ -130,9 +130,16 @@ def main(argv):
     # The daemon's group signals go to the child's group; the supervisor must outlive them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    prctl(PR_SET_CHILD_SUBREAPER, 1)
-
     secret = read_secret()
+    if "--zygote" in argv:
+        preload = argv[argv.index("--preload") + 1].split(",") if "--preload" in argv else []
+        return zygote(socket_path, secret, [m for m in preload if m])
+    return serve_one(socket_path, secret)
+
+
+def serve_one(socket_path, secret):
+    """The supervisor's life: connect, prove the secret, run one job."""
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
     control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     control.connect(socket_path)
     control.sendall(encode_frame({"event": "hello", "secret": secret, "pid": os.getpid()}))
@@ -140,6 +147,51 @@ def main(argv):
     if job is None:
         return SUPERVISOR_NO_JOB
     return supervise(control, job)
+
+
+# ---------------------------------------------------------------- zygote
+
+def zygote(socket_path, secret, preload):
+    """The fork server: imports the preload modules once, then forks one supervisor per request.
+
+    It never runs user code. Each forked supervisor starts its own session, writes to the pair of
+    named pipes the daemon made for it, and then lives exactly like a supervisor started afresh.
+    """
+    for name in preload:
+        __import__(name)
+    control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    control.connect(socket_path)
+    control.sendall(encode_frame({"event": "hello", "secret": secret, "pid": os.getpid()}))
+    # Supervisors are the zygote's children; reap them as they finish.
+    signal.signal(signal.SIGCHLD, lambda signum, frame: reap_zygote_children())
+    gc.freeze()
+    zygote_pid = os.getpid()
+    while True:
+        request = recv_frame(control)
+        if request is None:
+            return SUPERVISOR_OK
+        if os.fork() == 0:
+            control.close()
+            return forked_supervisor(socket_path, request, zygote_pid)
+
+
+def reap_zygote_children():
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def forked_supervisor(socket_path, request, zygote_pid):
+    os.setsid()
+    die_with_parent(zygote_pid)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
+        pipe = os.open(path, os.O_WRONLY)
+        os.dup2(pipe, fd)
+        os.close(pipe)
+    return serve_one(socket_path, request["secret"])
 
 
 def supervise(control, job):

@@ -58,15 +58,16 @@ public final class Daemon implements AutoCloseable {
         try {
             executions = new ExecutionService(python.executable(), runner, new ExecutionService.Settings(
                     config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), config.workDir(),
-                    config.warmWorkers()),
+                    config.warmWorkers(), config.launcher() == Config.Launcher.FORK, config.preload()),
                     new WorkerEnvironment(environment), json);
             HttpApi http = new HttpApi(config, executions, json, version(), python);
             int port = http.start();
             log.info("interpreterd {} listening on http://{}:{} python={} ({}) work_dir={} slots={} queue={}"
-                            + " warm_workers={} default_timeout={}s max_timeout={}s grace={}s max_output={} max_body={}"
+                            + " warm_workers={} launcher={} preload={} default_timeout={}s max_timeout={}s grace={}s max_output={} max_body={}"
                             + " token={}",
                     version(), config.host(), port, python.executable(), python.version(), config.workDir(),
-                    config.maxConcurrent(), config.queue(), config.warmWorkers(), seconds(config.defaultTimeout()),
+                    config.maxConcurrent(), config.queue(), config.warmWorkers(), config.launcher().name().toLowerCase(java.util.Locale.ROOT),
+                    String.join(",", config.preload()), seconds(config.defaultTimeout()),
                     seconds(config.maxTimeout()), seconds(config.grace()), config.maxOutputBytes(),
                     config.maxBodyBytes(), config.token().isPresent() ? "set" : "none");
             ServiceNotifications notifications = new ServiceNotifications(SdNotify.fromEnvironment(environment),

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -100,6 +101,8 @@ public final class CommandLine {
                     integer(values, Option.MAX_CONCURRENT, defaults.maxConcurrent()),
                     integer(values, Option.QUEUE, defaults.queue()),
                     integer(values, Option.WARM_WORKERS, defaults.warmWorkers()),
+                    launcher(values),
+                    modules(values),
                     Optional.ofNullable(values.get(Option.TOKEN)),
                     bool(values, Option.ALLOW_UNAUTHENTICATED));
         } catch (IllegalArgumentException e) {
@@ -162,6 +165,20 @@ public final class CommandLine {
         } catch (NumberFormatException | ArithmeticException e) {
             throw invalid(option, value, "a number of bytes such as 1048576 or 1MiB");
         }
+    }
+
+    private static Config.Launcher launcher(Map<Option, String> values) {
+        String value = values.getOrDefault(Option.LAUNCHER, "warm").trim();
+        return switch (value) {
+            case "warm" -> Config.Launcher.WARM;
+            case "fork" -> Config.Launcher.FORK;
+            default -> throw invalid(Option.LAUNCHER, value, "warm or fork");
+        };
+    }
+
+    private static List<String> modules(Map<Option, String> values) {
+        String value = values.getOrDefault(Option.PRELOAD, "");
+        return Arrays.stream(value.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
     }
 
     private static boolean bool(Map<Option, String> values, Option option) {

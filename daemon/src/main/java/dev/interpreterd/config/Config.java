@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -23,6 +24,8 @@ import java.util.regex.Pattern;
  * @param maxConcurrent executions running at once (default 8)
  * @param queue requests waiting for a slot before 503 (default 64)
  * @param warmWorkers workers kept started ahead (default 2; 0 starts each on demand)
+ * @param launcher how workers start (default {@link Launcher#WARM})
+ * @param preload modules the fork-server zygote imports once (default none)
  * @param token bearer token required on every request but /health, if present
  * @param allowUnauthenticated whether a non-loopback host may run without a token
  */
@@ -39,9 +42,12 @@ public record Config(
         int maxConcurrent,
         int queue,
         int warmWorkers,
+        Launcher launcher,
+        List<String> preload,
         Optional<String> token,
         boolean allowUnauthenticated) {
 
+    private static final Pattern MODULE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
     private static final Pattern IPV4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     /** Default bytes kept of each output stream. */
@@ -49,8 +55,21 @@ public record Config(
     /** Default largest request body. */
     public static final long DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+    /** How workers come to exist. */
+    public enum Launcher {
+        /** A new interpreter per execution, started ahead of need by the warm pool. */
+        WARM,
+        /** A supervisor forked per execution from a zygote that preloaded modules. */
+        FORK
+    }
+
     /** Checks every value, so that a Config that exists is one the daemon can run with. */
     public Config {
+        Objects.requireNonNull(launcher, "launcher");
+        preload = List.copyOf(preload);
+        require(launcher == Launcher.FORK || preload.isEmpty(), "--preload needs --launcher fork");
+        require(preload.stream().allMatch(m -> MODULE_NAME.matcher(m).matches()),
+                "--preload takes module names such as json,numpy separated by commas");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(python, "python");
@@ -76,7 +95,7 @@ public record Config(
     /** The defaults of every option, with this directory as the work dir. */
     public static Config defaults(Path workDir) {
         return new Config("127.0.0.1", 8000, workDir, "python3", Duration.ofSeconds(300), Duration.ofSeconds(3600),
-                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Optional.empty(), false);
+                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.WARM, List.of(), Optional.empty(), false);
     }
 
     /**

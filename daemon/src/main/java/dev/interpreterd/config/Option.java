@@ -18,6 +18,8 @@ enum Option {
     MAX_CONCURRENT("max-concurrent", "8", "executions that run at once"),
     QUEUE("queue", "64", "requests that may wait for a free slot before new ones get 503"),
     WARM_WORKERS("warm-workers", "2", "workers kept started ahead, each for one execution (0 starts them on demand)"),
+    LAUNCHER("launcher", "warm", "how workers start: warm (a new interpreter each) or fork (forked from a zygote)"),
+    PRELOAD("preload", "none", "with --launcher fork: modules the zygote imports once, comma-separated"),
     TOKEN("token", "none", "bearer token required in the Authorization header"),
     ALLOW_UNAUTHENTICATED("allow-unauthenticated", "false", "allow a non-loopback host without a token", true),
     HELP("help", "", "print this help and exit", true);

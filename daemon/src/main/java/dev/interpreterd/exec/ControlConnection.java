@@ -21,6 +21,7 @@ final class ControlConnection implements AutoCloseable {
     private final SocketChannel channel;
     private final DataInputStream in;
     private final ObjectMapper json;
+    private volatile long peerPid;
 
     ControlConnection(SocketChannel channel, ObjectMapper json) {
         this.channel = channel;
@@ -43,6 +44,15 @@ final class ControlConnection implements AutoCloseable {
         byte[] payload = new byte[length];
         in.readFully(payload);
         return json.readTree(payload);
+    }
+
+    /** The pid the peer gave in its hello. */
+    long peerPid() {
+        return peerPid;
+    }
+
+    void peerPid(long pid) {
+        peerPid = pid;
     }
 
     /** Sends one frame. */

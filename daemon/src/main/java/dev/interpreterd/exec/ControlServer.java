@@ -10,7 +10,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +40,7 @@ final class ControlServer implements AutoCloseable {
     private final Map<String, CompletableFuture<ControlConnection>> expected = new ConcurrentHashMap<>();
     private final ExecutorService handshakes = Executors.newCachedThreadPool(Threads.named("interpreterd-handshake"));
     private final Thread acceptor;
+    private final SecureRandom random = new SecureRandom();
 
     ControlServer(Path socketPath, ObjectMapper json, ScheduledExecutorService timer) throws IOException {
         this.socketPath = socketPath;
@@ -55,16 +58,25 @@ final class ControlServer implements AutoCloseable {
         return socketPath;
     }
 
-    /** Registers a secret; the future completes when the worker holding it connects. */
-    CompletableFuture<ControlConnection> expect(String secret) {
-        CompletableFuture<ControlConnection> connection = new CompletableFuture<>();
-        expected.put(secret, connection);
-        return connection;
+    /**
+     * A one-time secret for a worker about to start, and the connection it will open.
+     *
+     * @param secret 128 random bits in hex, handed to the worker out of band
+     * @param connection completes when the worker holding the secret connects
+     */
+    record Expectation(String secret, CompletableFuture<ControlConnection> connection) {
     }
 
-    /** Stops expecting a secret, e.g. because its worker died before connecting. */
-    void forget(String secret) {
-        expected.remove(secret);
+    /** Registers a new secret; its future completes when the worker holding it connects. */
+    Expectation expect() {
+        byte[] bytes = new byte[16];
+        random.nextBytes(bytes);
+        String secret = HexFormat.of().formatHex(bytes);
+        CompletableFuture<ControlConnection> connection = new CompletableFuture<>();
+        expected.put(secret, connection);
+        // A worker that will never connect must not leave its secret behind.
+        connection.whenComplete((c, e) -> expected.remove(secret, connection));
+        return new Expectation(secret, connection);
     }
 
     private void acceptLoop() {
@@ -85,6 +97,7 @@ final class ControlServer implements AutoCloseable {
         var deadline = timer.schedule(connection::close, HELLO_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         try {
             JsonNode hello = connection.read();
+            connection.peerPid(hello.path("pid").asLong());
             CompletableFuture<ControlConnection> waiting = expected.remove(hello.path("secret").asText(""));
             deadline.cancel(false);
             if (waiting == null || !waiting.complete(connection)) {

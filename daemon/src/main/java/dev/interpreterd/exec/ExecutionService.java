@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -32,6 +33,7 @@ public final class ExecutionService implements AutoCloseable {
     private final WorkerEnvironment environment;
     private final ControlServer control;
     private final WorkerLauncher launcher;
+    private final WorkerSource source;
     private final WorkerSource workers;
     private volatile boolean closing;
 
@@ -52,7 +54,22 @@ public final class ExecutionService implements AutoCloseable {
         this.control = new ControlServer(runner.directory().resolve("control.sock"), json, timer);
         this.launcher = new WorkerLauncher(python, runner.script(), settings.workDir(), environment.base(),
                 settings.outputCapBytes(), control);
-        this.workers = settings.warmWorkers() > 0 ? new WarmPool(launcher, settings.warmWorkers()) : launcher;
+        WorkerSource source = launcher;
+        if (settings.forkServer()) {
+            try {
+                source = new ZygoteLauncher(launcher, control, runner.directory(), settings.preload(),
+                        settings.outputCapBytes());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while starting the fork server", e);
+            } catch (IOException e) {
+                control.close();
+                launcher.close();
+                throw e;
+            }
+        }
+        this.source = source;
+        this.workers = settings.warmWorkers() > 0 ? new WarmPool(source, settings.warmWorkers()) : source;
     }
 
     /**
@@ -64,9 +81,16 @@ public final class ExecutionService implements AutoCloseable {
      * @param outputCapBytes bytes kept of each output stream
      * @param workDir directory the workers start in
      * @param warmWorkers workers kept started ahead; 0 starts each worker on demand
+     * @param forkServer true to fork workers from a zygote instead of starting interpreters
+     * @param preload modules the zygote imports once
      */
     public record Settings(int slots, int queueCapacity, Duration grace, long outputCapBytes, Path workDir,
-                           int warmWorkers) {
+                           int warmWorkers, boolean forkServer, List<String> preload) {
+
+        /** Copies the module list. */
+        public Settings {
+            preload = List.copyOf(preload);
+        }
     }
 
     /**
@@ -151,6 +175,7 @@ public final class ExecutionService implements AutoCloseable {
     @Override
     public void close() {
         workers.close();
+        source.close(); // the zygote, when forking; closing twice is harmless
         control.close();
         launcher.close();
         timer.shutdownNow();

@@ -22,7 +22,8 @@ final class OutputPumps extends PumpStreamHandler {
         return newThread(() -> pump(in, out));
     }
 
-    private static void pump(InputStream in, OutputStream out) {
+    /** Copies until end of stream, then closes both; used for pipes zt-exec does not own too. */
+    static void pump(InputStream in, OutputStream out) {
         byte[] buffer = new byte[READ_BYTES];
         try (in; out) {
             for (int n; (n = in.read(buffer)) >= 0; ) {

@@ -19,12 +19,12 @@ final class WarmPool implements WorkerSource {
 
     private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
 
-    private final WorkerLauncher launcher;
+    private final WorkerSource launcher;
     private final BlockingQueue<Worker> ready;
     private final ExecutorService refiller = Executors.newSingleThreadExecutor(Threads.named("interpreterd-pool"));
     private volatile boolean closed;
 
-    WarmPool(WorkerLauncher launcher, int size) {
+    WarmPool(WorkerSource launcher, int size) {
         this.launcher = launcher;
         this.ready = new ArrayBlockingQueue<>(size);
         for (int i = 0; i < size; i++) {
@@ -41,7 +41,7 @@ final class WarmPool implements WorkerSource {
             }
             worker.close(); // died while idle, e.g. killed from outside; try the next
         }
-        return launcher.launch();
+        return launcher.acquire();
     }
 
     private void refill() {
@@ -50,7 +50,7 @@ final class WarmPool implements WorkerSource {
         }
         refiller.execute(() -> {
             try {
-                Worker worker = launcher.launch();
+                Worker worker = launcher.acquire();
                 if (closed || !ready.offer(worker)) {
                     worker.close();
                 }

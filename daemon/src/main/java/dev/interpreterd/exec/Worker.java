@@ -9,31 +9,42 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.zeroturnaround.exec.StartedProcess;
 
 /**
- * One started runner: its supervisor process, its captured output and its control connection.
- * The supervisor runs the code in a child that leads its own process group; signals for the code
- * go to that group.
+ * One runner ready for one job: its supervisor process, its captured output and its control
+ * connection. The supervisor runs the code in a child that leads its own process group; signals for
+ * the code go to that group.
  */
 final class Worker implements Stoppable, AutoCloseable {
 
-    private final StartedProcess started;
     private final CappedOutput stdout;
     private final CappedOutput stderr;
     private final CompletableFuture<ControlConnection> connection;
+    private volatile Supervisor supervisor;
     private volatile long codeGroup;
 
-    Worker(StartedProcess started, CappedOutput stdout, CappedOutput stderr,
-           CompletableFuture<ControlConnection> connection) {
-        this.started = started;
+    private Worker(Supervisor supervisor, CappedOutput stdout, CappedOutput stderr,
+                   CompletableFuture<ControlConnection> connection) {
+        this.supervisor = supervisor;
         this.stdout = stdout;
         this.stderr = stderr;
         this.connection = connection;
-        // A worker that dies before connecting will never say hello; stop waiting for it.
-        started.getProcess().onExit().thenRun(() -> connection.completeExceptionally(
-                new IOException("the worker exited with code " + started.getProcess().exitValue()
-                        + " before connecting: " + stderr.text().strip())));
+    }
+
+    /** A worker whose supervisor the daemon started; a supervisor that dies before connecting fails it. */
+    static Worker spawned(Process process, CappedOutput stdout, CappedOutput stderr,
+                          CompletableFuture<ControlConnection> connection) {
+        Worker worker = new Worker(new SpawnedSupervisor(process), stdout, stderr, connection);
+        process.onExit().thenRun(() -> connection.completeExceptionally(new IOException(
+                "the worker exited with code " + process.exitValue() + " before connecting: " + stderr.text().strip())));
+        return worker;
+    }
+
+    /** A worker forked by the zygote; its supervisor is known once it connects and says its pid. */
+    static Worker forked(CappedOutput stdout, CappedOutput stderr, CompletableFuture<ControlConnection> connection) {
+        Worker worker = new Worker(null, stdout, stderr, connection);
+        connection.thenAccept(c -> worker.supervisor = new ForkedSupervisor(c.peerPid()));
+        return worker;
     }
 
     /** Waits for the worker's hello on the control socket. */
@@ -47,9 +58,10 @@ final class Worker implements Stoppable, AutoCloseable {
         }
     }
 
-    /** True while the supervisor is alive and its connection has not failed. */
+    /** True while the supervisor is alive, or still coming up, and its connection has not failed. */
     boolean isUsable() {
-        return started.getProcess().isAlive() && !connection.isCompletedExceptionally();
+        Supervisor s = supervisor;
+        return !connection.isCompletedExceptionally() && (s == null || s.isAlive());
     }
 
     /** Records the child that runs the code; it leads its own process group. */
@@ -68,19 +80,17 @@ final class Worker implements Stoppable, AutoCloseable {
     @Override
     public void killSupervisor() {
         signalCode(Signal.SIGKILL);
-        Process supervisor = started.getProcess();
-        if (supervisor.isAlive()) {
+        Supervisor s = supervisor;
+        if (s != null && s.pid() > 1 && s.isAlive()) {
             // The supervisor leads its own session and group, which holds anything it has not reaped.
-            Posix.killGroup(supervisor.pid(), Signal.SIGKILL);
+            Posix.killGroup(s.pid(), Signal.SIGKILL);
         }
     }
 
-    /** The supervisor's exit code once it has exited, or empty if it is still running after the wait. */
+    /** The supervisor's exit value once it has exited, or empty if unknown after the wait. */
     OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException {
-        Process supervisor = started.getProcess();
-        return supervisor.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                ? OptionalInt.of(supervisor.exitValue())
-                : OptionalInt.empty();
+        Supervisor s = supervisor;
+        return s == null ? OptionalInt.empty() : s.awaitExit(timeout);
     }
 
     /** Waits until both pipes reached their end; false if something still held them at the deadline. */
@@ -103,7 +113,8 @@ final class Worker implements Stoppable, AutoCloseable {
     public void close() {
         connection.thenAccept(ControlConnection::close);
         connection.completeExceptionally(new IOException("worker closed"));
-        if (started.getProcess().isAlive()) {
+        Supervisor s = supervisor;
+        if (s != null && s.isAlive()) {
             killSupervisor();
         }
     }

@@ -4,11 +4,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,7 +25,6 @@ final class WorkerLauncher implements WorkerSource {
     private final Map<String, String> environment;
     private final long outputCapBytes;
     private final ControlServer control;
-    private final SecureRandom random = new SecureRandom();
     /**
      * Workers ask the kernel for SIGKILL when their parent dies, and Linux counts the parent as the
      * thread that started them. All starts therefore happen on this one thread, which lives as long
@@ -52,16 +49,22 @@ final class WorkerLauncher implements WorkerSource {
 
     /** Starts one worker; it connects to the control socket on its own. */
     Worker launch() throws IOException, InterruptedException {
-        String secret = HexFormat.of().formatHex(nextSecret());
-        CompletableFuture<ControlConnection> connection = control.expect(secret);
+        return launch(List.of());
+    }
+
+    /** Starts a runner with extra arguments, e.g. as the fork-mode zygote. */
+    Worker launch(List<String> runnerArguments) throws IOException, InterruptedException {
+        ControlServer.Expectation expectation = control.expect();
         CappedOutput stdout = new CappedOutput(outputCapBytes);
         CappedOutput stderr = new CappedOutput(outputCapBytes);
+        List<String> command = new ArrayList<>(List.of(python.toString(), runner.toString(),
+                control.socketPath().toString(), Long.toString(ProcessHandle.current().pid())));
+        command.addAll(runnerArguments);
         ProcessExecutor executor = new ProcessExecutor()
-                .command(List.of(python.toString(), runner.toString(), control.socketPath().toString(),
-                        Long.toString(ProcessHandle.current().pid())))
+                .command(command)
                 .directory(workDir.toFile())
                 .streams(new OutputPumps(stdout, stderr,
-                        new ByteArrayInputStream((secret + "\n").getBytes(StandardCharsets.US_ASCII))))
+                        new ByteArrayInputStream((expectation.secret() + "\n").getBytes(StandardCharsets.US_ASCII))))
                 .redirectErrorStream(false)
                 .exitValueAny();
         // zt-exec adds to the inherited environment; a null value removes a variable.
@@ -69,20 +72,14 @@ final class WorkerLauncher implements WorkerSource {
         executor.environment(environment);
         try {
             StartedProcess started = spawner.submit(executor::start).get();
-            return new Worker(started, stdout, stderr, connection);
+            return Worker.spawned(started.getProcess(), stdout, stderr, expectation.connection());
         } catch (ExecutionException e) {
-            control.forget(secret);
+            expectation.connection().cancel(false);
             throw new IOException("could not start " + python + ": " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
-            control.forget(secret);
+            expectation.connection().cancel(false);
             throw e;
         }
-    }
-
-    private byte[] nextSecret() {
-        byte[] secret = new byte[16];
-        random.nextBytes(secret);
-        return secret;
     }
 
     @Override

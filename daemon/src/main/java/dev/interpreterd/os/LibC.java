@@ -20,4 +20,10 @@ interface LibC extends Library {
 
     /** close(2). */
     int close(int fd);
+
+    /** mkfifo(3). */
+    int mkfifo(String path, int mode);
+
+    /** open(2) without a mode, for existing files. */
+    int open(String path, int flags);
 }
