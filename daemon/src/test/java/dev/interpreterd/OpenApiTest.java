@@ -1,0 +1,341 @@
+package dev.interpreterd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.interpreterd.http.HttpApi;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The daemon's real answers match the schemas of {@code openapi.yaml}, and every property the document
+ * lists shows up in a real answer, so that neither can drift from the other.
+ */
+class OpenApiTest {
+
+    private static final Path DOCUMENT = Path.of("../openapi.yaml");
+    private static final String EXECUTE = "/paths/~1process~1interpreter~1execute/post";
+    private static final String HEALTH = "/paths/~1health/get";
+    private static final String MAX_BODY = "4KiB";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Code that ends with each status, and its timeout. */
+    private static final Map<String, Map<String, Object>> REQUESTS = Map.of(
+            "ok", Map.of("code", "import sys\nprint('out')\nprint('err', file=sys.stderr)"),
+            "error", Map.of("code", "def f():\n    return 1 / 0\nf()"),
+            "exit", Map.of("code", "import sys\nsys.exit(3)"),
+            "interrupted", Map.of("code", "import time\nprint('started', flush=True)\ntime.sleep(30)", "timeout", 0.3),
+            "killed", Map.of("code", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)"));
+
+    private static JsonNode document;
+    private static SchemaChecker checker;
+    private static TestDaemon daemon;
+    private static final Map<String, JsonNode> answers = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void start() throws IOException {
+        document = new ObjectMapper(new YAMLFactory()).readTree(DOCUMENT.toFile());
+        checker = new SchemaChecker(document);
+        daemon = TestDaemon.start("--max-body", MAX_BODY);
+    }
+
+    @AfterAll
+    static void stop() {
+        daemon.close();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ok", "error", "exit", "interrupted", "killed"})
+    void answer_of_each_status_matches_the_result_schema(String status) {
+        JsonNode answer = answer(status);
+        assertEquals(status, answer.path("status").asText(), answer::toString);
+        expectValid(EXECUTE + "/responses/200", answer);
+    }
+
+    @Test
+    void every_result_property_the_document_lists_is_in_a_real_answer() {
+        List<JsonNode> real = REQUESTS.keySet().stream().map(OpenApiTest::answer).toList();
+        JsonNode schema = checker.resolve(response(EXECUTE + "/responses/200").at("/content/application~1json/schema"));
+        List<String> missing = new ArrayList<>();
+        missingProperties(schema, real, "result", missing);
+        assertEquals(List.of(), missing, "properties in openapi.yaml that no real answer has");
+    }
+
+    @Test
+    void health_matches_its_schema_and_lists_every_property() {
+        Response health = daemon.request().get("/health");
+        assertEquals(200, health.statusCode());
+        expectValid(HEALTH + "/responses/200", body(health));
+        List<String> missing = new ArrayList<>();
+        missingProperties(checker.resolve(response(HEALTH + "/responses/200").at("/content/application~1json/schema")),
+                List.of(body(health)), "health", missing);
+        assertEquals(List.of(), missing, "properties in openapi.yaml that /health lacks");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"{\"code\": 42}", "{\"code\": ", "{\"code\": \"1\", \"timout\": 1}", "[]"})
+    void bad_request_matches_the_error_schema(String body) {
+        expectError(EXECUTE + "/responses/400", post(daemon, body), 400);
+    }
+
+    @Test
+    void unauthorized_matches_the_error_schema_and_its_headers() {
+        try (TestDaemon guarded = TestDaemon.start("--token", "s3cret")) {
+            expectError(EXECUTE + "/responses/401", post(guarded, "{\"code\": \"print(1)\"}"), 401);
+        }
+    }
+
+    @Test
+    void not_found_matches_the_error_schema() {
+        expectError("/components/responses/NotFound", daemon.request().get("/nope"), 404);
+    }
+
+    @Test
+    void method_not_allowed_matches_the_error_schema() {
+        expectError("/components/responses/MethodNotAllowed", daemon.request().get(HttpApi.EXECUTE_PATH), 405);
+    }
+
+    @Test
+    void body_too_large_matches_the_error_schema() {
+        String code = "#" + "x".repeat(8 * 1024);
+        expectError(EXECUTE + "/responses/413", post(daemon, "{\"code\": \"" + code + "\"}"), 413);
+    }
+
+    @Test
+    void busy_matches_the_error_schema_and_its_retry_after_header() throws Exception {
+        try (TestDaemon busy = TestDaemon.start("--max-concurrent", "1", "--queue", "0")) {
+            CompletableFuture<Response> sleeper = CompletableFuture.supplyAsync(
+                    () -> post(busy, "{\"code\": \"import time\\ntime.sleep(30)\", \"timeout\": 2}"));
+            awaitRunning(busy);
+            expectError(EXECUTE + "/responses/503", post(busy, "{\"code\": \"print(1)\"}"), 503);
+            assertEquals(200, sleeper.get().statusCode());
+        }
+    }
+
+    @Test
+    void every_example_in_the_document_matches_its_schema() {
+        List<String> problems = new ArrayList<>();
+        // Media types and headers are the objects with a "schema"; only media types carry examples here.
+        for (JsonNode content : document.findParents("schema")) {
+            examplesOf(content).forEach(example -> problems.addAll(checker.check(content.get("schema"), example)));
+        }
+        assertEquals(List.of(), problems);
+    }
+
+    /** The answer to the request that ends with this status, run once per test run. */
+    private static JsonNode answer(String status) {
+        return answers.computeIfAbsent(status, s -> {
+            Response response = daemon.request().contentType(ContentType.JSON).body(REQUESTS.get(s))
+                    .post(HttpApi.EXECUTE_PATH);
+            assertEquals(200, response.statusCode(), response::asString);
+            return body(response);
+        });
+    }
+
+    /** Checks a real answer's status, content type, body and the headers its response in the document declares. */
+    private static void expectError(String responsePointer, Response real, int status) {
+        assertEquals(status, real.statusCode(), real::asString);
+        expectValid(responsePointer, body(real));
+        for (Map.Entry<String, JsonNode> header : response(responsePointer).path("headers").properties()) {
+            String value = real.header(header.getKey());
+            assertNotNull(value, "header " + header.getKey() + " of a " + status);
+            JsonNode typed = value.matches("-?\\d+")
+                    ? LongNode.valueOf(Long.parseLong(value)) : TextNode.valueOf(value);
+            assertEquals(List.of(), checker.check(checker.resolve(header.getValue()).get("schema"), typed),
+                    "header " + header.getKey());
+        }
+    }
+
+    private static void expectValid(String responsePointer, JsonNode body) {
+        JsonNode schema = response(responsePointer).at("/content/application~1json/schema");
+        assertFalse(schema.isMissingNode(), "no JSON schema at " + responsePointer);
+        assertEquals(List.of(), checker.check(schema, body), body::toString);
+    }
+
+    /** The response object at a JSON pointer into the document, its reference followed. */
+    private static JsonNode response(String pointer) {
+        JsonNode response = document.at(pointer);
+        assertFalse(response.isMissingNode(), "openapi.yaml has nothing at " + pointer);
+        return checker.resolve(response);
+    }
+
+    /** Adds the name of every property of {@code schema} that none of {@code values} has, nested ones too. */
+    private static void missingProperties(JsonNode schema, List<JsonNode> values, String where, List<String> missing) {
+        for (Map.Entry<String, JsonNode> property : schema.path("properties").properties()) {
+            List<JsonNode> seen = values.stream().filter(v -> v.isObject() && v.has(property.getKey()))
+                    .map(v -> v.get(property.getKey())).toList();
+            if (seen.isEmpty()) {
+                missing.add(where + "." + property.getKey());
+            }
+            missingProperties(checker.resolve(property.getValue()), seen.stream().filter(v -> !v.isNull()).toList(),
+                    where + "." + property.getKey(), missing);
+        }
+    }
+
+    private static List<JsonNode> examplesOf(JsonNode content) {
+        List<JsonNode> examples = new ArrayList<>();
+        if (content.has("example")) {
+            examples.add(content.get("example"));
+        }
+        content.path("examples").forEach(example -> examples.add(example.get("value")));
+        return examples;
+    }
+
+    private static Response post(TestDaemon target, String body) {
+        return target.request().contentType(ContentType.JSON).body(body).post(HttpApi.EXECUTE_PATH);
+    }
+
+    private static JsonNode body(Response response) {
+        assertEquals("application/json", response.contentType(), "content type");
+        try {
+            return JSON.readTree(response.asByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException("not JSON: " + response.asString(), e);
+        }
+    }
+
+    private static void awaitRunning(TestDaemon target) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (target.request().get("/health").jsonPath().getInt("running") < 1) {
+            assertTrue(System.nanoTime() < deadline, "the sleeper never started");
+            Thread.sleep(10);
+        }
+    }
+
+    /**
+     * Checks a JSON value against the subset of JSON Schema that openapi.yaml uses: type (also a list
+     * with "null"), enum, pattern, required, properties, additionalProperties, items and local $ref.
+     * A schema with any other structural keyword is refused rather than passed unchecked.
+     */
+    private static final class SchemaChecker {
+
+        private static final Set<String> UNSUPPORTED = Set.of("allOf", "anyOf", "oneOf", "not", "if", "then",
+                "else", "patternProperties", "prefixItems", "$dynamicRef", "dependentSchemas", "contains");
+
+        private final JsonNode document;
+
+        SchemaChecker(JsonNode document) {
+            this.document = document;
+        }
+
+        /** The problems of {@code value}, each naming where it is; empty when it matches. */
+        List<String> check(JsonNode schema, JsonNode value) {
+            List<String> problems = new ArrayList<>();
+            check(schema, value, "$", problems);
+            return problems;
+        }
+
+        /** Follows {@code $ref}s to local components until a node without one. */
+        JsonNode resolve(JsonNode node) {
+            while (node.has("$ref")) {
+                String ref = node.get("$ref").asText();
+                if (!ref.startsWith("#/")) {
+                    throw new IllegalArgumentException("only local references are supported: " + ref);
+                }
+                node = document.at(ref.substring(1));
+                if (node.isMissingNode()) {
+                    throw new IllegalArgumentException("dangling reference " + ref);
+                }
+            }
+            return node;
+        }
+
+        private void check(JsonNode schemaOrRef, JsonNode value, String where, List<String> problems) {
+            JsonNode schema = resolve(schemaOrRef);
+            UNSUPPORTED.stream().filter(schema::has).findAny().ifPresent(keyword -> {
+                throw new IllegalArgumentException("the checker does not understand '" + keyword + "' at " + where);
+            });
+            if (schema.has("type") && !hasType(schema.get("type"), value)) {
+                problems.add(where + " should be of type " + schema.get("type") + " but is " + value);
+                return;
+            }
+            if (schema.has("enum") && !contains(schema.get("enum"), value)) {
+                problems.add(where + " should be one of " + schema.get("enum") + " but is " + value);
+            }
+            if (schema.has("pattern") && value.isTextual()
+                    && !Pattern.compile(schema.get("pattern").asText()).matcher(value.textValue()).find()) {
+                problems.add(where + " should match " + schema.get("pattern") + " but is " + value);
+            }
+            if (value.isArray() && schema.has("items")) {
+                for (int i = 0; i < value.size(); i++) {
+                    check(schema.get("items"), value.get(i), where + "[" + i + "]", problems);
+                }
+            }
+            if (value.isObject()) {
+                checkObject(schema, value, where, problems);
+            }
+        }
+
+        private void checkObject(JsonNode schema, JsonNode value, String where, List<String> problems) {
+            schema.path("required").forEach(name -> {
+                if (!value.has(name.asText())) {
+                    problems.add(where + " lacks the required property '" + name.asText() + "'");
+                }
+            });
+            JsonNode additional = schema.path("additionalProperties");
+            for (Map.Entry<String, JsonNode> field : value.properties()) {
+                String path = where + "." + field.getKey();
+                if (schema.path("properties").has(field.getKey())) {
+                    check(schema.path("properties").get(field.getKey()), field.getValue(), path, problems);
+                } else if (additional.isObject()) {
+                    check(additional, field.getValue(), path, problems);
+                } else if (additional.isBoolean() && !additional.booleanValue()) {
+                    problems.add(where + " has the property '" + field.getKey() + "', which the schema does not list");
+                }
+            }
+        }
+
+        private static boolean hasType(JsonNode type, JsonNode value) {
+            if (type.isArray()) {
+                for (JsonNode one : type) {
+                    if (hasType(one, value)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            return switch (type.asText()) {
+                case "object" -> value.isObject();
+                case "array" -> value.isArray();
+                case "string" -> value.isTextual();
+                case "boolean" -> value.isBoolean();
+                case "null" -> value.isNull();
+                case "number" -> value.isNumber();
+                // JSON Schema counts 3.0 as an integer, as Python and JavaScript clients do.
+                case "integer" -> value.isNumber() && value.decimalValue().stripTrailingZeros().scale() <= 0;
+                default -> throw new IllegalArgumentException("unknown type " + type);
+            };
+        }
+
+        private static boolean contains(JsonNode options, JsonNode value) {
+            for (JsonNode option : options) {
+                if (option.equals(value)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+}
