@@ -170,7 +170,20 @@ class BadInputTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"GET", "PUT", "DELETE", "PATCH"})
     void wrong_method_on_execute_is_method_not_allowed(String method) {
-        expectError(daemon.request().request(method, EXECUTE).then(), 405, "method_not_allowed", method);
+        expectError(daemon.request().request(method, EXECUTE).then().header("Allow", "POST"), 405,
+                "method_not_allowed", method);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"POST", "PUT", "DELETE"})
+    void wrong_method_on_health_is_method_not_allowed(String method) {
+        expectError(daemon.request().request(method, "/health").then().header("Allow", "GET, HEAD"), 405,
+                "method_not_allowed", method);
+    }
+
+    @Test
+    void head_on_health_has_the_headers_of_get() {
+        daemon.request().head("/health").then().statusCode(200).contentType("application/json");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -52,6 +52,7 @@ public final class HttpApi implements AutoCloseable {
             });
             cfg.routes.post(EXECUTE_PATH, execute);
             cfg.routes.get("/health", health);
+            cfg.routes.head("/health", health);
             cfg.routes.exception(ApiException.class, this::answer);
             cfg.routes.exception(RejectedException.class, (e, ctx) -> {
                 ctx.header("Retry-After", RETRY_AFTER_SECONDS);
@@ -91,7 +92,12 @@ public final class HttpApi implements AutoCloseable {
         return switch (status) {
             case 404 -> new ApiException(404, "not_found", "no endpoint at " + ctx.method() + " " + ctx.path()
                     + "; executions are POSTed to " + EXECUTE_PATH);
-            case 405 -> new ApiException(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path());
+            case 405 -> {
+                String allowed = ctx.path().equals(EXECUTE_PATH) ? "POST" : "GET, HEAD";
+                ctx.header("Allow", allowed);
+                yield new ApiException(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path()
+                        + "; use " + allowed);
+            }
             default -> new ApiException(status, "http_" + status, "the request was refused with status " + status);
         };
     }
