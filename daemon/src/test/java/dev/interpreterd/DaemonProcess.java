@@ -45,6 +45,7 @@ final class DaemonProcess implements AutoCloseable {
                 "-Djava.io.tmpdir=" + tmpDir,
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "dev.interpreterd.Main", "--port", "0"));
+        command.addAll(TestDaemon.launcherFlags());
         command.addAll(List.of(flags));
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         builder.environment().putAll(environment);

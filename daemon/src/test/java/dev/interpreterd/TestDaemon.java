@@ -31,6 +31,7 @@ final class TestDaemon implements AutoCloseable {
     /** Starts a daemon as if its own environment were {@code environment}. */
     static TestDaemon startWithEnvironment(Map<String, String> environment, String... flags) {
         List<String> args = new ArrayList<>(List.of("--port", "0", "--grace", "0.2"));
+        args.addAll(launcherFlags());
         args.addAll(List.of(flags));
         try {
             return new TestDaemon(Daemon.start(CommandLine.parse(args, Map.of()).orElseThrow(), environment));
@@ -42,6 +43,15 @@ final class TestDaemon implements AutoCloseable {
     /** The daemon's private runner directory, part of every worker's command line. */
     String runnerDirectory() {
         return daemon.runnerDirectory().toString();
+    }
+
+    /**
+     * The launcher every test daemon uses: the build runs the whole suite once with the default and
+     * once with {@code -Dinterpreterd.launcher=fork}.
+     */
+    static List<String> launcherFlags() {
+        String launcher = System.getProperty("interpreterd.launcher", "warm");
+        return launcher.equals("fork") ? List.of("--launcher", "fork", "--preload", "json") : List.of();
     }
 
     int port() {
