@@ -8,6 +8,7 @@ import dev.interpreterd.exec.RunnerScript;
 import dev.interpreterd.exec.WorkerEnvironment;
 import dev.interpreterd.http.HttpApi;
 import dev.interpreterd.http.Json;
+import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.SdNotify;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,6 +52,8 @@ public final class Daemon implements AutoCloseable {
      * workers' allow-listed variables and of systemd's {@code NOTIFY_SOCKET} and {@code WATCHDOG_USEC}.
      */
     public static Daemon start(Config config, java.util.Map<String, String> environment) throws IOException {
+        // The code runs as the daemon's user; it must not read the token from /proc/<daemon>/environ.
+        Posix.forbidInspection();
         PythonLocator.Python python = PythonLocator.resolve(config.python());
         ObjectMapper json = Json.strictMapper(config.maxBodyBytes());
         RunnerScript runner = RunnerScript.install(Path.of(System.getProperty("java.io.tmpdir")));

@@ -2,6 +2,7 @@ package dev.interpreterd;
 
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.restassured.path.json.JsonPath;
@@ -112,6 +113,14 @@ class IsolationTest {
                     def __init__(self, x): self.x = x
                 print(__name__, sys.argv, pickle.loads(pickle.dumps(Point(3))).x)
                 """).body("stdout", equalTo("__main__ [''] 3\n"));
+    }
+
+    @Test
+    void the_daemon_cannot_be_inspected_by_the_code_it_runs() {
+        // Non-dumpable: /proc/<daemon>/environ (which may hold the token) is root's, not the user's.
+        assertFalse(dev.interpreterd.os.Posix.isDumpable());
+        daemon.execute("import os\nprint(open('/proc/self/status').read().count('Name'))")
+                .body("stdout", equalTo("1\n"));
     }
 
     @Test

@@ -12,6 +12,9 @@ interface LibC extends Library {
     /** kill(2): a negative pid names a process group. */
     int kill(int pid, int signal);
 
+    /** prctl(2). */
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
     /** socket(2). */
     int socket(int domain, int type, int protocol);
 

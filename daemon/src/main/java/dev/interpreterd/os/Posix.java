@@ -6,6 +6,8 @@ import com.sun.jna.Native;
 public final class Posix {
 
     private static final int ESRCH = 3;
+    private static final int PR_GET_DUMPABLE = 3;
+    private static final int PR_SET_DUMPABLE = 4;
 
     private Posix() {
     }
@@ -22,6 +24,22 @@ public final class Posix {
     /** Sends a signal to one process; returns false if it no longer exists. */
     public static boolean kill(long pid, Signal signal) {
         return send(Math.toIntExact(pid), signal);
+    }
+
+    /**
+     * Makes this process non-dumpable: its {@code /proc/<pid>} files (environ, memory, fds) become
+     * root's, and processes of the same user, such as the code the daemon runs, can neither read
+     * them nor attach a debugger. Children are unaffected, as exec resets the flag.
+     */
+    public static void forbidInspection() {
+        if (LibC.INSTANCE.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+            throw new IllegalStateException("prctl(PR_SET_DUMPABLE) failed with errno " + Native.getLastError());
+        }
+    }
+
+    /** True if this process may be inspected by processes of its own user. */
+    public static boolean isDumpable() {
+        return LibC.INSTANCE.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1;
     }
 
     private static boolean send(int target, Signal signal) {
