@@ -138,15 +138,20 @@ def main(argv):
 
 
 def serve_one(socket_path, secret):
-    """The supervisor's life: connect, prove the secret, run one job."""
+    """The supervisor's life: connect, prove the secret, run one job.
+
+    The child is forked before the job arrives and waits for it on a pipe, so a job costs no fork.
+    """
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     control.connect(socket_path)
     control.sendall(encode_frame({"event": "hello", "secret": secret, "pid": os.getpid()}))
+    child = start_child(control)
     job = recv_frame(control)
     if job is None:
+        os.kill(child.pid, signal.SIGKILL)
         return SUPERVISOR_NO_JOB
-    return supervise(control, job)
+    return supervise(control, child, job)
 
 
 # ---------------------------------------------------------------- zygote
@@ -194,7 +199,15 @@ def forked_supervisor(socket_path, request, zygote_pid):
     return serve_one(socket_path, request["secret"])
 
 
-def supervise(control, job):
+class Child:
+    """The supervisor's handles on its child: pid, job pipe, report pipe, SIGCHLD wakeup pipe."""
+
+    def __init__(self, pid, job_w, report_r, wake_r):
+        self.pid, self.job_w, self.report_r, self.wake_r = pid, job_w, report_r, wake_r
+
+
+def start_child(control):
+    job_r, job_w = os.pipe()
     report_r, report_w = os.pipe()
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
@@ -206,23 +219,39 @@ def supervise(control, job):
     supervisor = os.getpid()
     # Objects that exist now belong to the runner; the child's final collection skips them.
     gc.freeze()
-    child = os.fork()
-    if child == 0:
+    pid = os.fork()
+    if pid == 0:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        for fd in (report_r, wake_r, wake_w):
+        for fd in (job_w, report_r, wake_r, wake_w):
             os.close(fd)
         control.close()
-        return run_child(job, report_w, supervisor)
+        run_child(job_r, report_w, supervisor)
+    for fd in (job_r, report_w):
+        os.close(fd)
+    return Child(pid, job_w, report_r, wake_r)
 
-    os.close(report_w)
-    wait_status, reports = wait_for_child(child, control, report_r, wake_r)
-    kill_descendants(wake_r)
-    control.sendall(encode_frame(exit_frame(child, wait_status, reports)))
+
+def supervise(control, child, job):
+    send_report(child.job_w, job)
+    os.close(child.job_w)
+    wait_status, reports = wait_for_child(child.pid, control, child.report_r, child.wake_r)
+    kill_descendants(child.wake_r)
+    # Nothing that could still write is left; letting go of the output pipes now lets the daemon
+    # see their end together with the exit frame instead of after this process has exited.
+    release_output()
+    control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports)))
     control.close()
     # The supervisor has nothing to flush or finalize; skipping interpreter teardown lets the
     # daemon see the pipes close milliseconds sooner.
     os._exit(SUPERVISOR_OK)
+
+
+def release_output():
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def wait_for_child(child, control, report_r, wake_r):
@@ -343,13 +372,17 @@ def reap_zombies():
 
 # ---------------------------------------------------------------- child
 
-def run_child(job, report_w, supervisor):
-    """Runs the job's code in this fresh child process; returns its exit code."""
+def run_child(job_r, report_w, supervisor):
+    """Waits for the job, runs its code in this fresh child process and exits with its status."""
     os.setsid()
     die_with_parent(supervisor)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     send_report(report_w, {"event": "started"})
+    prepare_process()
+    job = read_job(job_r)
+    if job is None:
+        os._exit(SUPERVISOR_NO_JOB)
     reseed_random()
     try:
         prepare(job)
@@ -388,6 +421,27 @@ def finish(status):
         os._exit(status)
 
 
+def read_job(fd):
+    """Reads the one frame the supervisor writes on the job pipe; None if it never comes."""
+    header = read_exactly(fd, FRAME_HEADER.size)
+    if header is None:
+        return None
+    (size,) = FRAME_HEADER.unpack(header)
+    payload = read_exactly(fd, size)
+    os.close(fd)
+    return None if payload is None else json.loads(payload)
+
+
+def read_exactly(fd, size):
+    data = bytearray()
+    while len(data) < size:
+        chunk = os.read(fd, min(size - len(data), 1 << 16))
+        if not chunk:
+            return None
+        data += chunk
+    return bytes(data)
+
+
 def reseed_random():
     """A forked child shares its parent's random state; seed it afresh as a new process would be."""
     random = sys.modules.get("random")
@@ -401,8 +455,21 @@ def send_report(fd, message):
         data = data[os.write(fd, data):]
 
 
+def prepare_process():
+    """What every execution gets, done while the child waits for its job."""
+    # Like `python -c`: the current directory first on the import path, an empty argv[0].
+    sys.path[0] = ""
+    sys.argv = [""]
+    # Line buffering keeps prints in order with the output of subprocesses the code starts.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(line_buffering=True)
+        except (AttributeError, ValueError):
+            pass
+
+
 def prepare(job):
-    """Gives the code the request's environment, directory, argv and import path."""
+    """Gives the code the request's environment, directory and import path."""
     env = job.get("env") or {}
     # Touch only what differs: the environment usually matches all but the request's envs.
     for name in [n for n in os.environ if n not in env]:
@@ -412,17 +479,8 @@ def prepare(job):
             os.environ[name] = value
     if job.get("cwd"):
         os.chdir(job["cwd"])
-    # Like `python -c`: the current directory first on the import path, an empty argv[0].
-    sys.path[0] = ""
     extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     sys.path[1:1] = extra
-    sys.argv = [""]
-    # Line buffering keeps prints in order with the output of subprocesses the code starts.
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.reconfigure(line_buffering=True)
-        except (AttributeError, ValueError):
-            pass
 
 
 def execute(source):

@@ -100,10 +100,15 @@ class CleanupTest {
         daemon.execute("1/0").body("status", equalTo("error"));
         daemon.execute("import time\ntime.sleep(9)", Map.of("timeout", 0.3)).body("status", equalTo("interrupted"));
         List<ProcessHandle> supervisors = supervisors(daemon);
-        // The default pool keeps two workers waiting for their job; none of them runs anything.
+        // The default pool keeps two workers waiting for their job, each with the one child that will
+        // run it; nothing below those children, and no third worker, is left of the executions.
         assertTrue(supervisors.size() <= 2, "more workers than the warm pool holds: " + LeftoverProcesses.describe(supervisors));
-        List<ProcessHandle> busy = supervisors.stream().filter(w -> w.children().findAny().isPresent()).toList();
-        assertEquals(List.of(), busy, "workers still running code: " + LeftoverProcesses.describe(busy));
+        for (ProcessHandle supervisor : supervisors) {
+            List<ProcessHandle> children = supervisor.children().toList();
+            assertTrue(children.size() <= 1, "an idle worker with several children: " + LeftoverProcesses.describe(children));
+            List<ProcessHandle> below = children.stream().flatMap(ProcessHandle::children).toList();
+            assertEquals(List.of(), below, "processes left by code: " + LeftoverProcesses.describe(below));
+        }
     }
 
     @Test
