@@ -8,7 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,8 @@ final class ZygoteLauncher implements WorkerSource {
     private final Path pipeDirectory;
     private final List<String> preload;
     private final long outputCapBytes;
-    private final ThreadFactory pumps = Threads.named("interpreterd-pump");
+    /** Pump threads are reused: creating two threads per execution costs more than the fork. */
+    private final ExecutorService pumps = Executors.newCachedThreadPool(Threads.named("interpreterd-pump"));
     private final AtomicLong counter = new AtomicLong();
     private Worker zygote;
     private ControlConnection zygoteConnection;
@@ -116,7 +118,7 @@ final class ZygoteLauncher implements WorkerSource {
 
     private void startPump(NamedPipe pipe, CappedOutput target) throws IOException {
         var in = pipe.openReader();
-        pumps.newThread(() -> OutputPumps.pump(in, target)).start();
+        pumps.execute(() -> OutputPumps.pump(in, target));
     }
 
     @Override
@@ -124,5 +126,7 @@ final class ZygoteLauncher implements WorkerSource {
         if (zygote != null) {
             zygote.close();
         }
+        // Pumps end by themselves when their pipes close; idle ones expire.
+        pumps.shutdown();
     }
 }
