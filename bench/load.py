@@ -1,0 +1,144 @@
+"""Closed-loop load: N threads, each with its own caller, share a fixed number of requests."""
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+# Distinct failure messages kept per phase, so the report stays readable.
+MAX_FAILURE_MESSAGES = 5
+# A phase waits at most this long for every thread to reach it; calls have their own timeouts.
+PHASE_TIMEOUT_SECONDS = 600
+
+
+class Caller(Protocol):
+    def call(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class LoadResult:
+    """Latencies of the measured (not warm-up) requests of one case at one concurrency."""
+
+    case: str
+    concurrency: int
+    latencies_ms: list[float]
+    wall_seconds: float
+    failures: int = 0
+    failure_messages: list[str] = field(default_factory=list)
+
+    def percentile(self, p: int) -> float:
+        """The p-th percentile in ms, interpolated between the closest samples."""
+        if len(self.latencies_ms) < 2:
+            return self.latencies_ms[0] if self.latencies_ms else float("nan")
+        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[p - 1]
+
+    @property
+    def p50(self) -> float:
+        return self.percentile(50)
+
+    @property
+    def p95(self) -> float:
+        return self.percentile(95)
+
+    @property
+    def p99(self) -> float:
+        return self.percentile(99)
+
+    @property
+    def throughput(self) -> float:
+        """Correct executions per second of wall-clock time, all threads together."""
+        return len(self.latencies_ms) / self.wall_seconds if self.wall_seconds > 0 else float("nan")
+
+
+class _Tickets:
+    """Hands out a fixed number of requests to the threads, and records what went wrong."""
+
+    def __init__(self, count: int, stop: threading.Event):
+        self._left = count
+        self._stop = stop
+        self._lock = threading.Lock()
+        self.failures = 0
+        self.failure_counts: dict[str, int] = {}
+
+    def take(self) -> bool:
+        with self._lock:
+            if self._left <= 0 or self._stop.is_set():
+                return False
+            self._left -= 1
+            return True
+
+    def fail(self, error: BaseException) -> None:
+        with self._lock:
+            self.failures += 1
+            message = f"{type(error).__name__}: {error}"
+            # Distinct messages only, and few of them: a broken daemon tends to fail the same way.
+            if message in self.failure_counts or len(self.failure_counts) < MAX_FAILURE_MESSAGES:
+                self.failure_counts[message] = self.failure_counts.get(message, 0) + 1
+
+    def failure_messages(self) -> list[str]:
+        return [f"{count}x {message}" for message, count in self.failure_counts.items()]
+
+
+def _drain(caller: Caller, tickets: _Tickets, latencies: list[float] | None) -> None:
+    """Calls until the tickets run out; latencies of correct answers go to `latencies` if given."""
+    while tickets.take():
+        start = time.perf_counter()
+        try:
+            caller.call()
+        except Exception as error:  # every failure counts, whatever raised it
+            tickets.fail(error)
+            continue
+        if latencies is not None:
+            latencies.append((time.perf_counter() - start) * 1000)
+
+
+def run_load(case: str, make_caller: Callable[[], Caller], concurrency: int, warmup: int, requests: int,
+             stop: threading.Event) -> LoadResult:
+    """Warms up, then times `requests` calls spread over `concurrency` threads.
+
+    Each thread keeps its caller (so its keep-alive connection) from warm-up to the measured phase;
+    the barriers make every thread start the measured phase together, so the wall time is fair.
+    """
+    barrier = threading.Barrier(concurrency + 1, timeout=PHASE_TIMEOUT_SECONDS)
+    warm, measured = _Tickets(warmup, stop), _Tickets(requests, stop)
+    per_thread: list[list[float]] = [[] for _ in range(concurrency)]
+
+    def worker(latencies: list[float]) -> None:
+        try:
+            caller = make_caller()
+            try:
+                barrier.wait()
+                _drain(caller, warm, None)
+                barrier.wait()
+                _drain(caller, measured, latencies)
+            finally:
+                caller.close()
+        except threading.BrokenBarrierError:
+            pass
+        except BaseException:
+            barrier.abort()  # let the others and the main thread stop waiting for this one
+            raise
+
+    threads = [threading.Thread(target=worker, args=(lat,), daemon=True, name=f"load-{i}")
+               for i, lat in enumerate(per_thread)]
+    for thread in threads:
+        thread.start()
+    try:
+        barrier.wait()
+        barrier.wait()
+        start = time.perf_counter()
+        for thread in threads:
+            thread.join(PHASE_TIMEOUT_SECONDS)
+        wall = time.perf_counter() - start
+    except BaseException:
+        stop.set()  # Ctrl-C or a broken thread: the others stop after their current call
+        barrier.abort()
+        raise
+    latencies = [ms for thread_latencies in per_thread for ms in thread_latencies]
+    # A wrong answer during warm-up is as wrong as one measured.
+    return LoadResult(case, concurrency, latencies, wall, measured.failures + warm.failures,
+                      (warm.failure_messages() + measured.failure_messages())[:2 * MAX_FAILURE_MESSAGES])

@@ -1,0 +1,78 @@
+"""Everything one benchmark run measured, and the goals derived from it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cases import BARE_SPAWN_NAME, PRINT_42
+from daemon_process import Startup, Stop
+from flood import FloodResult
+from load import LoadResult
+from machine import Machine
+from memory import TreeRss
+
+GOAL_P50_RATIO_AT_MOST = 0.5
+GOAL_THROUGHPUT_RATIO_AT_LEAST = 3.0
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A stated target: `measured` compared with `target` in the direction of `at_most`."""
+
+    name: str
+    measured: float
+    target: float
+    at_most: bool
+
+    @property
+    def met(self) -> bool:
+        return self.measured <= self.target if self.at_most else self.measured >= self.target
+
+
+@dataclass
+class BenchRun:
+    machine: Machine
+    flags: list[str]
+    requests: int
+    warmup: int
+    startup: Startup
+    after_start: TreeRss
+    loads: list[LoadResult] = field(default_factory=list)
+    idle: TreeRss | None = None
+    flood: FloodResult | None = None
+    stop: Stop | None = None
+
+    @property
+    def python(self) -> str:
+        return self.startup.health["python"]["executable"]
+
+    @property
+    def python_version(self) -> str:
+        return self.startup.health["python"]["version"]
+
+    @property
+    def daemon_version(self) -> str:
+        return str(self.startup.health.get("version", "?"))
+
+    def load(self, case: str, concurrency: int) -> LoadResult:
+        return next(r for r in self.loads if r.case == case and r.concurrency == concurrency)
+
+    def baseline(self, concurrency: int) -> LoadResult:
+        return self.load(BARE_SPAWN_NAME, concurrency)
+
+    def goals(self) -> list[Goal]:
+        """The two targets the daemon is measured against, both relative to the bare spawn."""
+        return [
+            Goal("p50 of print(42) via HTTP / p50 of bare spawn, both at concurrency 1",
+                 self.load(PRINT_42.name, 1).p50 / self.baseline(1).p50, GOAL_P50_RATIO_AT_MOST, True),
+            Goal("throughput of print(42) via HTTP at concurrency 8 / bare spawn loop at concurrency 2",
+                 self.load(PRINT_42.name, 8).throughput / self.baseline(2).throughput,
+                 GOAL_THROUGHPUT_RATIO_AT_LEAST, False),
+        ]
+
+    def problems(self) -> list[str]:
+        """Every wrong answer or failed step; the run fails when this is not empty."""
+        found = [f"{r.case} at concurrency {r.concurrency}: {r.failures} failed ({'; '.join(r.failure_messages)})"
+                 for r in self.loads if r.failures]
+        if self.flood is not None and not self.flood.ok:
+            found.append(f"flood: {self.flood.problem}")
+        return found

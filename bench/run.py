@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Benchmark of interpreterd: start-to-ready time, latency and throughput next to a bare interpreter
+spawn, idle memory and memory under an stdout flood.
+
+Usage (from the repository root, after `mvn -q -B package -DskipTests`):
+  python3 bench/run.py                                  # full run, readable report
+  python3 bench/run.py --markdown                       # also a Markdown table for the README
+  python3 bench/run.py --smoke                          # a quick check for CI; exit 1 on any wrong answer
+  python3 bench/run.py -- --launcher fork --preload json   # flags after -- go to the daemon
+
+The benchmark starts its own daemon on 127.0.0.1 with a free port and stops it at the end, even on
+errors or Ctrl-C. Every answer is checked; any wrong one makes the exit status 1.
+"""
+import sys
+
+sys.dont_write_bytecode = True  # keep bench/ free of __pycache__ when run from a checkout
+
+import argparse  # noqa: E402
+import functools  # noqa: E402
+import shlex  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from callers import HttpCaller, SpawnCaller  # noqa: E402
+from cases import BARE_SPAWN_NAME, HTTP_CASES  # noqa: E402
+from daemon_process import DaemonError, DaemonProcess, reserved_flag, token_in  # noqa: E402
+from flood import run_flood  # noqa: E402
+from load import run_load  # noqa: E402
+from machine import describe_machine  # noqa: E402
+from memory import tree_rss  # noqa: E402
+from report import markdown_report, text_report  # noqa: E402
+from results import BenchRun  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_JAR = REPO_ROOT / "daemon" / "target" / "interpreterd.jar"
+HTTP_CONCURRENCIES = (1, 8)
+# The bare spawn also runs 2 in parallel, the reference of the throughput goal.
+BARE_CONCURRENCIES = (1, 2, 8)
+MAX_REQUESTS = 100_000
+IDLE_PAUSE_SECONDS = 1.0
+SMOKE = {"requests": 10, "warmup": 2, "flood_mib": 64}
+FULL = {"requests": 200, "warmup": 20, "flood_mib": 1024}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Our options before `--`, the daemon's flags after it."""
+    ours, daemon_flags = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     usage="%(prog)s [options] [-- daemon flags]")
+    parser.add_argument("--requests", type=bounded(1, MAX_REQUESTS), help="measured requests per case (200; smoke 10)")
+    parser.add_argument("--warmup", type=bounded(0, MAX_REQUESTS), help="warm-up requests per case (20; smoke 2)")
+    parser.add_argument("--flood-mib", type=bounded(0, 16 * 1024),
+                        help="MiB of stdout in the flood, 0 to skip (1024; smoke 64)")
+    parser.add_argument("--smoke", action="store_true", help="tiny run for CI, under ~20 s")
+    parser.add_argument("--markdown", action="store_true", help="also print a Markdown table for the README")
+    parser.add_argument("--jar", default=str(DEFAULT_JAR), help="daemon jar (%(default)s)")
+    parser.add_argument("--java", default="java", help="java launcher (%(default)s)")
+    args = parser.parse_args(ours)
+    for name, value in (SMOKE if args.smoke else FULL).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    args.daemon_flags = daemon_flags
+    if reserved_flag(daemon_flags):
+        parser.error(f"{reserved_flag(daemon_flags)}: the benchmark sets --host 127.0.0.1 and --port 0 itself")
+    if not Path(args.jar).is_file():
+        parser.error(f"{args.jar} not found; build it with: mvn -q -B package -DskipTests")
+    return args
+
+
+def bounded(low: int, high: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+        return value
+    return parse
+
+
+def progress(message: str) -> None:
+    """Progress goes to stderr, so stdout holds only the report."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def measure_loads(run: BenchRun, daemon: DaemonProcess, token: str | None, stop: threading.Event) -> None:
+    """Every case at every concurrency; the bare spawn runs next to the daemon cases at the same level."""
+    for concurrency in sorted(set(HTTP_CONCURRENCIES) | set(BARE_CONCURRENCIES)):
+        plans = []
+        if concurrency in BARE_CONCURRENCIES:
+            plans.append((BARE_SPAWN_NAME, functools.partial(SpawnCaller, run.python)))
+        if concurrency in HTTP_CONCURRENCIES:
+            plans += [(case.name, functools.partial(HttpCaller, daemon.port, token, case)) for case in HTTP_CASES]
+        for name, make_caller in plans:
+            progress(f"{name} at concurrency {concurrency}")
+            run.loads.append(run_load(name, make_caller, concurrency, run.warmup, run.requests, stop))
+
+
+def benchmark(args: argparse.Namespace) -> BenchRun:
+    """Starts the daemon, measures everything, and stops it whatever happens."""
+    machine = describe_machine(args.java)
+    token, stop = token_in(args.daemon_flags), threading.Event()
+    with DaemonProcess(args.java, args.jar, args.daemon_flags) as daemon:
+        progress("starting the daemon")
+        startup = daemon.start()
+        run = BenchRun(machine, args.daemon_flags, args.requests, args.warmup, startup, tree_rss(daemon.pid))
+        measure_loads(run, daemon, token, stop)
+        time.sleep(IDLE_PAUSE_SECONDS)  # let in-flight cleanup finish before calling the daemon idle
+        run.idle = tree_rss(daemon.pid)
+        if args.flood_mib:
+            progress(f"flooding {args.flood_mib} MiB of stdout")
+            run.flood = run_flood(daemon.port, token, daemon.pid, args.flood_mib)
+        if daemon.health_or_none() is None:
+            raise daemon.error("the daemon stopped answering /health after the runs")
+    run.stop = daemon.stopped
+    return run
+
+
+class Terminated(Exception):
+    """SIGTERM arrived (a CI timeout, say)."""
+
+
+def raise_on_sigterm() -> None:
+    """Turns SIGTERM into an exception, so the finally blocks run and the daemon is still stopped."""
+    def handler(signum, frame):
+        raise Terminated()
+    signal.signal(signal.SIGTERM, handler)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    raise_on_sigterm()
+    try:
+        run = benchmark(args)
+    except DaemonError as error:
+        print(f"run.py: {error}", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, Terminated) as stopped:
+        print(f"run.py: {'terminated' if isinstance(stopped, Terminated) else 'interrupted'};"
+              " the daemon was stopped", file=sys.stderr)
+        return 143 if isinstance(stopped, Terminated) else 130
+    print(text_report(run))
+    if args.markdown:
+        print("\n" + markdown_report(run, shlex.join(["python3", "bench/run.py", *argv])))
+    return 1 if run.problems() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
