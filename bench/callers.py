@@ -64,6 +64,20 @@ class HttpCaller:
         self._conn.close()
 
 
+class PacedCaller:
+    """Another caller, with a pause after each call: requests that arrive a while apart."""
+
+    def __init__(self, inner, pause_seconds: float):
+        self._inner = inner
+        self.pause_seconds = pause_seconds
+
+    def call(self) -> None:
+        self._inner.call()
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 class SpawnCaller:
     """Starts the interpreter bare, `python -c 'print(42)'`, as a client without a daemon would."""
 

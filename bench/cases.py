@@ -33,6 +33,11 @@ STDLIB_IMPORTS = Case(
 
 HTTP_CASES = (PRINT_42, STDLIB_IMPORTS)
 
+# print(42) again, one request every PACE_SECONDS at concurrency 1: an assistant thinks between
+# calls, which gives a warm pool the time to refill, unlike back-to-back requests.
+PACE_SECONDS = 0.1
+PACED_NAME = "print(42) 100 ms apart"
+
 # The baseline: what one execution would cost without any daemon, a bare interpreter start.
 BARE_SPAWN_NAME = "bare python -c"
 BARE_SPAWN_ARGS = ("-c", "print(42)")

@@ -77,8 +77,8 @@ def daemon_environment() -> dict[str, str]:
 class DaemonProcess:
     """One daemon started by the benchmark; use as a context manager so it is always stopped."""
 
-    def __init__(self, java: str, jar: str, flags: list[str]):
-        self._argv = [java, "-jar", jar, *flags, "--host", LOOPBACK, "--port", "0"]
+    def __init__(self, java: str, jvm_options: list[str], jar: str, flags: list[str]):
+        self._argv = [java, *jvm_options, "-jar", jar, *flags, "--host", LOOPBACK, "--port", "0"]
         self._process: subprocess.Popen | None = None
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
         self._listening = threading.Event()

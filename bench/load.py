@@ -94,6 +94,8 @@ def _drain(caller: Caller, tickets: _Tickets, latencies: list[float] | None) -> 
             continue
         if latencies is not None:
             latencies.append((time.perf_counter() - start) * 1000)
+        # A paced caller waits between requests, outside the measured time, as an assistant would.
+        time.sleep(getattr(caller, "pause_seconds", 0))
 
 
 def run_load(case: str, make_caller: Callable[[], Caller], concurrency: int, warmup: int, requests: int,

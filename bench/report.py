@@ -1,7 +1,7 @@
 """The run as a readable report for a terminal, and as Markdown for the README's Performance section."""
 from __future__ import annotations
 
-from cases import BARE_SPAWN_NAME, HTTP_CASES, PRINT_42
+from cases import BARE_SPAWN_NAME, HTTP_CASES, PACED_NAME, PRINT_42
 from load import LoadResult
 from memory import TreeRss
 from results import BenchRun
@@ -13,6 +13,8 @@ def label(case: str, code: str = "") -> str:
     """The row's name; `code` is the Markdown backtick, empty for plain text."""
     if case == BARE_SPAWN_NAME:
         return f"bare {code}python -c 'print(42)'{code}"
+    if case == PACED_NAME:
+        return f"{code}print(42){code} via HTTP, 100 ms apart"
     return f"{code}{case}{code} via HTTP" if case == PRINT_42.name else f"{case} via HTTP"
 
 
@@ -34,7 +36,7 @@ def ratios(run: BenchRun, result: LoadResult) -> tuple[str, str]:
 
 def ordered_loads(run: BenchRun) -> list[LoadResult]:
     """HTTP cases first, then the baseline, each by concurrency."""
-    order = [case.name for case in HTTP_CASES] + [BARE_SPAWN_NAME]
+    order = [HTTP_CASES[0].name, PACED_NAME] + [case.name for case in HTTP_CASES[1:]] + [BARE_SPAWN_NAME]
     return sorted(run.loads, key=lambda r: (order.index(r.case), r.concurrency))
 
 

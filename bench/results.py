@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cases import BARE_SPAWN_NAME, PRINT_42
+from cases import BARE_SPAWN_NAME, PACED_NAME, PRINT_42
 from daemon_process import Startup, Stop
 from flood import FloodResult
 from load import LoadResult
@@ -64,6 +64,8 @@ class BenchRun:
         return [
             Goal("p50 of print(42) via HTTP / p50 of bare spawn, both at concurrency 1",
                  self.load(PRINT_42.name, 1).p50 / self.baseline(1).p50, GOAL_P50_RATIO_AT_MOST, True),
+            Goal("the same, with requests 100 ms apart (an assistant's pace)",
+                 self.load(PACED_NAME, 1).p50 / self.baseline(1).p50, GOAL_P50_RATIO_AT_MOST, True),
             Goal("throughput of print(42) via HTTP at concurrency 8 / bare spawn loop at concurrency 2",
                  self.load(PRINT_42.name, 8).throughput / self.baseline(2).throughput,
                  GOAL_THROUGHPUT_RATIO_AT_LEAST, False),

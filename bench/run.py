@@ -23,8 +23,8 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from callers import HttpCaller, SpawnCaller  # noqa: E402
-from cases import BARE_SPAWN_NAME, HTTP_CASES  # noqa: E402
+from callers import HttpCaller, PacedCaller, SpawnCaller  # noqa: E402
+from cases import BARE_SPAWN_NAME, HTTP_CASES, PACE_SECONDS, PACED_NAME, PRINT_42  # noqa: E402
 from daemon_process import DaemonError, DaemonProcess, reserved_flag, token_in  # noqa: E402
 from flood import run_flood  # noqa: E402
 from load import run_load  # noqa: E402
@@ -35,13 +35,15 @@ from results import BenchRun  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_JAR = REPO_ROOT / "daemon" / "target" / "interpreterd.jar"
+README_JVM_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 HTTP_CONCURRENCIES = (1, 8)
 # The bare spawn also runs 2 in parallel, the reference of the throughput goal.
 BARE_CONCURRENCIES = (1, 2, 8)
 MAX_REQUESTS = 100_000
 IDLE_PAUSE_SECONDS = 1.0
 SMOKE = {"requests": 10, "warmup": 2, "flood_mib": 64}
-FULL = {"requests": 200, "warmup": 20, "flood_mib": 1024}
+# The daemon is measured in its steady state: the JIT needs a few hundred requests to warm up.
+FULL = {"requests": 300, "warmup": 300, "flood_mib": 1024}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -49,14 +51,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ours, daemon_flags = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      usage="%(prog)s [options] [-- daemon flags]")
-    parser.add_argument("--requests", type=bounded(1, MAX_REQUESTS), help="measured requests per case (200; smoke 10)")
-    parser.add_argument("--warmup", type=bounded(0, MAX_REQUESTS), help="warm-up requests per case (20; smoke 2)")
+    parser.add_argument("--requests", type=bounded(1, MAX_REQUESTS), help="measured requests per case (300; smoke 10)")
+    parser.add_argument("--warmup", type=bounded(0, MAX_REQUESTS), help="warm-up requests per case (300; smoke 2)")
     parser.add_argument("--flood-mib", type=bounded(0, 16 * 1024),
                         help="MiB of stdout in the flood, 0 to skip (1024; smoke 64)")
     parser.add_argument("--smoke", action="store_true", help="tiny run for CI, under ~20 s")
     parser.add_argument("--markdown", action="store_true", help="also print a Markdown table for the README")
     parser.add_argument("--jar", default=str(DEFAULT_JAR), help="daemon jar (%(default)s)")
     parser.add_argument("--java", default="java", help="java launcher (%(default)s)")
+    parser.add_argument("--jvm-options", default=README_JVM_OPTIONS,
+                        help="JVM options, as in the README's start command (%(default)s)")
     args = parser.parse_args(ours)
     for name, value in (SMOKE if args.smoke else FULL).items():
         if getattr(args, name) is None:
@@ -91,6 +95,8 @@ def measure_loads(run: BenchRun, daemon: DaemonProcess, token: str | None, stop:
             plans.append((BARE_SPAWN_NAME, functools.partial(SpawnCaller, run.python)))
         if concurrency in HTTP_CONCURRENCIES:
             plans += [(case.name, functools.partial(HttpCaller, daemon.port, token, case)) for case in HTTP_CASES]
+        if concurrency == 1:
+            plans.append((PACED_NAME, lambda: PacedCaller(HttpCaller(daemon.port, token, PRINT_42), PACE_SECONDS)))
         for name, make_caller in plans:
             progress(f"{name} at concurrency {concurrency}")
             run.loads.append(run_load(name, make_caller, concurrency, run.warmup, run.requests, stop))
@@ -100,7 +106,7 @@ def benchmark(args: argparse.Namespace) -> BenchRun:
     """Starts the daemon, measures everything, and stops it whatever happens."""
     machine = describe_machine(args.java)
     token, stop = token_in(args.daemon_flags), threading.Event()
-    with DaemonProcess(args.java, args.jar, args.daemon_flags) as daemon:
+    with DaemonProcess(args.java, args.jvm_options.split(), args.jar, args.daemon_flags) as daemon:
         progress("starting the daemon")
         startup = daemon.start()
         run = BenchRun(machine, args.daemon_flags, args.requests, args.warmup, startup, tree_rss(daemon.pid))

@@ -32,16 +32,20 @@ final class WarmPool implements WorkerSource {
         }
     }
 
+    /**
+     * A pooled worker, or a new one when the pool is empty. Its replacement is started when the
+     * execution ends, so that starting it does not compete for the CPU with the execution itself.
+     */
     @Override
     public Worker acquire() throws IOException, InterruptedException {
         for (Worker worker; (worker = ready.poll()) != null; ) {
-            refill();
             if (worker.isUsable()) {
-                return worker;
+                return worker.whenClosed(this::refill);
             }
-            worker.close(); // died while idle, e.g. killed from outside; try the next
+            worker.close(); // died while idle, e.g. killed from outside; replace it and try the next
+            refill();
         }
-        return launcher.acquire();
+        return launcher.acquire().whenClosed(this::refill);
     }
 
     private void refill() {

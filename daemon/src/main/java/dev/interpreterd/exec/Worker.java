@@ -22,6 +22,7 @@ final class Worker implements Stoppable, AutoCloseable {
     private final CompletableFuture<ControlConnection> connection;
     private volatile Supervisor supervisor;
     private volatile long codeGroup;
+    private volatile Runnable whenClosed = () -> { };
 
     private Worker(Supervisor supervisor, CappedOutput stdout, CappedOutput stderr,
                    CompletableFuture<ControlConnection> connection) {
@@ -108,6 +109,12 @@ final class Worker implements Stoppable, AutoCloseable {
         return stderr;
     }
 
+    /** Runs {@code action} once this worker has been closed; returns this worker. */
+    Worker whenClosed(Runnable action) {
+        whenClosed = action;
+        return this;
+    }
+
     /** Kills whatever is left of the worker and closes its connection. */
     @Override
     public void close() {
@@ -117,5 +124,8 @@ final class Worker implements Stoppable, AutoCloseable {
         if (s != null && s.isAlive()) {
             killSupervisor();
         }
+        Runnable action = whenClosed;
+        whenClosed = () -> { };
+        action.run();
     }
 }
