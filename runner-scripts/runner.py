@@ -29,10 +29,13 @@ import sys
 import traceback
 import types
 
+import interpreterd_display
+
 FRAME_HEADER = struct.Struct(">I")
 MAX_FRAME_BYTES = 64 * 1024 * 1024
 CODE_FILENAME = "<code>"
-RUNNER_FILENAME = __file__
+# Frames of these files are the runner's own and never shown in the code's tracebacks.
+RUNNER_FILES = {__file__, interpreterd_display.__file__}
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -91,8 +94,8 @@ def recv_frame(sock):
     return None if payload is None else json.loads(payload)
 
 
-def split_frames(buffer):
-    """Decodes the complete frames at the start of buffer; ignores a torn tail."""
+def take_frames(buffer):
+    """Removes the complete frames at the start of buffer and returns them; a torn tail stays."""
     frames, offset = [], 0
     while offset + FRAME_HEADER.size <= len(buffer):
         (size,) = FRAME_HEADER.unpack_from(buffer, offset)
@@ -104,6 +107,7 @@ def split_frames(buffer):
         except ValueError:
             pass
         offset = end
+    del buffer[:offset]
     return frames
 
 
@@ -255,22 +259,18 @@ def release_output():
 
 
 def wait_for_child(child, control, report_r, wake_r):
-    """Forwards the child's reports until it exits; returns its wait status and reports."""
+    """Forwards the child's events until it exits; returns its wait status and last report."""
     selector = selectors.DefaultSelector()
     selector.register(report_r, selectors.EVENT_READ, "report")
     selector.register(wake_r, selectors.EVENT_READ, "wake")
-    buffer, forwarded, wait_status = bytearray(), 0, None
+    buffer, reports, wait_status = bytearray(), [], None
     while wait_status is None:
         for key, _ in selector.select():
             if key.data == "wake":
                 drain(wake_r)
             elif not read_into(report_r, buffer):
                 selector.unregister(report_r)
-        frames = split_frames(buffer)
-        for frame in frames[forwarded:]:
-            if frame.get("event") == "started":
-                control.sendall(encode_frame({"event": "started", "pid": child}))
-        forwarded = len(frames)
+        forward(take_frames(buffer), child, control, reports)
         pid, status = os.waitpid(child, os.WNOHANG)
         if pid == child:
             wait_status = status
@@ -278,9 +278,23 @@ def wait_for_child(child, control, report_r, wake_r):
     os.set_blocking(report_r, False)
     while read_into(report_r, buffer):
         pass
+    forward(take_frames(buffer), child, control, reports)
     selector.close()
     os.close(report_r)
-    return wait_status, [f for f in split_frames(buffer) if f.get("event") == "report"]
+    return wait_status, reports
+
+
+def forward(frames, child, control, reports):
+    """Passes the child's start and displays on to the daemon as they come; keeps its reports."""
+    for frame in frames:
+        event = frame.get("event")
+        if event == "started":
+            control.sendall(encode_frame({"event": "started", "pid": child}))
+        elif event == "display":
+            control.sendall(encode_frame({"event": "display", "kind": frame.get("kind"),
+                                          "data": frame.get("data")}))
+        elif event == "report":
+            reports.append(frame)
 
 
 def read_into(fd, buffer):
@@ -379,14 +393,16 @@ def run_child(job_r, report_w, supervisor):
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     send_report(report_w, {"event": "started"})
-    prepare_process()
+    displays = interpreterd_display.Displays(
+        lambda kind, data: send_report(report_w, {"event": "display", "kind": kind, "data": data}))
+    prepare_process(displays)
     job = read_job(job_r)
     if job is None:
         os._exit(SUPERVISOR_NO_JOB)
     reseed_random()
     try:
         prepare(job)
-        outcome = execute(job["code"])
+        outcome = execute(job["code"], displays)
     except BaseException as exc:  # a failure of prepare() is the execution's result too
         outcome = error_outcome(exc)
     flush_standard_streams()
@@ -455,8 +471,9 @@ def send_report(fd, message):
         data = data[os.write(fd, data):]
 
 
-def prepare_process():
+def prepare_process(displays):
     """What every execution gets, done while the child waits for its job."""
+    displays.install()
     # Like `python -c`: the current directory first on the import path, an empty argv[0].
     sys.path[0] = ""
     sys.argv = [""]
@@ -477,21 +494,29 @@ def prepare(job):
     for name, value in env.items():
         if os.environ.get(name) != value:
             os.environ[name] = value
+    # Plots render to PNG, never to a window; forced, as there is no display to open one on.
+    os.environ["MPLBACKEND"] = "Agg"
     if job.get("cwd"):
         os.chdir(job["cwd"])
     extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     sys.path[1:1] = extra
 
 
-def execute(source):
-    """Runs source as the body of a fresh __main__ module; returns the outcome as a dict."""
+def execute(source, displays):
+    """Runs source as the body of a fresh __main__ module, like a notebook cell; returns the outcome."""
     module = types.ModuleType("__main__")
     module.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = module
     # Registered so that tracebacks and inspect show the code's own lines.
     linecache.cache[CODE_FILENAME] = (len(source), None, source.splitlines(True), CODE_FILENAME)
     try:
-        exec(compile(source, CODE_FILENAME, "exec", dont_inherit=True), module.__dict__)
+        try:
+            has_value, value = interpreterd_display.run_cell(source, module.__dict__, CODE_FILENAME)
+            if has_value:
+                displays.result(value)
+        finally:
+            # Figures still open at the end are shown, as a notebook does after every cell.
+            displays.show_figures()
     except SystemExit as exc:
         return exit_outcome(exc)
     except BaseException as exc:
@@ -517,7 +542,7 @@ def exit_outcome(exc):
 
 def error_outcome(exc):
     tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename == RUNNER_FILENAME:
+    while tb is not None and tb.tb_frame.f_code.co_filename in RUNNER_FILES:
         tb = tb.tb_next
     try:
         text = "".join(traceback.format_exception(type(exc), exc, tb))

@@ -103,6 +103,7 @@ public final class CommandLine {
                     integer(values, Option.WARM_WORKERS, defaults.warmWorkers()),
                     launcher(values),
                     modules(values),
+                    seconds(values, Option.KEEPALIVE, defaults.keepalive()),
                     Optional.ofNullable(values.get(Option.TOKEN)),
                     bool(values, Option.ALLOW_UNAUTHENTICATED));
         } catch (IllegalArgumentException e) {

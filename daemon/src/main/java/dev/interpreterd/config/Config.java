@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  * @param warmWorkers workers kept started ahead (default 2; 0 starts each on demand)
  * @param launcher how workers start (default {@link Launcher#WARM})
  * @param preload modules the fork-server zygote imports once (default none)
+ * @param keepalive silence after which a streaming answer sends a keepalive frame (default 10 s)
  * @param token bearer token required on every request but /health, if present
  * @param allowUnauthenticated whether a non-loopback host may run without a token
  */
@@ -44,6 +45,7 @@ public record Config(
         int warmWorkers,
         Launcher launcher,
         List<String> preload,
+        Duration keepalive,
         Optional<String> token,
         boolean allowUnauthenticated) {
 
@@ -80,6 +82,7 @@ public record Config(
         require(isPositive(maxTimeout), "--max-timeout must be greater than 0");
         require(defaultTimeout.compareTo(maxTimeout) <= 0, "--default-timeout must not exceed --max-timeout");
         require(isPositive(grace), "--grace must be greater than 0");
+        require(isPositive(keepalive), "--keepalive must be greater than 0");
         require(maxOutputBytes > 0, "--max-output must be greater than 0");
         require(maxBodyBytes > 0 && maxBodyBytes <= Integer.MAX_VALUE - 8, "--max-body must be between 1 byte and 2 GiB");
         require(maxConcurrent > 0, "--max-concurrent must be greater than 0");
@@ -95,7 +98,8 @@ public record Config(
     /** The defaults of every option, with this directory as the work dir. */
     public static Config defaults(Path workDir) {
         return new Config("127.0.0.1", 8000, workDir, "python3", Duration.ofSeconds(300), Duration.ofSeconds(3600),
-                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.WARM, List.of(), Optional.empty(), false);
+                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.WARM, List.of(), Duration.ofSeconds(10),
+                Optional.empty(), false);
     }
 
     /**

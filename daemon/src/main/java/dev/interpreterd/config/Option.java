@@ -20,6 +20,7 @@ enum Option {
     WARM_WORKERS("warm-workers", "2", "workers kept started ahead, each for one execution (0 starts them on demand)"),
     LAUNCHER("launcher", "warm", "how workers start: warm (a new interpreter each) or fork (forked from a zygote)"),
     PRELOAD("preload", "none", "with --launcher fork: modules the zygote imports once, comma-separated"),
+    KEEPALIVE("keepalive", "10", "seconds of silence after which a streaming answer sends a keepalive frame"),
     TOKEN("token", "none", "bearer token required in the Authorization header"),
     ALLOW_UNAUTHENTICATED("allow-unauthenticated", "false", "allow a non-loopback host without a token", true),
     HELP("help", "", "print this help and exit", true);

@@ -17,9 +17,15 @@ final class CappedOutput extends OutputStream {
     private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
     private final CountDownLatch closed = new CountDownLatch(1);
     private long totalBytes;
+    private TextDecoder listener;
 
     CappedOutput(long capBytes) {
         this.capBytes = (int) Math.min(capBytes, Integer.MAX_VALUE - 8);
+    }
+
+    /** Also passes the kept bytes, decoded, to {@code sink} as they arrive. */
+    synchronized void listen(java.util.function.Consumer<String> sink) {
+        listener = new TextDecoder(sink);
     }
 
     @Override
@@ -31,7 +37,11 @@ final class CappedOutput extends OutputStream {
     public synchronized void write(byte[] bytes, int offset, int length) {
         int room = capBytes - kept.size();
         if (room > 0) {
-            kept.write(bytes, offset, Math.min(room, length));
+            int keep = Math.min(room, length);
+            kept.write(bytes, offset, keep);
+            if (listener != null) {
+                listener.accept(bytes, offset, keep);
+            }
         }
         totalBytes += length;
     }

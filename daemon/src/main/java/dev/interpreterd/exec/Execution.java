@@ -30,9 +30,13 @@ final class Execution implements Stoppable {
     private final Duration grace;
     private final Escalation escalation;
     private final AtomicReference<Worker> worker = new AtomicReference<>();
+    private final Outputs outputs;
+    private final ExecutionListener listener;
 
     Execution(Job job, WorkerSource workers, WorkerEnvironment environment, ScheduledExecutorService timer,
-              Duration grace) {
+              Duration grace, long resultsCapChars, ExecutionListener listener) {
+        this.listener = listener;
+        this.outputs = new Outputs(resultsCapChars);
         this.job = job;
         this.workers = workers;
         this.environment = environment;
@@ -48,8 +52,11 @@ final class Execution implements Stoppable {
     /** Runs the job to its end. */
     ExecutionResult run() throws IOException, InterruptedException {
         long start = System.nanoTime();
+        listener.started(sessionId, this::interrupt);
         try (Worker w = workers.acquire()) {
             worker.set(w);
+            w.stdout().listen(listener::stdout);
+            w.stderr().listen(listener::stderr);
             ControlConnection control = w.awaitConnection(STARTUP_TIMEOUT);
             JsonNode exitFrame = null;
             if (escalation.reason().isEmpty()) {
@@ -69,7 +76,8 @@ final class Execution implements Stoppable {
             Verdict verdict = Verdict.of(exitFrame, escalation.reason(), escalation.lastSignal(), supervisorExit);
             ExecutionResult result = new ExecutionResult(sessionId, verdict.status(), w.stdout().text(),
                     w.stderr().text(), w.stdout().truncated(), w.stderr().truncated(), verdict.exitCode(),
-                    verdict.signal(), verdict.error(), Durations.millis(System.nanoTime() - start));
+                    verdict.signal(), verdict.error(), outputs.list(), outputs.truncated(),
+                    Durations.millis(System.nanoTime() - start));
             logResult(result, w);
             return result;
         } finally {
@@ -100,6 +108,12 @@ final class Execution implements Stoppable {
                 JsonNode frame = control.read();
                 switch (frame.path("event").asText()) {
                     case "started" -> w.codeStarted(frame.path("pid").asLong());
+                    case "display" -> {
+                        Output output = new Output(frame.path("kind").asText("display"), frame.path("data"));
+                        if (outputs.add(output)) {
+                            listener.output(output);
+                        }
+                    }
                     case "exit" -> {
                         return frame;
                     }

@@ -1,5 +1,6 @@
 package dev.interpreterd.exec;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -14,6 +15,8 @@ import java.util.Objects;
  * @param exitCode the code process's exit code, null when a signal ended it
  * @param signal the signal that ended it, or the last one the daemon sent when interrupted
  * @param error the exception for error, interrupted and killed; null otherwise
+ * @param results the value of the final expression and what display() showed, in order
+ * @param resultsTruncated true when results past the size cap were dropped
  * @param durationMs wall-clock time of the execution in milliseconds
  */
 public record ExecutionResult(
@@ -26,6 +29,8 @@ public record ExecutionResult(
         Integer exitCode,
         String signal,
         ErrorInfo error,
+        List<Output> results,
+        boolean resultsTruncated,
         double durationMs) {
 
     /** Rejects missing required values. */
@@ -34,5 +39,6 @@ public record ExecutionResult(
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(stdout, "stdout");
         Objects.requireNonNull(stderr, "stderr");
+        results = List.copyOf(results);
     }
 }

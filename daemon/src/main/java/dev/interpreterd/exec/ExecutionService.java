@@ -26,6 +26,7 @@ public final class ExecutionService implements AutoCloseable {
     private final int slots;
     private final int queueCapacity;
     private final Duration grace;
+    private final long outputCapBytes;
     private final Semaphore freeSlots;
     private final AtomicInteger waiting = new AtomicInteger();
     private final Set<Execution> running = ConcurrentHashMap.newKeySet();
@@ -49,6 +50,7 @@ public final class ExecutionService implements AutoCloseable {
         this.slots = settings.slots();
         this.queueCapacity = settings.queueCapacity();
         this.grace = settings.grace();
+        this.outputCapBytes = settings.outputCapBytes();
         this.freeSlots = new Semaphore(slots, true);
         this.environment = environment;
         this.control = new ControlServer(runner.directory().resolve("control.sock"), json, timer);
@@ -100,12 +102,22 @@ public final class ExecutionService implements AutoCloseable {
      * @throws IOException when no worker could be started (a broken interpreter, not the code's fault)
      */
     public ExecutionResult execute(Job job) throws IOException, InterruptedException {
+        return execute(job, ExecutionListener.NONE);
+    }
+
+    /**
+     * Runs a job, telling {@code listener} about its output as it comes, and waits for its result.
+     *
+     * @throws RejectedException when the queue is full or the daemon is shutting down
+     * @throws IOException when no worker could be started (a broken interpreter, not the code's fault)
+     */
+    public ExecutionResult execute(Job job, ExecutionListener listener) throws IOException, InterruptedException {
         acquireSlot();
         if (closing) {
             freeSlots.release();
             throw new RejectedException(RejectedException.Reason.SHUTTING_DOWN);
         }
-        Execution execution = new Execution(job, workers, environment, timer, grace);
+        Execution execution = new Execution(job, workers, environment, timer, grace, outputCapBytes, listener);
         running.add(execution);
         try {
             if (closing) {

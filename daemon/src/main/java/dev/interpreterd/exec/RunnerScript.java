@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -22,7 +23,10 @@ import org.slf4j.LoggerFactory;
 public final class RunnerScript implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RunnerScript.class);
-    private static final String RESOURCE = "/runner/runner.py";
+    private static final String RESOURCE_DIRECTORY = "/runner/";
+    private static final String RUNNER = "runner.py";
+    /** The runner and the module it imports; both are copied next to each other. */
+    private static final List<String> FILES = List.of(RUNNER, "interpreterd_display.py");
     private static final String PREFIX = "interpreterd-";
     private static final Pattern OWN_DIRECTORY = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-.*");
 
@@ -43,15 +47,20 @@ public final class RunnerScript implements AutoCloseable {
         long pid = ProcessHandle.current().pid();
         Path directory = Files.createTempDirectory(tempRoot, PREFIX + pid + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path script = directory.resolve("runner.py");
-        try (InputStream in = RunnerScript.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IOException("the jar has no " + RESOURCE);
-            }
-            Files.createFile(script, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.write(script, in.readAllBytes());
+        for (String file : FILES) {
+            copy(RESOURCE_DIRECTORY + file, directory.resolve(file));
         }
-        return new RunnerScript(directory, script);
+        return new RunnerScript(directory, directory.resolve(RUNNER));
+    }
+
+    private static void copy(String resource, Path target) throws IOException {
+        try (InputStream in = RunnerScript.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("the jar has no " + resource);
+            }
+            Files.createFile(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.write(target, in.readAllBytes());
+        }
     }
 
     /** The private directory. */

@@ -7,9 +7,11 @@ import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.Job;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.regex.Pattern;
 
 /** {@code POST /process/interpreter/execute}: binds and checks the request, runs it, answers the result. */
@@ -23,9 +25,13 @@ final class ExecuteHandler implements Handler {
     private final Duration defaultTimeout;
     private final Duration maxTimeout;
     private final Path workDir;
+    private final ScheduledExecutorService keepaliveTimer;
+    private final Duration keepalive;
 
     ExecuteHandler(ExecutionService executions, ObjectMapper json, BodyReader body, Duration defaultTimeout,
-                   Duration maxTimeout, Path workDir) {
+                   Duration maxTimeout, Path workDir, ScheduledExecutorService keepaliveTimer, Duration keepalive) {
+        this.keepaliveTimer = keepaliveTimer;
+        this.keepalive = keepalive;
         this.executions = executions;
         this.json = json;
         this.body = body;
@@ -38,7 +44,19 @@ final class ExecuteHandler implements Handler {
     public void handle(Context ctx) throws Exception {
         ExecuteRequest request = ExecuteRequest.from(parse(body.read(ctx)), maxTimeout);
         Job job = new Job(request.code(), request.envs(), directory(request), request.timeout().orElse(defaultTimeout));
-        Responses.json(ctx, 200, executions.execute(job), json);
+        if (!NdjsonStream.wanted(ctx)) {
+            Responses.json(ctx, 200, executions.execute(job), json);
+            return;
+        }
+        NdjsonStream stream = new NdjsonStream(ctx, json, keepaliveTimer, keepalive);
+        try {
+            stream.finish(executions.execute(job, stream));
+        } catch (IOException e) {
+            if (!stream.committed()) {
+                throw e;
+            }
+            stream.fail(e.getMessage());
+        }
     }
 
     private JsonNode parse(byte[] bytes) {
@@ -49,7 +67,7 @@ final class ExecuteHandler implements Handler {
             return json.readTree(bytes);
         } catch (JacksonException e) {
             throw new ApiException(400, "invalid_json", "the request body is not valid JSON: " + describe(e));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new ApiException(400, "invalid_json", "the request body could not be read as JSON: " + e.getMessage());
         }
     }

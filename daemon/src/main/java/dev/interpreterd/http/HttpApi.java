@@ -10,6 +10,8 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +28,11 @@ public final class HttpApi implements AutoCloseable {
     private final Config config;
     private final ObjectMapper json;
     private final InFlight inFlight = new InFlight();
+    private final ScheduledExecutorService keepalives = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "interpreterd-keepalive");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     /** Declares the routes; nothing listens until {@link #start()}. */
     public HttpApi(Config config, ExecutionService executions, ObjectMapper json, String version,
@@ -33,7 +40,7 @@ public final class HttpApi implements AutoCloseable {
         this.config = config;
         this.json = json;
         ExecuteHandler execute = new ExecuteHandler(executions, json, new BodyReader(config.maxBodyBytes()),
-                config.defaultTimeout(), config.maxTimeout(), config.workDir());
+                config.defaultTimeout(), config.maxTimeout(), config.workDir(), keepalives, config.keepalive());
         HealthHandler health = new HealthHandler(executions, json, version, python);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
@@ -86,6 +93,7 @@ public final class HttpApi implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         app.stop();
+        keepalives.shutdownNow();
     }
 
     private ApiException fromJavalin(int status, Context ctx) {
