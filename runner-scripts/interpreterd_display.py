@@ -37,7 +37,7 @@ REPR_METHODS = (
 
 def run_cell(source, namespace, filename):
     """Runs source in namespace; returns (True, value) for a final expression, else (False, None)."""
-    tree = ast.parse(source, filename)
+    tree = compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     last = tree.body[-1] if tree.body else None
     if not isinstance(last, ast.Expr) or ends_with_semicolon(source, last):
         exec(compile(tree, filename, "exec", dont_inherit=True), namespace)

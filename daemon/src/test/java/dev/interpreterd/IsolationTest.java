@@ -23,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 class IsolationTest {
 
     private static final Set<String> ALLOWED = Set.of(
-            "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM");
+            "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM",
+            // set by the runner so that matplotlib renders to PNG
+            "MPLBACKEND");
 
     @TempDir
     static Path workDir;
