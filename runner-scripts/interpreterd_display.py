@@ -106,7 +106,7 @@ def call_repr(obj, method):
 def encode(value, binary, mime):
     if binary or isinstance(value, (bytes, bytearray)):
         return base64.b64encode(bytes(value)).decode("ascii")
-    if mime == "application/json" and not isinstance(value, str):
+    if (mime == "application/json" or mime.endswith("+json")) and not isinstance(value, str):
         return value if is_json(value) else safe_repr(value)
     return value if isinstance(value, str) else safe_repr(value)
 
@@ -179,11 +179,16 @@ class Displays:
 
     def install(self):
         builtins.display = self.display
+
+        # A plain function, not a bound method: pyplot sets attributes such as __signature__ on it.
+        def show(*args, **kwargs):
+            self.show_figures()
+
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is not None:  # preloaded by a fork-server zygote
-            pyplot.show = self.show_figures
+            pyplot.show = show
         else:
-            sys.meta_path.insert(0, PyplotHook(self.show_figures))
+            sys.meta_path.insert(0, PyplotHook(show))
 
     def display(self, *objects, **ignored):
         for obj in objects:
