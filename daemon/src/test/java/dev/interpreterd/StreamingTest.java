@@ -1,0 +1,200 @@
+package dev.interpreterd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Accept: application/x-ndjson streams frames as things happen; without it nothing changes. */
+class StreamingTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static TestDaemon daemon;
+
+    @BeforeAll
+    static void start() {
+        daemon = TestDaemon.start("--keepalive", "0.2");
+    }
+
+    @AfterAll
+    static void stop() {
+        daemon.close();
+    }
+
+    @Test
+    void frames_come_in_order_start_output_results_error_end() throws Exception {
+        List<JsonNode> frames = stream("""
+                import sys
+                print('out')
+                print('err', file=sys.stderr)
+                display('shown')
+                raise ValueError('boom')
+                """).toList();
+        assertEquals("start", type(frames.get(0)));
+        assertEquals("end", type(frames.get(frames.size() - 1)));
+        assertEquals("error", type(frames.get(frames.size() - 2)));
+        assertEquals("ValueError", frames.get(frames.size() - 2).path("name").asText());
+        assertEquals("boom", frames.get(frames.size() - 2).path("value").asText());
+        assertEquals("out\n", text(frames, "stdout"));
+        assertEquals("err\n", text(frames, "stderr"));
+        JsonNode display = frames.stream().filter(f -> type(f).equals("display")).findFirst().orElseThrow();
+        assertEquals("'shown'", display.path("data").path("text/plain").asText());
+        JsonNode end = frames.get(frames.size() - 1);
+        assertEquals(frames.get(0).path("sessionId"), end.path("sessionId"));
+        assertEquals("error", end.path("status").asText());
+        assertEquals(1, end.path("exitCode").asInt());
+        assertTrue(end.has("durationMs") && end.has("stdoutTruncated") && end.has("stderrTruncated")
+                && end.has("resultsTruncated") && end.has("signal"), end.toString());
+    }
+
+    @Test
+    void a_result_frame_carries_the_final_expression_and_ok_has_no_error_frame() throws Exception {
+        List<JsonNode> frames = stream("6 * 7").toList();
+        assertEquals(List.of("start", "result", "end"), frames.stream().map(StreamingTest::type).toList());
+        assertEquals("42", frames.get(1).path("data").path("text/plain").asText());
+        assertEquals("ok", frames.get(2).path("status").asText());
+    }
+
+    @Test
+    void output_arrives_while_the_code_still_runs() throws Exception {
+        Iterator<JsonNode> frames = stream("""
+                import time
+                print(time.time(), flush=True)
+                time.sleep(3)
+                print('late')
+                """).iterator();
+        assertEquals("start", type(frames.next()));
+        JsonNode first = frames.next();
+        double arrived = System.currentTimeMillis() / 1000.0;
+        assertEquals("stdout", type(first));
+        double printed = Double.parseDouble(first.path("text").asText().strip());
+        // The code sleeps 3 s after printing; an answer buffered to the end would come that late.
+        assertTrue(arrived - printed < 1.0, "first output took " + (arrived - printed) + " s to arrive");
+    }
+
+    @Test
+    void a_silent_execution_sends_keepalives() throws Exception {
+        List<String> types = stream("import time\ntime.sleep(1)").map(StreamingTest::type).toList();
+        assertTrue(types.stream().filter("keepalive"::equals).count() >= 2, types.toString());
+        assertEquals("end", types.get(types.size() - 1));
+    }
+
+    @Test
+    void a_timeout_ends_the_stream_with_the_timeout_error() throws Exception {
+        List<JsonNode> frames = stream("import time\nprint('a', flush=True)\ntime.sleep(30)", 0.5).toList();
+        JsonNode end = frames.get(frames.size() - 1);
+        assertEquals("interrupted", end.path("status").asText());
+        assertEquals("SIGINT", end.path("signal").asText());
+        assertEquals("TimeoutError", frames.get(frames.size() - 2).path("name").asText());
+        assertEquals("a\n", text(frames, "stdout"));
+    }
+
+    @Test
+    void a_client_that_disconnects_stops_the_execution_and_everything_it_started() throws Exception {
+        String marker = LeftoverProcesses.sleepMarker();
+        String body = JSON.writeValueAsString(Map.of("code",
+                "import subprocess, time\nsubprocess.Popen(['sleep', '" + marker + "'])\nwhile True:\n    time.sleep(0.05)"));
+        try (Socket socket = new Socket("127.0.0.1", daemon.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /process/interpreter/execute HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Accept: application/x-ndjson\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            for (String line; (line = in.readLine()) != null && !line.contains("\"start\""); ) {
+                // headers and the chunk size line come first
+            }
+        }
+        awaitIdle();
+        assertEquals(List.of(), LeftoverProcesses.withMarker(marker));
+    }
+
+    @Test
+    void without_the_accept_header_the_answer_is_plain_json() throws Exception {
+        HttpResponse<String> response = post("print(1)", "application/json", 5);
+        assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(""));
+        assertEquals("1\n", JSON.readTree(response.body()).path("stdout").asText());
+    }
+
+    @Test
+    void a_bad_request_is_refused_with_plain_json_even_when_streaming_is_asked_for() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(executeUri())
+                .header("Accept", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"code\": 42}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, response.statusCode());
+        assertEquals("invalid_request", JSON.readTree(response.body()).path("error").asText());
+    }
+
+    private static Stream<JsonNode> stream(String code) throws Exception {
+        return stream(code, 30);
+    }
+
+    private static Stream<JsonNode> stream(String code, double timeout) throws Exception {
+        String body = JSON.writeValueAsString(Map.of("code", code, "timeout", timeout));
+        HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(executeUri())
+                .header("Accept", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, response.statusCode());
+        assertEquals("application/x-ndjson", response.headers().firstValue("Content-Type").orElse(""));
+        return response.body().map(StreamingTest::parse);
+    }
+
+    private static HttpResponse<String> post(String code, String accept, double timeout) throws Exception {
+        String body = JSON.writeValueAsString(Map.of("code", code, "timeout", timeout));
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(executeUri()).header("Accept", accept)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static URI executeUri() {
+        return URI.create("http://127.0.0.1:" + daemon.port() + "/process/interpreter/execute");
+    }
+
+    private static JsonNode parse(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            throw new AssertionError("not a JSON line: " + line, e);
+        }
+    }
+
+    private static String type(JsonNode frame) {
+        return frame.path("type").asText();
+    }
+
+    private static String text(List<JsonNode> frames, String type) {
+        StringBuilder text = new StringBuilder();
+        frames.stream().filter(f -> type(f).equals(type)).forEach(f -> text.append(f.path("text").asText()));
+        return text.toString();
+    }
+
+    /** Waits until the daemon runs nothing, for at most a few seconds. */
+    private static void awaitIdle() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (daemon.request().get("/health").then().extract().jsonPath().getInt("running") != 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the execution was not stopped after its client left");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+}
