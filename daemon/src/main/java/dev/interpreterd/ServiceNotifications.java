@@ -1,6 +1,7 @@
 package dev.interpreterd;
 
 import dev.interpreterd.exec.ExecutionService;
+import dev.interpreterd.exec.Threads;
 import dev.interpreterd.os.Notifier;
 import java.time.Duration;
 import java.util.Map;
@@ -31,11 +32,8 @@ final class ServiceNotifications implements AutoCloseable {
         this.notifier = notifier;
         this.executions = executions;
         this.watchdogInterval = watchdogInterval(environment);
-        this.timer = notifier == Notifier.NONE ? null : Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "interpreterd-notify");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.timer = notifier == Notifier.NONE ? null
+                : Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-notify"));
     }
 
     /** Says the daemon is ready; call once the port accepts connections. */

@@ -57,32 +57,40 @@ final class Execution implements Stoppable {
             worker.set(w);
             w.stdout().listen(listener::stdout);
             w.stderr().listen(listener::stderr);
-            ControlConnection control = w.awaitConnection(STARTUP_TIMEOUT);
-            JsonNode exitFrame = null;
-            if (escalation.reason().isEmpty()) {
-                control.send(Map.of("event", "job", "code", job.code(), "env", environment.with(job.envs()),
-                        "cwd", job.cwd().toString()));
-                escalation.arm(job.timeout());
-                exitFrame = awaitExit(control, w);
-            } else {
-                control.close(); // the supervisor sees no job coming and exits
-            }
+            JsonNode exitFrame = runJob(w);
             escalation.cancel();
-            OptionalInt supervisorExit = w.awaitSupervisorExit(grace);
-            if (!w.awaitOutputEnd(grace)) {
-                log.warn("execution {}: output pipes still open {} after the worker ended; answering with what was read",
-                        sessionId, Durations.seconds(grace));
-            }
-            Verdict verdict = Verdict.of(exitFrame, escalation.reason(), escalation.lastSignal(), supervisorExit);
-            ExecutionResult result = new ExecutionResult(sessionId, verdict.status(), w.stdout().text(),
-                    w.stderr().text(), w.stdout().truncated(), w.stderr().truncated(), verdict.exitCode(),
-                    verdict.signal(), verdict.error(), outputs.list(), outputs.truncated(),
-                    Durations.millis(System.nanoTime() - start));
-            logResult(result, w);
-            return result;
+            return answer(w, exitFrame, start);
         } finally {
             escalation.cancel();
         }
+    }
+
+    /** Hands the job to the worker and waits for its exit frame; null when there was none. */
+    private JsonNode runJob(Worker w) throws IOException, InterruptedException {
+        ControlConnection control = w.awaitConnection(STARTUP_TIMEOUT);
+        if (escalation.reason().isPresent()) {
+            control.close(); // stopped before it began: the supervisor sees no job coming and exits
+            return null;
+        }
+        control.send(Map.of("event", "job", "code", job.code(), "env", environment.with(job.envs()),
+                "cwd", job.cwd().toString()));
+        escalation.arm(job.timeout());
+        return awaitExit(control, w);
+    }
+
+    private ExecutionResult answer(Worker w, JsonNode exitFrame, long start) throws InterruptedException {
+        OptionalInt supervisorExit = w.awaitSupervisorExit(grace);
+        if (!w.awaitOutputEnd(grace)) {
+            log.warn("execution {}: output pipes still open {} after the worker ended; answering with what was read",
+                    sessionId, Durations.seconds(grace));
+        }
+        Verdict verdict = Verdict.of(exitFrame, escalation.reason(), escalation.lastSignal(), supervisorExit);
+        ExecutionResult result = new ExecutionResult(sessionId, verdict.status(), w.stdout().text(),
+                w.stderr().text(), w.stdout().truncated(), w.stderr().truncated(), verdict.exitCode(),
+                verdict.signal(), verdict.error(), outputs.list(), outputs.truncated(),
+                Durations.millis(System.nanoTime() - start));
+        logResult(result, w);
+        return result;
     }
 
     @Override

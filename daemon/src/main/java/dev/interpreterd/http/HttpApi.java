@@ -5,6 +5,7 @@ import dev.interpreterd.config.Config;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.PythonLocator;
 import dev.interpreterd.exec.RejectedException;
+import dev.interpreterd.exec.Threads;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -28,11 +29,8 @@ public final class HttpApi implements AutoCloseable {
     private final Config config;
     private final ObjectMapper json;
     private final InFlight inFlight = new InFlight();
-    private final ScheduledExecutorService keepalives = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "interpreterd-keepalive");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService keepalives =
+            Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-keepalive"));
 
     /** Declares the routes; nothing listens until {@link #start()}. */
     public HttpApi(Config config, ExecutionService executions, ObjectMapper json, String version,
