@@ -21,6 +21,7 @@ import gc
 import json
 import linecache
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -402,6 +403,7 @@ def run_child(job_r, report_w, supervisor):
     reseed_random()
     try:
         prepare(job)
+        apply_limits(job.get("limits") or {})
         outcome = execute(job["code"], displays)
     except BaseException as exc:  # a failure of prepare() is the execution's result too
         outcome = error_outcome(exc)
@@ -500,6 +502,32 @@ def prepare(job):
         os.chdir(job["cwd"])
     extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     sys.path[1:1] = extra
+
+
+RLIMITS = (("memory", resource.RLIMIT_AS), ("processes", resource.RLIMIT_NPROC),
+           ("fileSize", resource.RLIMIT_FSIZE), ("openFiles", resource.RLIMIT_NOFILE))
+
+
+def apply_limits(limits):
+    """Sets soft and hard limits alike, so the code can lower them but never raise them back."""
+    lower(resource.RLIMIT_CORE, 0)
+    for name, which in RLIMITS:
+        if name in limits:
+            lower(which, int(limits[name]))
+    if "cpuSeconds" in limits:
+        # SIGXCPU at the soft limit ends the process; the hard one, a second later, is SIGKILL.
+        cpu = int(limits["cpuSeconds"])
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        if hard != resource.RLIM_INFINITY:
+            cpu = min(cpu, hard - 1)
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+
+
+def lower(which, value):
+    soft, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, value))
 
 
 def execute(source, displays):

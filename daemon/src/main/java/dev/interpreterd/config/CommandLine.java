@@ -1,6 +1,7 @@
 package dev.interpreterd.config;
 
 import java.math.BigDecimal;
+import dev.interpreterd.exec.Limits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,6 +105,7 @@ public final class CommandLine {
                     launcher(values),
                     modules(values),
                     seconds(values, Option.KEEPALIVE, defaults.keepalive()),
+                    limits(values, defaults.limits()),
                     Optional.ofNullable(values.get(Option.TOKEN)),
                     bool(values, Option.ALLOW_UNAUTHENTICATED));
         } catch (IllegalArgumentException e) {
@@ -166,6 +168,20 @@ public final class CommandLine {
         } catch (NumberFormatException | ArithmeticException e) {
             throw invalid(option, value, "a number of bytes such as 1048576 or 1MiB");
         }
+    }
+
+    private static Limits limits(Map<Option, String> values, Limits defaults) {
+        long memory = bytes(values, Option.MAX_MEMORY, defaults.memoryBytes());
+        long processes = integer(values, Option.MAX_PROCESSES, (int) defaults.processes());
+        long fileSize = bytes(values, Option.MAX_FILE_SIZE, defaults.fileSizeBytes());
+        long openFiles = integer(values, Option.MAX_OPEN_FILES, (int) defaults.openFiles());
+        for (Map.Entry<Option, Long> limit : Map.of(Option.MAX_MEMORY, memory, Option.MAX_PROCESSES, processes,
+                Option.MAX_FILE_SIZE, fileSize, Option.MAX_OPEN_FILES, openFiles).entrySet()) {
+            if (limit.getValue() <= 0) {
+                throw new UsageException("--" + limit.getKey().flag() + " must be greater than 0");
+            }
+        }
+        return new Limits(memory, processes, fileSize, openFiles);
     }
 
     private static Config.Launcher launcher(Map<Option, String> values) {

@@ -1,5 +1,6 @@
 package dev.interpreterd.config;
 
+import dev.interpreterd.exec.Limits;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -27,6 +28,8 @@ import java.util.regex.Pattern;
  * @param launcher how workers start (default {@link Launcher#WARM})
  * @param preload modules the fork-server zygote imports once (default none)
  * @param keepalive silence after which a streaming answer sends a keepalive frame (default 10 s)
+ * @param limits the most each execution may use (default 2 GiB memory, 1024 processes, 1 GiB
+ *               files, 1024 open files); requests may ask for less
  * @param token bearer token required on every request but /health, if present
  * @param allowUnauthenticated whether a non-loopback host may run without a token
  */
@@ -46,6 +49,7 @@ public record Config(
         Launcher launcher,
         List<String> preload,
         Duration keepalive,
+        Limits limits,
         Optional<String> token,
         boolean allowUnauthenticated) {
 
@@ -68,6 +72,7 @@ public record Config(
     /** Checks every value, so that a Config that exists is one the daemon can run with. */
     public Config {
         Objects.requireNonNull(launcher, "launcher");
+        Objects.requireNonNull(limits, "limits");
         preload = List.copyOf(preload);
         require(launcher == Launcher.FORK || preload.isEmpty(), "--preload needs --launcher fork");
         require(preload.stream().allMatch(m -> MODULE_NAME.matcher(m).matches()),
@@ -99,7 +104,7 @@ public record Config(
     public static Config defaults(Path workDir) {
         return new Config("127.0.0.1", 8000, workDir, "python3", Duration.ofSeconds(300), Duration.ofSeconds(3600),
                 Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.WARM, List.of(), Duration.ofSeconds(10),
-                Optional.empty(), false);
+                new Limits(2L << 30, 1024, 1L << 30, 1024), Optional.empty(), false);
     }
 
     /**

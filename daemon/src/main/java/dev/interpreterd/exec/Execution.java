@@ -72,8 +72,11 @@ final class Execution implements Stoppable {
             control.close(); // stopped before it began: the supervisor sees no job coming and exits
             return null;
         }
+        // CPU time is a backstop behind the wall-clock timeout: SIGXCPU once the code has burned
+        // as much CPU as the timeout allows, plus a second; threads can burn it faster than time passes.
+        long cpuSeconds = (long) Math.ceil(job.timeout().toNanos() / 1e9) + 1;
         control.send(Map.of("event", "job", "code", job.code(), "env", environment.with(job.envs()),
-                "cwd", job.cwd().toString()));
+                "cwd", job.cwd().toString(), "limits", job.limits().forRunner(cpuSeconds)));
         escalation.arm(job.timeout());
         return awaitExit(control, w);
     }

@@ -12,14 +12,16 @@ import java.util.Objects;
  * @param envs the request's extra environment variables
  * @param cwd the directory the code starts in
  * @param timeout wall-clock limit before the daemon stops the code
+ * @param limits resource limits of the process that runs the code
  */
-public record Job(String code, Map<String, String> envs, Path cwd, Duration timeout) {
+public record Job(String code, Map<String, String> envs, Path cwd, Duration timeout, Limits limits) {
 
     /** Copies the map and rejects missing values. */
     public Job {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(cwd, "cwd");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(limits, "limits");
         envs = Map.copyOf(envs);
     }
 }

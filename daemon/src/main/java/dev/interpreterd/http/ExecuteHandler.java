@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.Job;
+import dev.interpreterd.exec.Limits;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.io.IOException;
@@ -27,9 +28,12 @@ final class ExecuteHandler implements Handler {
     private final Path workDir;
     private final ScheduledExecutorService keepaliveTimer;
     private final Duration keepalive;
+    private final Limits maxLimits;
 
     ExecuteHandler(ExecutionService executions, ObjectMapper json, BodyReader body, Duration defaultTimeout,
-                   Duration maxTimeout, Path workDir, ScheduledExecutorService keepaliveTimer, Duration keepalive) {
+                   Duration maxTimeout, Limits maxLimits, Path workDir, ScheduledExecutorService keepaliveTimer,
+                   Duration keepalive) {
+        this.maxLimits = maxLimits;
         this.keepaliveTimer = keepaliveTimer;
         this.keepalive = keepalive;
         this.executions = executions;
@@ -42,8 +46,9 @@ final class ExecuteHandler implements Handler {
 
     @Override
     public void handle(Context ctx) throws Exception {
-        ExecuteRequest request = ExecuteRequest.from(parse(body.read(ctx)), maxTimeout);
-        Job job = new Job(request.code(), request.envs(), directory(request), request.timeout().orElse(defaultTimeout));
+        ExecuteRequest request = ExecuteRequest.from(parse(body.read(ctx)), maxTimeout, maxLimits);
+        Job job = new Job(request.code(), request.envs(), directory(request), request.timeout().orElse(defaultTimeout),
+                request.limits());
         if (!NdjsonStream.wanted(ctx)) {
             Responses.json(ctx, 200, executions.execute(job), json);
             return;

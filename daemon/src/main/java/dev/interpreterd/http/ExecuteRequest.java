@@ -1,6 +1,7 @@
 package dev.interpreterd.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.interpreterd.exec.Limits;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Iterator;
@@ -18,10 +19,14 @@ import java.util.Set;
  * @param timeout the requested timeout, if any
  * @param envs extra environment variables
  * @param cwd the requested working directory, if any
+ * @param limits the daemon's limits, lowered where the request asked
  */
-record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, String> envs, Optional<String> cwd) {
+record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, String> envs, Optional<String> cwd,
+                      Limits limits) {
 
-    private static final Set<String> FIELDS = Set.of("code", "timeout", "envs", "cwd");
+    private static final Set<String> FIELDS = Set.of("code", "timeout", "envs", "cwd", "limits");
+    private static final Map<String, String> LIMIT_FLAGS = Map.of("memory", "--max-memory",
+            "processes", "--max-processes", "fileSize", "--max-file-size", "openFiles", "--max-open-files");
 
     ExecuteRequest {
         Objects.requireNonNull(code, "code");
@@ -32,20 +37,22 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
      * Reads and checks a parsed body.
      *
      * @param maxTimeout the largest timeout a request may ask for
+     * @param maxLimits the largest limits a request may ask for
      * @throws ApiException 400 naming the first field that is wrong
      */
-    static ExecuteRequest from(JsonNode body, Duration maxTimeout) {
+    static ExecuteRequest from(JsonNode body, Duration maxTimeout, Limits maxLimits) {
         if (body == null || !body.isObject()) {
             throw ApiException.invalid("the request body must be a JSON object such as {\"code\": \"print(42)\"}");
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw ApiException.invalid("unknown field '" + name + "'; the fields are code, timeout, envs and cwd");
+                throw ApiException.invalid("unknown field '" + name
+                        + "'; the fields are code, timeout, envs, cwd and limits");
             }
         }
         return new ExecuteRequest(code(body.get("code")), timeout(body.get("timeout"), maxTimeout),
-                envs(body.get("envs")), cwd(body.get("cwd")));
+                envs(body.get("envs")), cwd(body.get("cwd")), limits(body.get("limits"), maxLimits));
     }
 
     private static String code(JsonNode node) {
@@ -133,6 +140,42 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
             throw ApiException.invalid("field 'cwd' must not contain a NUL character");
         }
         return Optional.of(unicode("cwd", node.textValue()));
+    }
+
+    private static Limits limits(JsonNode node, Limits max) {
+        if (node == null || node.isNull()) {
+            return max;
+        }
+        if (!node.isObject()) {
+            throw ApiException.invalid("field 'limits' must be an object such as {\"memory\": 268435456}, not " + kind(node));
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!LIMIT_FLAGS.containsKey(name)) {
+                throw ApiException.invalid("unknown field 'limits." + name
+                        + "'; the limits are memory, processes, fileSize and openFiles");
+            }
+        }
+        return new Limits(limit(node, "memory", max.memoryBytes()), limit(node, "processes", max.processes()),
+                limit(node, "fileSize", max.fileSizeBytes()), limit(node, "openFiles", max.openFiles()));
+    }
+
+    /** A requested limit: a whole number above 0 and at most the daemon's, which it defaults to. */
+    private static long limit(JsonNode limits, String name, long max) {
+        JsonNode node = limits.get(name);
+        if (node == null || node.isNull()) {
+            return max;
+        }
+        String rule = "a whole number greater than 0 and at most " + max + " (" + LIMIT_FLAGS.get(name) + ")";
+        if (!node.isNumber()) {
+            throw ApiException.invalid("field 'limits." + name + "' must be " + rule + ", not " + kind(node));
+        }
+        BigDecimal value = node.decimalValue();
+        if (value.stripTrailingZeros().scale() > 0 || value.signum() <= 0
+                || value.compareTo(BigDecimal.valueOf(max)) > 0) {
+            throw ApiException.invalid("field 'limits." + name + "' must be " + rule + ", got " + node.asText());
+        }
+        return value.longValueExact();
     }
 
     private static String kind(JsonNode node) {

@@ -38,7 +38,8 @@ public final class HttpApi implements AutoCloseable {
         this.config = config;
         this.json = json;
         ExecuteHandler execute = new ExecuteHandler(executions, json, new BodyReader(config.maxBodyBytes()),
-                config.defaultTimeout(), config.maxTimeout(), config.workDir(), keepalives, config.keepalive());
+                config.defaultTimeout(), config.maxTimeout(), config.limits(), config.workDir(), keepalives,
+                config.keepalive());
         HealthHandler health = new HealthHandler(executions, json, version, python);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;

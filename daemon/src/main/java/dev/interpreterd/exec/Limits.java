@@ -1,0 +1,28 @@
+package dev.interpreterd.exec;
+
+import java.util.Map;
+
+/**
+ * Resource limits of one execution, applied with setrlimit in the process that runs the code before
+ * the code starts, so the code can lower but never raise them. No core dumps, always.
+ *
+ * @param memoryBytes address space (RLIMIT_AS); past it allocations fail with MemoryError
+ * @param processes processes and threads of the user (RLIMIT_NPROC); root is exempt
+ * @param fileSizeBytes largest file the code may write (RLIMIT_FSIZE)
+ * @param openFiles open file descriptors (RLIMIT_NOFILE)
+ */
+public record Limits(long memoryBytes, long processes, long fileSizeBytes, long openFiles) {
+
+    /** Rejects limits that are not positive. */
+    public Limits {
+        if (memoryBytes <= 0 || processes <= 0 || fileSizeBytes <= 0 || openFiles <= 0) {
+            throw new IllegalArgumentException("limits must be positive: " + this);
+        }
+    }
+
+    /** The names the runner reads, with the CPU time limit that follows from the timeout. */
+    Map<String, Long> forRunner(long cpuSeconds) {
+        return Map.of("memory", memoryBytes, "processes", processes, "fileSize", fileSizeBytes,
+                "openFiles", openFiles, "cpuSeconds", cpuSeconds);
+    }
+}
