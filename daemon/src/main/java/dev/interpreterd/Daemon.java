@@ -3,6 +3,7 @@ package dev.interpreterd;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
 import dev.interpreterd.exec.ExecutionService;
+import dev.interpreterd.exec.NetworkProbe;
 import dev.interpreterd.exec.PythonLocator;
 import dev.interpreterd.exec.RunnerScript;
 import dev.interpreterd.exec.WorkerEnvironment;
@@ -13,6 +14,10 @@ import dev.interpreterd.os.SdNotify;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
 import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +56,7 @@ public final class Daemon implements AutoCloseable {
      * Starts with {@code environment} standing for the daemon's own environment: the source of the
      * workers' allow-listed variables and of systemd's {@code NOTIFY_SOCKET} and {@code WATCHDOG_USEC}.
      */
-    public static Daemon start(Config config, java.util.Map<String, String> environment) throws IOException {
+    public static Daemon start(Config config, Map<String, String> environment) throws IOException {
         // The code runs as the daemon's user; it must not read the token from /proc/<daemon>/environ.
         Posix.forbidInspection();
         PythonLocator.Python python = PythonLocator.resolve(config.python());
@@ -63,16 +68,15 @@ public final class Daemon implements AutoCloseable {
                     config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), config.workDir(),
                     config.warmWorkers(), config.launcher() == Config.Launcher.FORK, config.preload()),
                     new WorkerEnvironment(environment), json);
-            HttpApi http = new HttpApi(config, executions, json, version(), python);
+            boolean networkIsolation = NetworkProbe.namespacesAvailable(python.executable(), runner);
+            if (!config.network() && !networkIsolation) {
+                throw new IOException("--network false needs network namespaces, which this machine does not"
+                        + " allow (root or unprivileged user namespaces are required)");
+            }
+            HttpApi http = new HttpApi(config, executions, json, version(), python, networkIsolation);
             int port = http.start();
-            log.info("interpreterd {} listening on http://{}:{} python={} ({}) work_dir={} slots={} queue={}"
-                            + " warm_workers={} launcher={} preload={} default_timeout={}s max_timeout={}s grace={}s max_output={} max_body={}"
-                            + " token={}",
-                    version(), config.host(), port, python.executable(), python.version(), config.workDir(),
-                    config.maxConcurrent(), config.queue(), config.warmWorkers(), config.launcher().name().toLowerCase(java.util.Locale.ROOT),
-                    String.join(",", config.preload()), seconds(config.defaultTimeout()),
-                    seconds(config.maxTimeout()), seconds(config.grace()), config.maxOutputBytes(),
-                    config.maxBodyBytes(), config.token().isPresent() ? "set" : "none");
+            log.info("interpreterd {} listening on http://{}:{} {}", version(), config.host(), port,
+                    effectiveConfiguration(config, python, networkIsolation));
             ServiceNotifications notifications = new ServiceNotifications(SdNotify.fromEnvironment(environment),
                     environment, executions);
             notifications.ready(config.host() + ":" + port);
@@ -89,6 +93,30 @@ public final class Daemon implements AutoCloseable {
     /** The private directory holding the runner and the control socket. */
     public Path runnerDirectory() {
         return runner.directory();
+    }
+
+    /** The configuration as one line of key=value pairs for the start log, the token only as set or none. */
+    private static String effectiveConfiguration(Config config, PythonLocator.Python python, boolean networkIsolation) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("python", python.executable() + " (" + python.version() + ")");
+        settings.put("work_dir", config.workDir());
+        settings.put("slots", config.maxConcurrent());
+        settings.put("queue", config.queue());
+        settings.put("launcher", config.launcher().name().toLowerCase(Locale.ROOT));
+        settings.put("warm_workers", config.warmWorkers());
+        settings.put("preload", String.join(",", config.preload()));
+        settings.put("default_timeout", seconds(config.defaultTimeout()) + "s");
+        settings.put("max_timeout", seconds(config.maxTimeout()) + "s");
+        settings.put("grace", seconds(config.grace()) + "s");
+        settings.put("max_output", config.maxOutputBytes());
+        settings.put("max_body", config.maxBodyBytes());
+        settings.put("limits", config.limits());
+        settings.put("network", config.network());
+        settings.put("network_isolation", networkIsolation);
+        settings.put("token", config.token().isPresent() ? "set" : "none");
+        StringJoiner line = new StringJoiner(" ");
+        settings.forEach((key, value) -> line.add(key + "=" + value));
+        return line.toString();
     }
 
     /** The port the daemon listens on. */

@@ -105,6 +105,7 @@ public final class CommandLine {
                     launcher(values),
                     modules(values),
                     seconds(values, Option.KEEPALIVE, defaults.keepalive()),
+                    !values.containsKey(Option.NETWORK) || bool(values, Option.NETWORK),
                     limits(values, defaults.limits()),
                     Optional.ofNullable(values.get(Option.TOKEN)),
                     bool(values, Option.ALLOW_UNAUTHENTICATED));

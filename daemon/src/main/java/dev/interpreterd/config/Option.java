@@ -24,6 +24,7 @@ enum Option {
     MAX_PROCESSES("max-processes", "1024", "processes and threads the code's user may have (not enforced for root)"),
     MAX_FILE_SIZE("max-file-size", "1GiB", "largest file an execution may write"),
     MAX_OPEN_FILES("max-open-files", "1024", "file descriptors an execution may hold open"),
+    NETWORK("network", "true", "whether executions may use the network; false gives each an empty network namespace"),
     KEEPALIVE("keepalive", "10", "seconds of silence after which a streaming answer sends a keepalive frame"),
     TOKEN("token", "none", "bearer token required in the Authorization header"),
     ALLOW_UNAUTHENTICATED("allow-unauthenticated", "false", "allow a non-loopback host without a token", true),

@@ -13,8 +13,10 @@ import java.util.Objects;
  * @param cwd the directory the code starts in
  * @param timeout wall-clock limit before the daemon stops the code
  * @param limits resource limits of the process that runs the code
+ * @param network false to give the code a network namespace of its own, with no way out
  */
-public record Job(String code, Map<String, String> envs, Path cwd, Duration timeout, Limits limits) {
+public record Job(String code, Map<String, String> envs, Path cwd, Duration timeout, Limits limits,
+                  boolean network) {
 
     /** Copies the map and rejects missing values. */
     public Job {

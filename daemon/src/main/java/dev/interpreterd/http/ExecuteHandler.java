@@ -29,11 +29,13 @@ final class ExecuteHandler implements Handler {
     private final ScheduledExecutorService keepaliveTimer;
     private final Duration keepalive;
     private final Limits maxLimits;
+    private final NetworkPolicy network;
 
     ExecuteHandler(ExecutionService executions, ObjectMapper json, BodyReader body, Duration defaultTimeout,
-                   Duration maxTimeout, Limits maxLimits, Path workDir, ScheduledExecutorService keepaliveTimer,
-                   Duration keepalive) {
+                   Duration maxTimeout, Limits maxLimits, NetworkPolicy network, Path workDir,
+                   ScheduledExecutorService keepaliveTimer, Duration keepalive) {
         this.maxLimits = maxLimits;
+        this.network = network;
         this.keepaliveTimer = keepaliveTimer;
         this.keepalive = keepalive;
         this.executions = executions;
@@ -48,7 +50,7 @@ final class ExecuteHandler implements Handler {
     public void handle(Context ctx) throws Exception {
         ExecuteRequest request = ExecuteRequest.from(parse(body.read(ctx)), maxTimeout, maxLimits);
         Job job = new Job(request.code(), request.envs(), directory(request), request.timeout().orElse(defaultTimeout),
-                request.limits());
+                request.limits(), network.decide(request.network()));
         if (!NdjsonStream.wanted(ctx)) {
             Responses.json(ctx, 200, executions.execute(job), json);
             return;

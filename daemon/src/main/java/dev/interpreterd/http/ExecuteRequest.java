@@ -20,11 +20,12 @@ import java.util.Set;
  * @param envs extra environment variables
  * @param cwd the requested working directory, if any
  * @param limits the daemon's limits, lowered where the request asked
+ * @param network whether the request asked for network access, if it said
  */
 record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, String> envs, Optional<String> cwd,
-                      Limits limits) {
+                      Limits limits, Optional<Boolean> network) {
 
-    private static final Set<String> FIELDS = Set.of("code", "timeout", "envs", "cwd", "limits");
+    private static final Set<String> FIELDS = Set.of("code", "timeout", "envs", "cwd", "limits", "network");
     private static final Map<String, String> LIMIT_FLAGS = Map.of("memory", "--max-memory",
             "processes", "--max-processes", "fileSize", "--max-file-size", "openFiles", "--max-open-files");
 
@@ -48,11 +49,12 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
             String name = names.next();
             if (!FIELDS.contains(name)) {
                 throw ApiException.invalid("unknown field '" + name
-                        + "'; the fields are code, timeout, envs, cwd and limits");
+                        + "'; the fields are code, timeout, envs, cwd, limits and network");
             }
         }
         return new ExecuteRequest(code(body.get("code")), timeout(body.get("timeout"), maxTimeout),
-                envs(body.get("envs")), cwd(body.get("cwd")), limits(body.get("limits"), maxLimits));
+                envs(body.get("envs")), cwd(body.get("cwd")), limits(body.get("limits"), maxLimits),
+                network(body.get("network")));
     }
 
     private static String code(JsonNode node) {
@@ -140,6 +142,16 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
             throw ApiException.invalid("field 'cwd' must not contain a NUL character");
         }
         return Optional.of(unicode("cwd", node.textValue()));
+    }
+
+    private static Optional<Boolean> network(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isBoolean()) {
+            throw ApiException.invalid("field 'network' must be true or false, not " + kind(node));
+        }
+        return Optional.of(node.booleanValue());
     }
 
     private static Limits limits(JsonNode node, Limits max) {

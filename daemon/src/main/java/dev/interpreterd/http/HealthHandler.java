@@ -14,9 +14,12 @@ final class HealthHandler implements Handler {
     private final ObjectMapper json;
     private final String version;
     private final Interpreter python;
+    private final boolean networkIsolation;
     private final long startedNanos = System.nanoTime();
 
-    HealthHandler(ExecutionService executions, ObjectMapper json, String version, PythonLocator.Python python) {
+    HealthHandler(ExecutionService executions, ObjectMapper json, String version, PythonLocator.Python python,
+                  boolean networkIsolation) {
+        this.networkIsolation = networkIsolation;
         this.executions = executions;
         this.json = json;
         this.version = version;
@@ -25,7 +28,7 @@ final class HealthHandler implements Handler {
 
     /** The health answer. */
     record Health(String status, String version, Interpreter python, long uptimeSeconds, int running,
-                  int queued, int slots) {
+                  int queued, int slots, boolean networkIsolation) {
     }
 
     /** The interpreter workers run. */
@@ -36,6 +39,6 @@ final class HealthHandler implements Handler {
     public void handle(Context ctx) throws Exception {
         long uptime = Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds();
         Responses.json(ctx, 200, new Health("ok", version, python, uptime, executions.running(), executions.queued(),
-                executions.slots()), json);
+                executions.slots(), networkIsolation), json);
     }
 }

@@ -34,13 +34,13 @@ public final class HttpApi implements AutoCloseable {
 
     /** Declares the routes; nothing listens until {@link #start()}. */
     public HttpApi(Config config, ExecutionService executions, ObjectMapper json, String version,
-                   PythonLocator.Python python) {
+                   PythonLocator.Python python, boolean networkIsolation) {
         this.config = config;
         this.json = json;
         ExecuteHandler execute = new ExecuteHandler(executions, json, new BodyReader(config.maxBodyBytes()),
-                config.defaultTimeout(), config.maxTimeout(), config.limits(), config.workDir(), keepalives,
-                config.keepalive());
-        HealthHandler health = new HealthHandler(executions, json, version, python);
+                config.defaultTimeout(), config.maxTimeout(), config.limits(),
+                new NetworkPolicy(config.network(), networkIsolation), config.workDir(), keepalives, config.keepalive());
+        HealthHandler health = new HealthHandler(executions, json, version, python, networkIsolation);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;

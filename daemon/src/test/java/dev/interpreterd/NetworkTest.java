@@ -1,0 +1,83 @@
+package dev.interpreterd;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** "network": false puts the code in an empty network namespace; --network false is a policy. */
+class NetworkTest {
+
+    /** Prints the interfaces the code sees, then tries to reach the daemon itself on loopback. */
+    private static final String PROBE = """
+            import socket
+            print([name for _, name in socket.if_nameindex()] == ['lo'])
+            socket.create_connection(('127.0.0.1', %d), timeout=2).close()
+            print('connected')
+            """;
+
+    private static TestDaemon daemon;
+
+    @BeforeAll
+    static void start() {
+        daemon = TestDaemon.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        daemon.close();
+    }
+
+    @Test
+    void this_machine_can_isolate_executions() {
+        daemon.request().get("/health").then().body("networkIsolation", equalTo(true));
+    }
+
+    @Test
+    void by_default_the_code_reaches_the_network() {
+        daemon.execute(PROBE.formatted(daemon.port()))
+                .body("status", equalTo("ok"))
+                .body("stdout", containsString("connected"));
+    }
+
+    @Test
+    void without_network_the_code_has_only_a_loopback_that_leads_nowhere() {
+        daemon.execute(PROBE.formatted(daemon.port()), Map.of("network", false))
+                .body("status", equalTo("error"))
+                .body("stdout", equalTo("True\n"))
+                .body("error.name", equalTo("OSError"));
+    }
+
+    @Test
+    void without_network_files_and_subprocesses_still_work() {
+        daemon.execute("import os, subprocess, tempfile\nwith tempfile.NamedTemporaryFile('w') as f:\n"
+                        + "    f.write('x')\nsubprocess.run(['true'], check=True)\nprint(os.getuid() == os.stat('/proc/self').st_uid)",
+                        Map.of("network", false))
+                .body("status", equalTo("ok"))
+                .body("stdout", equalTo("True\n"));
+    }
+
+    @Test
+    void a_daemon_without_network_refuses_requests_that_ask_for_it() {
+        try (TestDaemon closed = TestDaemon.start("--network", "false")) {
+            closed.execute(PROBE.formatted(closed.port())).body("status", equalTo("error"));
+            closed.request().contentType("application/json").body(Map.of("code", "1", "network", true))
+                    .post("/process/interpreter/execute")
+                    .then().statusCode(400)
+                    .body("message", containsString("'network'"))
+                    .body("message", containsString("--network false"));
+        }
+    }
+
+    @Test
+    void network_must_be_a_boolean() {
+        daemon.request().contentType("application/json").body(Map.of("code", "1", "network", "no"))
+                .post("/process/interpreter/execute")
+                .then().statusCode(400)
+                .body("error", equalTo("invalid_request"))
+                .body("message", containsString("'network'"));
+    }
+}
