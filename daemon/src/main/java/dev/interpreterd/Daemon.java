@@ -76,7 +76,7 @@ public final class Daemon implements AutoCloseable {
             HttpApi http = new HttpApi(config, executions, json, version(), python, networkIsolation);
             int port = http.start();
             log.info("interpreterd {} listening on http://{}:{} {}", version(), config.host(), port,
-                    effectiveConfiguration(config, python, networkIsolation));
+                    effectiveConfiguration(config, python, executions, networkIsolation));
             ServiceNotifications notifications = new ServiceNotifications(SdNotify.fromEnvironment(environment),
                     environment, executions);
             notifications.ready(config.host() + ":" + port);
@@ -96,7 +96,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** The configuration as one line of key=value pairs for the start log, the token only as set or none. */
-    private static String effectiveConfiguration(Config config, PythonLocator.Python python, boolean networkIsolation) {
+    private static String effectiveConfiguration(Config config, PythonLocator.Python python,
+                                                 ExecutionService executions, boolean networkIsolation) {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("python", python.executable() + " (" + python.version() + ")");
         settings.put("work_dir", config.workDir());
@@ -111,6 +112,7 @@ public final class Daemon implements AutoCloseable {
         settings.put("max_output", config.maxOutputBytes());
         settings.put("max_body", config.maxBodyBytes());
         settings.put("limits", config.limits());
+        settings.put("cleanup", executions.cleanupMechanism());
         settings.put("network", config.network());
         settings.put("network_isolation", networkIsolation);
         settings.put("token", config.token().isPresent() ? "set" : "none");

@@ -159,6 +159,14 @@ public final class ExecutionService implements AutoCloseable {
         return waiting.get();
     }
 
+    /**
+     * How the processes an execution leaves behind are found and killed: {@code subreaper}, the
+     * runner's supervisor inheriting every orphan of its subtree and killing it before it reports.
+     */
+    public String cleanupMechanism() {
+        return "subreaper";
+    }
+
     /** The number of slots. */
     public int slots() {
         return slots;

@@ -28,7 +28,7 @@ final class HealthHandler implements Handler {
 
     /** The health answer. */
     record Health(String status, String version, Interpreter python, long uptimeSeconds, int running,
-                  int queued, int slots, boolean networkIsolation) {
+                  int queued, int slots, String cleanup, boolean networkIsolation) {
     }
 
     /** The interpreter workers run. */
@@ -39,6 +39,6 @@ final class HealthHandler implements Handler {
     public void handle(Context ctx) throws Exception {
         long uptime = Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds();
         Responses.json(ctx, 200, new Health("ok", version, python, uptime, executions.running(), executions.queued(),
-                executions.slots(), networkIsolation), json);
+                executions.slots(), executions.cleanupMechanism(), networkIsolation), json);
     }
 }
