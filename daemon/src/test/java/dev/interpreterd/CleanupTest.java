@@ -6,24 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** When an execution ends, for any reason, every process it started is gone by the time it answers. */
 class CleanupTest {
 
-    private static TestDaemon daemon;
-
-    @BeforeAll
-    static void start() {
-        daemon = TestDaemon.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        daemon.close();
-    }
+    @RegisterExtension
+    static final TestDaemon daemon = TestDaemon.shared();
 
     @Test
     void a_background_shell_job_is_killed_when_the_code_ends() {

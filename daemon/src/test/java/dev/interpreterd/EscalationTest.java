@@ -5,25 +5,15 @@ import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.nullValue;
 
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The timeout's SIGINT, SIGTERM, SIGKILL escalation, each stage reached by code that resists the previous one. */
 class EscalationTest {
 
     private static final Map<String, Object> HALF_A_SECOND = Map.of("timeout", 0.5);
-    private static TestDaemon daemon;
-
-    @BeforeAll
-    static void start() {
-        daemon = TestDaemon.start("--grace", "0.3");
-    }
-
-    @AfterAll
-    static void stop() {
-        daemon.close();
-    }
+    @RegisterExtension
+    static final TestDaemon daemon = TestDaemon.shared("--grace", "0.3");
 
     @Test
     void code_that_handles_sigint_returns_at_the_deadline_with_its_traceback_and_output() {

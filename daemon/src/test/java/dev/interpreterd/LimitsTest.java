@@ -4,25 +4,15 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Resource limits hold for the code, give clear results when hit, and can only be lowered. */
 class LimitsTest {
 
-    private static TestDaemon daemon;
-
-    @BeforeAll
-    static void start() {
-        daemon = TestDaemon.start("--max-memory", "1GiB", "--max-processes", "500", "--max-file-size", "8MiB",
+    @RegisterExtension
+    static final TestDaemon daemon = TestDaemon.shared("--max-memory", "1GiB", "--max-processes", "500", "--max-file-size", "8MiB",
                 "--max-open-files", "256");
-    }
-
-    @AfterAll
-    static void stop() {
-        daemon.close();
-    }
 
     @Test
     void the_daemons_limits_apply_to_the_code_and_core_dumps_are_off() {

@@ -4,9 +4,8 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** "network": false puts the code in an empty network namespace; --network false is a policy. */
 class NetworkTest {
@@ -19,17 +18,8 @@ class NetworkTest {
             print('connected')
             """;
 
-    private static TestDaemon daemon;
-
-    @BeforeAll
-    static void start() {
-        daemon = TestDaemon.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        daemon.close();
-    }
+    @RegisterExtension
+    static final TestDaemon daemon = TestDaemon.shared();
 
     @Test
     void this_machine_can_isolate_executions() {

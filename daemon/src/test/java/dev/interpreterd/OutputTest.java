@@ -4,9 +4,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.restassured.path.json.JsonPath;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,17 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OutputTest {
 
     private static final int CAP_BYTES = 64 * 1024;
-    private static TestDaemon daemon;
-
-    @BeforeAll
-    static void start() {
-        daemon = TestDaemon.start("--max-output", "64KiB");
-    }
-
-    @AfterAll
-    static void stop() {
-        daemon.close();
-    }
+    @RegisterExtension
+    static final TestDaemon daemon = TestDaemon.shared("--max-output", "64KiB");
 
     @Test
     void stdout_and_stderr_are_captured_separately() {

@@ -10,9 +10,8 @@ import io.restassured.path.json.JsonPath;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real matplotlib and pandas, from Debian's python3-matplotlib and python3-pandas (which .ci/run
@@ -21,17 +20,8 @@ import org.junit.jupiter.api.Test;
 class RichLibrariesTest {
 
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    private static TestDaemon daemon;
-
-    @BeforeAll
-    static void start() {
-        daemon = TestDaemon.start("--python", "/usr/bin/python3");
-    }
-
-    @AfterAll
-    static void stop() {
-        daemon.close();
-    }
+    @RegisterExtension
+    static final TestDaemon daemon = TestDaemon.shared("--python", "/usr/bin/python3");
 
     @Test
     void plt_show_sends_each_figure_as_a_png_display() {

@@ -10,24 +10,14 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.containsString;
 
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every status value of the contract, produced by real code in a real worker. */
 class StatusTest {
 
-    private static TestDaemon daemon;
-
-    @BeforeAll
-    static void start() {
-        daemon = TestDaemon.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        daemon.close();
-    }
+    @RegisterExtension
+    static final TestDaemon daemon = TestDaemon.shared();
 
     @Test
     void code_that_runs_to_its_end_is_ok() {

@@ -20,25 +20,15 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Accept: application/x-ndjson streams frames as things happen; without it nothing changes. */
 class StreamingTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static TestDaemon daemon;
-
-    @BeforeAll
-    static void start() {
-        daemon = TestDaemon.start("--keepalive", "0.2");
-    }
-
-    @AfterAll
-    static void stop() {
-        daemon.close();
-    }
+    @RegisterExtension
+    static final TestDaemon daemon = TestDaemon.shared("--keepalive", "0.2");
 
     @Test
     void frames_come_in_order_start_output_results_error_end() throws Exception {

@@ -6,6 +6,9 @@ import dev.interpreterd.config.CommandLine;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,12 +18,33 @@ import java.util.Map;
  * A real daemon on a free port, configured through the real command-line parser, with short grace
  * periods so that tests of stopping code stay fast.
  */
-final class TestDaemon implements AutoCloseable {
+final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
-    private final Daemon daemon;
+    private final Map<String, String> environment;
+    private final String[] flags;
+    private Daemon daemon;
 
-    private TestDaemon(Daemon daemon) {
-        this.daemon = daemon;
+    private TestDaemon(Map<String, String> environment, String... flags) {
+        this.environment = environment;
+        this.flags = flags;
+    }
+
+    /**
+     * A daemon shared by the tests of one class: {@code @RegisterExtension static final TestDaemon
+     * daemon = TestDaemon.shared(flags)} starts it before the first test and stops it after the last.
+     */
+    static TestDaemon shared(String... flags) {
+        return new TestDaemon(System.getenv(), flags);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     /** Starts a daemon with {@code --port 0 --grace 0.2} plus the given flags. */
@@ -30,11 +54,17 @@ final class TestDaemon implements AutoCloseable {
 
     /** Starts a daemon as if its own environment were {@code environment}. */
     static TestDaemon startWithEnvironment(Map<String, String> environment, String... flags) {
+        TestDaemon daemon = new TestDaemon(environment, flags);
+        daemon.start();
+        return daemon;
+    }
+
+    private void start() {
         List<String> args = new ArrayList<>(List.of("--port", "0", "--grace", "0.2"));
         args.addAll(launcherFlags());
         args.addAll(List.of(flags));
         try {
-            return new TestDaemon(Daemon.start(CommandLine.parse(args, Map.of()).orElseThrow(), environment));
+            daemon = Daemon.start(CommandLine.parse(args, Map.of()).orElseThrow(), environment);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("test daemon did not start", e);
         }
