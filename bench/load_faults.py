@@ -43,6 +43,7 @@ READY_TIMEOUT_SECONDS = 60
 REQUEST_TIMEOUT_SECONDS = 60
 HEALTH_TIMEOUT_SECONDS = 2
 SETTLE_SECONDS = 3
+SETTLE_MAX_SECONDS = 60
 EXIT_TIMEOUT_SECONDS = 10
 SIGTERM_EXIT_BUDGET_SECONDS = 6
 GONE_TIMEOUT_SECONDS = 5
@@ -330,14 +331,18 @@ def load(report: Report, java: str, jar: str, executions: int, seed: int) -> Non
         before = sample(daemon.pid)
         counts, problems, seconds = run_load(daemon.port, executions, seed)
         during = sample(daemon.pid)
-        time.sleep(SETTLE_SECONDS)
-        after = sample(daemon.pid)
+        after, settled = settle(daemon.pid, before)
         report.note(f"mix: {counts}")
         report.note(f"{executions} executions in {seconds:.1f} s ({executions / seconds:.0f}/s)")
         report.note(f"cold   {cold}")
         report.note(f"before {before}")
         report.note(f"end    {during}")
-        report.note(f"after  {after}  (after {SETTLE_SECONDS} s pause)")
+        report.note(f"after  {after}  (after a pause of {settled:.1f} s, at most {SETTLE_MAX_SECONDS} s)")
+        earlier = {p.pid for p in descendants(daemon.pid)}
+        time.sleep(2)
+        later = {p.pid for p in descendants(daemon.pid)}
+        # Descendants that come and go with nothing running are workers started and dropped at once.
+        report.note(f"descendants now {len(later)}, {len(later - earlier)} of them started in the last 2 s")
         server_errors = [p for p in problems if "HTTP 5" in p]
         report.check("load_no_5xx", not server_errors, f"{len(server_errors)} 5xx" + (
             f", first: {server_errors[0]}" if server_errors else ""))
@@ -356,6 +361,28 @@ def load(report: Report, java: str, jar: str, executions: int, seed: int) -> Non
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
+def settle(pid: int, before: Sample) -> tuple[Sample, float]:
+    """Samples after a short pause, then every second until back near `before` or the pause is over."""
+    began = time.monotonic()
+    time.sleep(SETTLE_SECONDS)
+    while True:
+        now = sample(pid)
+        flat = (now.threads <= before.threads + THREADS_NOISE and now.fds <= before.fds + FDS_NOISE
+                and now.descendants <= before.descendants + DESCENDANTS_NOISE)
+        if flat or time.monotonic() - began >= SETTLE_MAX_SECONDS:
+            return now, time.monotonic() - began
+        time.sleep(1)
+
+
+def await_markers(markers: list[str], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(with_marker(m) for m in markers):
+            return True
+        time.sleep(POLL_SECONDS)
+    return False
+
+
 def start_in_flight(daemon: Daemon, markers: list[str]) -> tuple[concurrent.futures.ThreadPoolExecutor, list]:
     """Starts one long execution per marker, each with a `sleep <marker>` child of the code."""
     pool = concurrent.futures.ThreadPoolExecutor(len(markers))
@@ -371,7 +398,7 @@ def sigterm(report: Report, java: str, jar: str) -> None:
     markers = [marker() for _ in range(IN_FLIGHT)]
     pool, futures = start_in_flight(daemon, markers)
     try:
-        running = daemon.await_running(IN_FLIGHT)
+        running = daemon.await_running(IN_FLIGHT) and await_markers(markers, RUNNING_TIMEOUT_SECONDS)
         report.check("sigterm_all_in_flight", running)
         started = descendants(daemon.pid)
         began = time.monotonic()
@@ -408,7 +435,8 @@ def sigkill(report: Report, java: str, jar: str) -> None:
     markers = [marker() for _ in range(IN_FLIGHT)]
     pool, futures = start_in_flight(daemon, markers)
     try:
-        report.check("sigkill_all_in_flight", daemon.await_running(IN_FLIGHT))
+        report.check("sigkill_all_in_flight", daemon.await_running(IN_FLIGHT)
+                     and await_markers(markers, RUNNING_TIMEOUT_SECONDS))
         stale = [n for n in os.listdir(tmpdir) if n.startswith(f"interpreterd-{daemon.pid}-")]
         every = descendants(daemon.pid)
         code_children = {pid for m in markers for pid in with_marker(m)}
