@@ -21,6 +21,8 @@ import json
 import sys
 
 MAX_TEXT_CHARS = 64 * 1024
+# One display must fit in a frame to the daemon; bigger bundles keep only their text.
+MAX_BUNDLE_CHARS = 4 * 1024 * 1024
 TRUNCATED_MARK = "… [truncated]"
 
 # (method, MIME type, whether the method returns bytes to be base64-encoded)
@@ -205,7 +207,11 @@ class Displays:
                 stream.flush()
             except Exception:
                 pass
-        self.send(kind, bundle(obj))
+        data = bundle(obj)
+        size = sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in data.values())
+        if size > MAX_BUNDLE_CHARS:
+            data = {"text/plain": data["text/plain"] + f" [display of {size} characters left out: too large]"}
+        self.send(kind, data)
 
     def show_figures(self, *args, **kwargs):
         """pyplot.show(): every open figure becomes a display, then is closed."""

@@ -33,7 +33,12 @@ import types
 import interpreterd_display
 
 FRAME_HEADER = struct.Struct(">I")
-MAX_FRAME_BYTES = 64 * 1024 * 1024
+# Below the daemon's own limit (16 MiB): reports and displays are capped well under it.
+MAX_FRAME_BYTES = 12 * 1024 * 1024
+MAX_ERROR_VALUE_CHARS = 64 * 1024
+MAX_TRACEBACK_LINE_CHARS = 1024
+MAX_TRACEBACK_LINES = 1000
+TRUNCATED_MARK = "… [truncated]"
 CODE_FILENAME = "<code>"
 # Frames of these files are the runner's own and never shown in the code's tracebacks.
 RUNNER_FILES = {__file__, interpreterd_display.__file__}
@@ -177,8 +182,9 @@ def zygote(socket_path, secret, preload):
     control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     control.connect(socket_path)
     control.sendall(encode_frame({"event": "hello", "secret": secret, "pid": os.getpid()}))
-    # Supervisors are the zygote's children; reap them as they finish.
-    signal.signal(signal.SIGCHLD, lambda signum, frame: reap_zygote_children())
+    # Supervisors are the zygote's children: reap them as they finish and tell the daemon how they
+    # ended, which it cannot see itself.
+    signal.signal(signal.SIGCHLD, lambda signum, frame: reap_zygote_children(control))
     gc.freeze()
     zygote_pid = os.getpid()
     while True:
@@ -190,12 +196,23 @@ def zygote(socket_path, secret, preload):
             return forked_supervisor(socket_path, request, zygote_pid)
 
 
-def reap_zygote_children():
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0] > 0:
-            pass
-    except ChildProcessError:
-        pass
+def reap_zygote_children(control):
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        frame = {"event": "reaped", "pid": pid, "exitCode": None, "signal": None}
+        if os.WIFSIGNALED(status):
+            frame["signal"] = os.WTERMSIG(status)
+        else:
+            frame["exitCode"] = os.waitstatus_to_exitcode(status)
+        try:
+            control.sendall(encode_frame(frame))
+        except OSError:
+            return
 
 
 def forked_supervisor(socket_path, request, zygote_pid):
@@ -304,14 +321,19 @@ def forward(frames, child, control, reports):
 
 
 def read_into(fd, buffer):
-    """Appends what fd has to buffer; False at end of file, when drained, or when over the cap."""
-    if len(buffer) > MAX_FRAME_BYTES:
-        return False
+    """Appends what fd has to buffer; False at end of file or when drained.
+
+    A frame bigger than the cap is not the runner's own (it caps what it sends): it is dropped, and
+    the pipe still drained, so that whoever writes it is never left blocked.
+    """
     try:
         chunk = os.read(fd, 65536)
     except BlockingIOError:
         return False
-    buffer += chunk
+    if len(buffer) + len(chunk) > MAX_FRAME_BYTES:
+        buffer.clear()
+    else:
+        buffer += chunk
     return bool(chunk)
 
 
@@ -601,8 +623,21 @@ def error_outcome(exc):
         text = "".join(traceback.format_exception(type(exc), exc, tb))
     except BaseException:
         text = f"{type(exc).__name__}: <traceback could not be formatted>\n"
-    return {"outcome": "error", "name": type(exc).__name__, "value": safe_str(exc),
-            "traceback": text.splitlines()}
+    return {"outcome": "error", "name": type(exc).__name__, "value": capped(safe_str(exc), MAX_ERROR_VALUE_CHARS),
+            "traceback": capped_lines(text.splitlines())}
+
+
+def capped(text, limit):
+    return text if len(text) <= limit else text[:limit] + TRUNCATED_MARK
+
+
+def capped_lines(lines):
+    """A traceback bounded in size: long lines cut, and the middle of a very long one left out."""
+    lines = [capped(line, MAX_TRACEBACK_LINE_CHARS) for line in lines]
+    if len(lines) <= MAX_TRACEBACK_LINES:
+        return lines
+    half = MAX_TRACEBACK_LINES // 2
+    return lines[:half] + [f"… [{len(lines) - 2 * half} lines left out]"] + lines[-half:]
 
 
 def safe_str(exc):

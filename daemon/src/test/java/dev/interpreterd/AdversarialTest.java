@@ -3,6 +3,7 @@ package dev.interpreterd;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.nullValue;
@@ -34,7 +35,7 @@ class AdversarialTest {
     private static final long MAX_ANSWER_BYTES = 4 * MAX_OUTPUT_BYTES + (64L << 10);
     private static final int FD_NOISE = 5;
     private static final int THREAD_NOISE = 5;
-    private static final Duration SETTLE = Duration.ofSeconds(3);
+    private static final Duration SETTLE = Duration.ofSeconds(5);
     private static final Duration LEFTOVER_WAIT = Duration.ofSeconds(2);
 
     private static TestDaemon daemon;
@@ -42,18 +43,37 @@ class AdversarialTest {
     private static long threadsBefore;
 
     @BeforeAll
-    static void start() throws IOException {
+    static void start() throws IOException, InterruptedException {
         daemon = TestDaemon.start("--max-memory", "1GiB", "--max-file-size", "64MiB");
         // A first execution starts the pools, so the baseline counts what a serving daemon holds.
         daemon.execute("print('warm')").body("status", equalTo("ok"));
-        fdsBefore = openFileDescriptors();
-        threadsBefore = daemonThreads();
+        // The pool replaces the worker that ran it in the background; count once that is done.
+        fdsBefore = steady(AdversarialTest::openFileDescriptors);
+        threadsBefore = steady(AdversarialTest::daemonThreads);
+    }
+
+    /** A count that has stopped changing for a few polls, within a bounded wait. */
+    private static long steady(Count count) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        long last = count.get();
+        int unchanged = 0;
+        while (unchanged < 5 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            long now = count.get();
+            unchanged = now == last ? unchanged + 1 : 0;
+            last = now;
+        }
+        return last;
     }
 
     @AfterAll
     static void stop() throws IOException, InterruptedException {
         try {
+            // Compared once the counts stop moving: the pool replaces its workers in the background.
             long fds = settled(AdversarialTest::openFileDescriptors, fdsBefore + FD_NOISE);
+            if (fds > fdsBefore + FD_NOISE) {
+                fds = steady(AdversarialTest::openFileDescriptors);
+            }
             long threads = settled(AdversarialTest::daemonThreads, threadsBefore + THREAD_NOISE);
             assertTrue(fds <= fdsBefore + FD_NOISE, "open file descriptors grew from " + fdsBefore + " to " + fds);
             assertTrue(threads <= threadsBefore + THREAD_NOISE, "threads grew from " + threadsBefore + " to " + threads);
@@ -279,6 +299,7 @@ class AdversarialTest {
                 time.sleep(30)
                 """, Map.of("timeout", 10))
                 .body("status", equalTo("killed"))
+                .body("signal", equalTo("SIGKILL"))
                 .body("error.name", equalTo("WorkerLost"))
                 .body("durationMs", lessThanOrEqualTo(5000f))
                 .extract().path("stdout");
@@ -326,7 +347,14 @@ class AdversarialTest {
         assertEquals(List.of(), left, "left running: " + LeftoverProcesses.describe(left));
     }
 
+    /**
+     * Open descriptors of this JVM that something still holds. RestAssured leaves each request's
+     * client connection to the garbage collector, so garbage is collected first: what it frees was
+     * never held by the daemon.
+     */
     private static long openFileDescriptors() throws IOException {
+        System.gc();
+        System.runFinalization();
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.count();
         }

@@ -149,4 +149,19 @@ class ResultsTest {
                     .body("results[0].data.'text/plain'", startsWith("'yyy"));
         }
     }
+
+    @Test
+    void a_display_too_large_for_a_frame_keeps_only_its_text() {
+        daemon.execute("""
+                class Huge:
+                    def _repr_html_(self): return '<p>' * 3_000_000
+                    def __repr__(self): return 'Huge()'
+                display(Huge())
+                print('after')
+                """)
+                .body("status", equalTo("ok"))
+                .body("stdout", equalTo("after\n"))
+                .body("results[0].data.'text/html'", equalTo(null))
+                .body("results[0].data.'text/plain'", startsWith("Huge() [display of"));
+    }
 }

@@ -9,6 +9,8 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.containsString;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -134,5 +136,16 @@ class StatusTest {
         daemon.execute("raise KeyboardInterrupt")
                 .body("status", equalTo("error"))
                 .body("error.name", equalTo("KeyboardInterrupt"));
+    }
+
+    @Test
+    void a_huge_exception_message_gives_a_bounded_answer() {
+        for (int size : new int[] {1_000_000, 20_000_000, 50_000_000}) {
+            String value = daemon.execute("raise ValueError('x' * %d)".formatted(size), Map.of("timeout", 30))
+                    .body("status", equalTo("error"))
+                    .body("error.name", equalTo("ValueError"))
+                    .extract().path("error.value");
+            assertTrue(value.length() < 70_000 && value.endsWith("… [truncated]"), "value of " + value.length());
+        }
     }
 }

@@ -82,7 +82,9 @@ final class Execution implements Stoppable {
     }
 
     private ExecutionResult answer(Worker w, JsonNode exitFrame, long start) throws InterruptedException {
-        OptionalInt supervisorExit = w.awaitSupervisorExit(grace);
+        // With an exit frame the supervisor has reported and is exiting; its own status only
+        // matters when it died without one.
+        OptionalInt supervisorExit = exitFrame == null ? w.awaitSupervisorExit(grace) : OptionalInt.empty();
         if (!w.awaitOutputEnd(grace)) {
             log.warn("execution {}: output pipes still open {} after the worker ended; answering with what was read",
                     sessionId, Durations.seconds(grace));
@@ -126,6 +128,7 @@ final class Execution implements Stoppable {
                         }
                     }
                     case "exit" -> {
+                        w.reported();
                         return frame;
                     }
                     default -> log.warn("execution {}: ignoring unknown frame from worker", sessionId);

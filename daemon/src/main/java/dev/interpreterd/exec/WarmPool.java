@@ -5,6 +5,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,12 +22,16 @@ final class WarmPool implements WorkerSource {
 
     private final WorkerSource launcher;
     private final BlockingQueue<Worker> ready;
+    private final int size;
+    /** Refills queued or starting; with the ready ones they never exceed the pool's size. */
+    private final AtomicInteger pending = new AtomicInteger();
     private final ExecutorService refiller = Executors.newSingleThreadExecutor(Threads.named("interpreterd-pool"));
     private volatile boolean closed;
 
     WarmPool(WorkerSource launcher, int size) {
         this.launcher = launcher;
         this.ready = new ArrayBlockingQueue<>(size);
+        this.size = size;
         for (int i = 0; i < size; i++) {
             refill();
         }
@@ -48,8 +53,13 @@ final class WarmPool implements WorkerSource {
         return launcher.acquire().whenClosed(this::refill);
     }
 
+    /** Starts one more worker for the pool, unless the ready and starting ones already fill it. */
     private void refill() {
         if (closed) {
+            return;
+        }
+        if (pending.incrementAndGet() + ready.size() > size) {
+            pending.decrementAndGet();
             return;
         }
         refiller.execute(() -> {
@@ -62,6 +72,8 @@ final class WarmPool implements WorkerSource {
                 log.warn("could not start a warm worker: {}", e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                pending.decrementAndGet();
             }
         });
     }

@@ -22,6 +22,7 @@ final class Worker implements Stoppable, AutoCloseable {
     private final CompletableFuture<ControlConnection> connection;
     private volatile Supervisor supervisor;
     private volatile long codeGroup;
+    private volatile boolean reported;
     private volatile Runnable whenClosed = () -> { };
 
     private Worker(Supervisor supervisor, CappedOutput stdout, CappedOutput stderr,
@@ -41,10 +42,14 @@ final class Worker implements Stoppable, AutoCloseable {
         return worker;
     }
 
-    /** A worker forked by the zygote; its supervisor is known once it connects and says its pid. */
-    static Worker forked(CappedOutput stdout, CappedOutput stderr, CompletableFuture<ControlConnection> connection) {
+    /**
+     * A worker forked by the zygote; its supervisor is known once it connects and says its pid, and
+     * {@code exitOf} gives the future the zygote completes when it reaps that pid.
+     */
+    static Worker forked(CappedOutput stdout, CappedOutput stderr, CompletableFuture<ControlConnection> connection,
+                         java.util.function.LongFunction<CompletableFuture<Integer>> exitOf) {
         Worker worker = new Worker(null, stdout, stderr, connection);
-        connection.thenAccept(c -> worker.supervisor = new ForkedSupervisor(c.peerPid()));
+        connection.thenAccept(c -> worker.supervisor = new ForkedSupervisor(c.peerPid(), exitOf.apply(c.peerPid())));
         return worker;
     }
 
@@ -63,6 +68,14 @@ final class Worker implements Stoppable, AutoCloseable {
     boolean isUsable() {
         Supervisor s = supervisor;
         return !connection.isCompletedExceptionally() && (s == null || s.isAlive());
+    }
+
+    /**
+     * The supervisor sent its exit frame: the code and everything it started are dead and reaped,
+     * so closing must not signal their process groups, whose ids the kernel may hand out again.
+     */
+    void reported() {
+        reported = true;
     }
 
     /** Records the child that runs the code; it leads its own process group. */
@@ -121,7 +134,7 @@ final class Worker implements Stoppable, AutoCloseable {
         connection.thenAccept(ControlConnection::close);
         connection.completeExceptionally(new IOException("worker closed"));
         Supervisor s = supervisor;
-        if (s != null && s.isAlive()) {
+        if (!reported && s != null && s.isAlive()) {
             killSupervisor();
         }
         Runnable action = whenClosed;

@@ -1,5 +1,6 @@
 package dev.interpreterd.exec;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.interpreterd.os.NamedPipe;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,6 +36,8 @@ final class ZygoteLauncher implements WorkerSource {
     /** Pump threads are reused: creating two threads per execution costs more than the fork. */
     private final ExecutorService pumps = Executors.newCachedThreadPool(Threads.named("interpreterd-pump"));
     private final AtomicLong counter = new AtomicLong();
+    /** How forked supervisors ended, by pid, as the zygote reports it; removed once read. */
+    private final Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
     private Worker zygote;
     private ControlConnection zygoteConnection;
 
@@ -60,7 +64,31 @@ final class ZygoteLauncher implements WorkerSource {
             throw new IOException("the fork-server zygote did not start (preload " + preload + "): " + e.getMessage(), e);
         }
         zygote = started;
+        ControlConnection connection = zygoteConnection;
+        Threads.named("interpreterd-zygote").newThread(() -> readReports(connection)).start();
         log.info("fork-server zygote {} ready, preloaded {}", zygoteConnection.peerPid(), preload);
+    }
+
+    /** Reads the zygote's reports of reaped supervisors until its connection ends. */
+    private void readReports(ControlConnection connection) {
+        try {
+            while (true) {
+                JsonNode frame = connection.read();
+                if (frame.path("event").asText().equals("reaped")) {
+                    int value = frame.path("signal").isNull()
+                            ? frame.path("exitCode").asInt() : 128 + frame.path("signal").asInt();
+                    exitOf(frame.path("pid").asLong()).complete(value);
+                }
+            }
+        } catch (IOException e) {
+            // The zygote is gone; the next request starts a new one.
+        }
+    }
+
+    private CompletableFuture<Integer> exitOf(long pid) {
+        CompletableFuture<Integer> exit = exits.computeIfAbsent(pid, p -> new CompletableFuture<>());
+        exit.whenComplete((value, failure) -> exits.remove(pid, exit));
+        return exit;
     }
 
     @Override
@@ -99,7 +127,7 @@ final class ZygoteLauncher implements WorkerSource {
             expectation.connection().cancel(false);
             throw e;
         }
-        return Worker.forked(stdout, stderr, ready);
+        return Worker.forked(stdout, stderr, ready, this::exitOf);
     }
 
     private synchronized void requestFork(Map<String, String> request) throws IOException, InterruptedException {
