@@ -2,6 +2,7 @@ package dev.interpreterd;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
+import dev.interpreterd.exec.Durations;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.NetworkProbe;
 import dev.interpreterd.exec.PythonLocator;
@@ -106,9 +107,9 @@ public final class Daemon implements AutoCloseable {
         settings.put("launcher", config.launcher().name().toLowerCase(Locale.ROOT));
         settings.put("warm_workers", config.warmWorkers());
         settings.put("preload", String.join(",", config.preload()));
-        settings.put("default_timeout", seconds(config.defaultTimeout()) + "s");
-        settings.put("max_timeout", seconds(config.maxTimeout()) + "s");
-        settings.put("grace", seconds(config.grace()) + "s");
+        settings.put("default_timeout", Durations.number(config.defaultTimeout()) + "s");
+        settings.put("max_timeout", Durations.number(config.maxTimeout()) + "s");
+        settings.put("grace", Durations.number(config.grace()) + "s");
         settings.put("max_output", config.maxOutputBytes());
         settings.put("max_body", config.maxBodyBytes());
         settings.put("limits", config.limits());
@@ -161,9 +162,5 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             return "dev";
         }
-    }
-
-    private static String seconds(java.time.Duration duration) {
-        return java.math.BigDecimal.valueOf(duration.toNanos(), 9).stripTrailingZeros().toPlainString();
     }
 }

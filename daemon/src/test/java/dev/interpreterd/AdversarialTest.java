@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.nullValue;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.restassured.response.Response;
@@ -164,7 +163,7 @@ class AdversarialTest {
                     .body("signal", equalTo(signal))
                     .body("exitCode", nullValue())
                     .body("stdout", equalTo("before\n"));
-            assertNothingLeft(marker);
+            LeftoverProcesses.assertNoneLeft(marker);
         }
     }
 
@@ -180,7 +179,7 @@ class AdversarialTest {
                 """.formatted(marker), Map.of("timeout", 30))
                 .body("status", equalTo("ok"))
                 .body("stdout", equalTo("forked 200\n"));
-        assertNothingLeft(marker);
+        LeftoverProcesses.assertNoneLeft(marker);
     }
 
     @Test
@@ -226,18 +225,9 @@ class AdversarialTest {
                 """.formatted(setsid, session, group))
                 .body("status", equalTo("ok"))
                 .body("stdout", equalTo("escaped?\n"));
-        assertNothingLeft(setsid);
-        assertNothingLeft(session);
-        assertNothingLeft(group);
-    }
-
-    @Test
-    void a_sleeping_background_job_is_killed() {
-        String marker = LeftoverProcesses.sleepMarker();
-        daemon.execute("import os\nos.system('sleep %s &')\nprint('spawned')".formatted(marker))
-                .body("status", equalTo("ok"))
-                .body("stdout", equalTo("spawned\n"));
-        assertNothingLeft(marker);
+        LeftoverProcesses.assertNoneLeft(setsid);
+        LeftoverProcesses.assertNoneLeft(session);
+        LeftoverProcesses.assertNoneLeft(group);
     }
 
     @Test
@@ -256,7 +246,7 @@ class AdversarialTest {
                 .body("status", equalTo("ok"))
                 .body("stdout", equalTo("main done\n"))
                 .body("durationMs", lessThanOrEqualTo(5000f));
-        assertNothingLeft(marker);
+        LeftoverProcesses.assertNoneLeft(marker);
     }
 
     @Test
@@ -287,7 +277,7 @@ class AdversarialTest {
                 .body("status", equalTo("interrupted"))
                 .body("signal", equalTo("SIGKILL"))
                 .body("error.name", equalTo("TimeoutError"));
-        assertNothingLeft(marker);
+        LeftoverProcesses.assertNoneLeft(marker);
     }
 
     @Test
@@ -342,10 +332,6 @@ class AdversarialTest {
         assertTrue(size <= MAX_ANSWER_BYTES, "answer of " + size + " bytes");
     }
 
-    private static void assertNothingLeft(String marker) {
-        List<ProcessHandle> left = LeftoverProcesses.withMarker(marker);
-        assertEquals(List.of(), left, "left running: " + LeftoverProcesses.describe(left));
-    }
 
     /**
      * Open descriptors of this JVM that something still holds. RestAssured leaves each request's

@@ -21,7 +21,7 @@ class CleanupTest {
         daemon.execute("import os\nos.system('sleep " + marker + " &')\nprint('spawned')")
                 .body("status", equalTo("ok"))
                 .body("stdout", equalTo("spawned\n"));
-        assertNothingLeft(marker);
+        LeftoverProcesses.assertNoneLeft(marker);
     }
 
     @Test
@@ -37,7 +37,7 @@ class CleanupTest {
                 os.wait()
                 print('escaped?')
                 """.formatted(marker)).body("stdout", equalTo("escaped?\n"));
-        assertNothingLeft(marker);
+        LeftoverProcesses.assertNoneLeft(marker);
     }
 
     @Test
@@ -45,7 +45,7 @@ class CleanupTest {
         String marker = LeftoverProcesses.sleepMarker();
         daemon.execute("import subprocess\nsubprocess.Popen(['sleep', '%s'], process_group=0)".formatted(marker))
                 .body("status", equalTo("ok"));
-        assertNothingLeft(marker);
+        LeftoverProcesses.assertNoneLeft(marker);
     }
 
     @Test
@@ -57,7 +57,7 @@ class CleanupTest {
                 time.sleep(30)
                 """.formatted(marker), Map.of("timeout", 0.5))
                 .body("status", equalTo("interrupted"));
-        assertNothingLeft(marker);
+        LeftoverProcesses.assertNoneLeft(marker);
     }
 
     @Test
@@ -69,7 +69,7 @@ class CleanupTest {
                 os.kill(os.getpid(), signal.SIGKILL)
                 """.formatted(marker))
                 .body("status", equalTo("killed"));
-        assertNothingLeft(marker);
+        LeftoverProcesses.assertNoneLeft(marker);
     }
 
     @Test
@@ -123,8 +123,4 @@ class CleanupTest {
         return forking ? runners.stream().flatMap(ProcessHandle::children).toList() : runners;
     }
 
-    private static void assertNothingLeft(String marker) {
-        List<ProcessHandle> left = LeftoverProcesses.withMarker(marker);
-        assertEquals(List.of(), left, "left running: " + LeftoverProcesses.describe(left));
-    }
 }

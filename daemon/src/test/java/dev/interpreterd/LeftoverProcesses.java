@@ -28,4 +28,12 @@ final class LeftoverProcesses {
         return processes.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
                 .collect(Collectors.joining("; "));
     }
+
+    /** Fails, naming them, if any process with the marker is still alive. */
+    static void assertNoneLeft(String marker) {
+        List<ProcessHandle> left = withMarker(marker);
+        if (!left.isEmpty()) {
+            throw new AssertionError("left running: " + describe(left));
+        }
+    }
 }

@@ -115,7 +115,7 @@ class StreamingTest {
             }
         }
         awaitIdle();
-        assertEquals(List.of(), LeftoverProcesses.withMarker(marker));
+        LeftoverProcesses.assertNoneLeft(marker);
     }
 
     @Test

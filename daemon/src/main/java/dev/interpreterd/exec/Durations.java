@@ -4,16 +4,19 @@ import java.math.BigDecimal;
 import java.time.Duration;
 
 /** Formatting of durations for messages and logs. */
-final class Durations {
+public final class Durations {
 
     private Durations() {
     }
 
+    /** The number of seconds without trailing zeros: "1", "2.5", "3600". */
+    public static String number(Duration duration) {
+        return BigDecimal.valueOf(duration.toNanos(), 9).stripTrailingZeros().toPlainString();
+    }
+
     /** "1 second", "2.5 seconds". */
     static String seconds(Duration duration) {
-        BigDecimal seconds = BigDecimal.valueOf(duration.toNanos(), 9).stripTrailingZeros();
-        String number = seconds.scale() < 0 ? seconds.setScale(0).toPlainString() : seconds.toPlainString();
-        return number + (seconds.compareTo(BigDecimal.ONE) == 0 ? " second" : " seconds");
+        return number(duration) + (duration.equals(Duration.ofSeconds(1)) ? " second" : " seconds");
     }
 
     /** Milliseconds with one decimal, for JSON. */

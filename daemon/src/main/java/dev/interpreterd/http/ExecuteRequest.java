@@ -1,6 +1,7 @@
 package dev.interpreterd.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.interpreterd.exec.Durations;
 import dev.interpreterd.exec.Limits;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -85,8 +86,7 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
         if (node == null || node.isNull()) {
             return Optional.empty();
         }
-        String range = "greater than 0 and at most "
-                + BigDecimal.valueOf(maxTimeout.toNanos(), 9).stripTrailingZeros().toPlainString();
+        String range = "greater than 0 and at most " + Durations.number(maxTimeout);
         if (!node.isNumber()) {
             throw ApiException.invalid("field 'timeout' must be a number of seconds " + range + ", not " + kind(node));
         }
