@@ -32,20 +32,25 @@ public final class Daemon implements AutoCloseable {
     private final ExecutionService executions;
     private final HttpApi http;
     private final ServiceNotifications notifications;
+    private final String host;
     private final int port;
+    private final String settings;
     private boolean closed;
 
     private Daemon(RunnerScript runner, ExecutionService executions, HttpApi http,
-                   ServiceNotifications notifications, int port) {
+                   ServiceNotifications notifications, String host, int port, String settings) {
         this.runner = runner;
         this.executions = executions;
         this.http = http;
         this.notifications = notifications;
+        this.host = host;
         this.port = port;
+        this.settings = settings;
     }
 
     /**
-     * Resolves the interpreter, installs the runner, and starts listening.
+     * Resolves the interpreter, installs the runner, and starts listening. Call {@link #ready()} once
+     * whatever stops the daemon (a shutdown hook) is in place.
      *
      * @throws IOException if the interpreter cannot be run or the port cannot be bound
      */
@@ -76,12 +81,10 @@ public final class Daemon implements AutoCloseable {
             }
             HttpApi http = new HttpApi(config, executions, json, version(), python, networkIsolation);
             int port = http.start();
-            log.info("interpreterd {} listening on http://{}:{} {}", version(), config.host(), port,
-                    effectiveConfiguration(config, python, executions, networkIsolation));
             ServiceNotifications notifications = new ServiceNotifications(SdNotify.fromEnvironment(environment),
                     environment, executions);
-            notifications.ready(config.host() + ":" + port);
-            return new Daemon(runner, executions, http, notifications, port);
+            return new Daemon(runner, executions, http, notifications, config.host(), port,
+                    effectiveConfiguration(config, python, executions, networkIsolation));
         } catch (IOException | RuntimeException e) {
             if (executions != null) {
                 executions.close();
@@ -89,6 +92,12 @@ public final class Daemon implements AutoCloseable {
             runner.close();
             throw e;
         }
+    }
+
+    /** Logs the start line and tells the service manager the daemon is ready. */
+    public void ready() {
+        log.info("interpreterd {} listening on http://{}:{} {}", version(), host, port, settings);
+        notifications.ready(host + ":" + port);
     }
 
     /** The private directory holding the runner and the control socket. */

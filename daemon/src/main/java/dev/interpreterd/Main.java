@@ -46,5 +46,7 @@ public final class Main {
             // The JVM would report SIGTERM as exit status 143; a clean stop is a success for systemd.
             Runtime.getRuntime().halt(0);
         }, "interpreterd-shutdown"));
+        // Only now: a SIGTERM that follows READY=1 at once must find the hook that answers it.
+        daemon.ready();
     }
 }

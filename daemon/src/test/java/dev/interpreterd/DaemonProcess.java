@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,15 +48,23 @@ final class DaemonProcess implements AutoCloseable {
                 "dev.interpreterd.Main", "--port", "0"));
         command.addAll(TestDaemon.launcherFlags());
         command.addAll(List.of(flags));
+        AtomicBoolean listening = new AtomicBoolean();
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         builder.environment().putAll(environment);
         Process process = builder.start();
+        // A daemon that never gets to listening is stopped, so that the read below ends.
+        CompletableFuture.delayedExecutor(60, TimeUnit.SECONDS).execute(() -> {
+            if (!listening.get()) {
+                process.destroyForcibly();
+            }
+        });
         BufferedReader stderr = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
         List<String> lines = new ArrayList<>();
         for (String line; (line = stderr.readLine()) != null; ) {
             lines.add(line);
             Matcher m = LISTENING.matcher(line);
             if (m.find()) {
+                listening.set(true);
                 DaemonProcess daemon = new DaemonProcess(process, Integer.parseInt(m.group(1)), lines);
                 daemon.keepReading(stderr);
                 return daemon;

@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,14 +48,26 @@ class SystemdNotifyTest {
     @TempDir
     Path tmp;
     private Process listener;
-    private BufferedReader messages;
+    /** The listener's lines, read on a thread of their own so that every wait here is bounded. */
+    private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
     private final ObjectMapper json = new ObjectMapper();
 
     @BeforeEach
-    void listen() throws IOException {
+    void listen() throws IOException, InterruptedException {
         listener = new ProcessBuilder("python3", "-c", LISTENER, tmp.resolve("notify.sock").toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        messages = new BufferedReader(new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader lines = new BufferedReader(new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
+        Thread reader = new Thread(() -> {
+            try {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    messages.add(line);
+                }
+            } catch (IOException e) {
+                // the listener is gone
+            }
+        }, "notify-listener");
+        reader.setDaemon(true);
+        reader.start();
         assertTrue(next().path("bound").asBoolean());
     }
 
@@ -112,15 +126,15 @@ class SystemdNotifyTest {
         assertEquals(Duration.ZERO, ServiceNotifications.watchdogInterval(Map.of("WATCHDOG_USEC", "soon")));
     }
 
-    private JsonNode next() throws IOException {
-        String line = messages.readLine();
+    private JsonNode next() throws IOException, InterruptedException {
+        String line = messages.poll(20, TimeUnit.SECONDS);
         if (line == null) {
-            throw new IOException("the listener stopped");
+            throw new AssertionError("no notification within 20 s");
         }
         return json.readTree(line);
     }
 
-    /** The next message containing the text, skipping others; bounded by the listener's lifetime. */
+    /** The next message containing the text, skipping others; bounded in time. */
     private String nextContaining(String text) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (System.nanoTime() < deadline) {

@@ -65,6 +65,7 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
         args.addAll(List.of(flags));
         try {
             daemon = Daemon.start(CommandLine.parse(args, Map.of()).orElseThrow(), environment);
+            daemon.ready();
         } catch (java.io.IOException e) {
             throw new IllegalStateException("test daemon did not start", e);
         }

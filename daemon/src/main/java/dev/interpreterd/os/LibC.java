@@ -29,4 +29,10 @@ interface LibC extends Library {
 
     /** open(2) without a mode, for existing files. */
     int open(String path, int flags);
+
+    /** fcntl(2) with an integer argument. */
+    int fcntl(int fd, int command, int argument);
+
+    /** read(2). */
+    long read(int fd, byte[] buffer, long count);
 }

@@ -1,7 +1,6 @@
 package dev.interpreterd.os;
 
 import com.sun.jna.Native;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -9,8 +8,8 @@ import java.nio.file.Path;
 
 /**
  * A FIFO that a process the daemon did not start (a supervisor forked by the zygote) writes into and
- * the daemon reads. The daemon holds a non-blocking read end from the start, so the writer's open
- * never blocks, and swaps it for a blocking stream once the writer is known to have opened it.
+ * the daemon reads. The daemon opens the read end non-blocking from the start, so neither side's
+ * open ever waits for the other, and makes it blocking once the writer is known to have opened it.
  */
 public final class NamedPipe implements AutoCloseable {
 
@@ -18,6 +17,8 @@ public final class NamedPipe implements AutoCloseable {
     private static final int O_NONBLOCK = 0x800;
     private static final int O_CLOEXEC = 0x80000;
     private static final int OWNER_READ_WRITE = 0600;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
 
     private final Path path;
     private int holder;
@@ -47,16 +48,25 @@ public final class NamedPipe implements AutoCloseable {
     }
 
     /**
-     * Opens the blocking read stream, then drops the holder and the name. Call only once the writer
-     * has the FIFO open, or the stream would see end-of-file at once.
+     * Turns the read end into a blocking stream and removes the name. Call only once the writer has
+     * the FIFO open, or the stream sees end-of-file at once; a writer that is already gone gives an
+     * empty stream, never a wait.
      */
     public synchronized InputStream openReader() throws IOException {
-        InputStream in = new FileInputStream(path.toFile());
+        if (holder < 0) {
+            throw new IOException(path + " is closed");
+        }
+        int flags = LibC.INSTANCE.fcntl(holder, F_GETFL, 0);
+        if (flags < 0 || LibC.INSTANCE.fcntl(holder, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+            throw new IOException("fcntl " + path + " failed with errno " + Native.getLastError());
+        }
+        InputStream in = new DescriptorInputStream(holder);
+        holder = -1;
         close();
         return in;
     }
 
-    /** Closes the holding end and removes the name; the open stream, if any, stays usable. */
+    /** Closes the read end unless a stream took it, and removes the name. */
     @Override
     public synchronized void close() {
         if (holder >= 0) {
