@@ -73,6 +73,33 @@ def die_with_parent(expected_parent):
         os._exit(SUPERVISOR_ORPHANED)
 
 
+def clean_up_with_parent(expected_parent):
+    """A supervisor's death with its parent: it first kills everything the code started, then exits.
+
+    SIGKILL would leave the code's own subprocesses behind, orphaned, when the daemon is killed.
+    """
+    signal.signal(signal.SIGUSR1, orphaned)
+    prctl(PR_SET_PDEATHSIG, signal.SIGUSR1)
+    if os.getppid() != expected_parent:
+        os._exit(SUPERVISOR_ORPHANED)
+
+
+def orphaned(signum, frame):
+    """The parent is gone: kill and reap every descendant (the child dies with this process)."""
+    for _ in range(200):
+        alive = descendants(os.getpid())
+        if not alive:
+            break
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        reap_zombies()
+        selectors.DefaultSelector().select(timeout=0.01)
+    os._exit(SUPERVISOR_ORPHANED)
+
+
 # ---------------------------------------------------------------- framing
 
 def encode_frame(message):
@@ -141,7 +168,10 @@ def main(argv):
         return SUPERVISOR_OK
     socket_path, daemon_pid = argv[1], int(argv[2])
     os.setsid()
-    die_with_parent(daemon_pid)
+    if "--zygote" in argv:
+        die_with_parent(daemon_pid)
+    else:
+        clean_up_with_parent(daemon_pid)
     # The daemon's group signals go to the child's group; the supervisor must outlive them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -217,7 +247,7 @@ def reap_zygote_children(control):
 
 def forked_supervisor(socket_path, request, zygote_pid):
     os.setsid()
-    die_with_parent(zygote_pid)
+    clean_up_with_parent(zygote_pid)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
         pipe = os.open(path, os.O_WRONLY)
@@ -420,6 +450,7 @@ def run_child(job_r, report_w, supervisor):
     die_with_parent(supervisor)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGUSR1, signal.SIG_DFL)
     send_report(report_w, {"event": "started"})
     displays = interpreterd_display.Displays(
         lambda kind, data: send_report(report_w, {"event": "display", "kind": kind, "data": data}))

@@ -47,9 +47,19 @@ class LifecycleTest {
 
     @Test
     void sigkill_of_the_daemon_kills_its_workers_and_the_next_start_sweeps_its_files() throws Exception {
+        String marker = LeftoverProcesses.sleepMarker();
         try (DaemonProcess daemon = DaemonProcess.start(tmp)) {
-            daemon.executeAsync("import time\ntime.sleep(600)", Map.of());
+            // A plain subprocess and a double-forked one in a session of its own.
+            daemon.executeAsync("import os, subprocess, time\n"
+                    + "subprocess.Popen(['sleep', '" + marker + "'])\n"
+                    + "subprocess.Popen(['sh', '-c', 'sleep " + marker + " &'], start_new_session=True).wait()\n"
+                    + "time.sleep(600)", Map.of());
             daemon.awaitRunning(1);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (LeftoverProcesses.withMarker(marker).size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(2, LeftoverProcesses.withMarker(marker).size(), "the code's subprocesses did not start");
             List<ProcessHandle> workers = ProcessHandle.allProcesses()
                     .filter(p -> p.parent().map(parent -> parent.pid() == daemon.pid()).orElse(false))
                     .toList();
@@ -59,9 +69,11 @@ class LifecycleTest {
 
             daemon.kill();
             assertTrue(daemon.awaitExit(10) >= 0);
-            for (ProcessHandle p : Stream.concat(workers.stream(), codeProcesses.stream()).toList()) {
+            List<ProcessHandle> subprocesses = LeftoverProcesses.withMarker(marker);
+            for (ProcessHandle p : Stream.of(workers, codeProcesses, subprocesses).flatMap(List::stream).toList()) {
                 p.onExit().get(5, TimeUnit.SECONDS);
             }
+            LeftoverProcesses.assertNoneLeft(marker);
             assertEquals(1, runnerDirectories().size(), "a SIGKILLed daemon cannot clean up after itself");
         }
         try (DaemonProcess next = DaemonProcess.start(tmp)) {
