@@ -290,6 +290,7 @@ def start_child(control):
 
 
 def supervise(control, child, job):
+    join_cgroups(child.pid, job.pop("cgroups", None) or (), control)
     send_report(child.job_w, job)
     os.close(child.job_w)
     wait_status, reports = wait_for_child(child.pid, control, child.report_r, child.wake_r)
@@ -302,6 +303,17 @@ def supervise(control, child, job):
     # The supervisor has nothing to flush or finalize; skipping interpreter teardown lets the
     # daemon see the pipes close milliseconds sooner.
     os._exit(SUPERVISOR_OK)
+
+
+def join_cgroups(pid, procs_files, control):
+    """Moves the child into the execution's cgroups before it gets the code, so all it starts is there."""
+    for path in procs_files:
+        try:
+            with open(path, "w") as procs:
+                procs.write(str(pid))
+        except OSError as exc:
+            control.sendall(encode_frame({"event": "warning",
+                                          "message": f"could not join cgroup {path}: {exc.strerror}"}))
 
 
 def release_output():

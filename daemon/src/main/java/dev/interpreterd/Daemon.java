@@ -72,7 +72,8 @@ public final class Daemon implements AutoCloseable {
         try {
             executions = new ExecutionService(python.executable(), runner, new ExecutionService.Settings(
                     config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), config.workDir(),
-                    config.warmWorkers(), config.launcher() == Config.Launcher.FORK, config.preload()),
+                    config.warmWorkers(), config.launcher() == Config.Launcher.FORK, config.preload(),
+                    config.cgroups()),
                     new WorkerEnvironment(environment), json);
             boolean networkIsolation = NetworkProbe.namespacesAvailable(python.executable(), runner);
             if (!config.network() && !networkIsolation) {
@@ -123,6 +124,7 @@ public final class Daemon implements AutoCloseable {
         settings.put("max_body", config.maxBodyBytes());
         settings.put("limits", config.limits());
         settings.put("cleanup", executions.cleanupMechanism());
+        settings.put("cgroups", executions.cgroupDetails());
         settings.put("network", config.network());
         settings.put("network_isolation", networkIsolation);
         settings.put("token", config.token().isPresent() ? "set" : "none");

@@ -48,6 +48,7 @@ class LifecycleTest {
     @Test
     void sigkill_of_the_daemon_kills_its_workers_and_the_next_start_sweeps_its_files() throws Exception {
         String marker = LeftoverProcesses.sleepMarker();
+        long killed;
         try (DaemonProcess daemon = DaemonProcess.start(tmp)) {
             // A plain subprocess and a double-forked one in a session of its own.
             daemon.executeAsync("import os, subprocess, time\n"
@@ -75,12 +76,17 @@ class LifecycleTest {
             }
             LeftoverProcesses.assertNoneLeft(marker);
             assertEquals(1, runnerDirectories().size(), "a SIGKILLed daemon cannot clean up after itself");
+            killed = daemon.pid();
+        }
+        if (CgroupTest.cgroupsWritable()) {
+            assertFalse(CgroupTest.cgroupDirectories(killed).isEmpty(), "the killed daemon had no cgroups");
         }
         try (DaemonProcess next = DaemonProcess.start(tmp)) {
             List<Path> dirs = runnerDirectories();
             assertEquals(1, dirs.size());
             assertTrue(dirs.get(0).getFileName().toString().startsWith("interpreterd-" + next.pid() + "-"),
                     "stale directory not swept: " + dirs);
+            assertEquals(List.of(), CgroupTest.cgroupDirectories(killed), "stale cgroups not swept");
         }
     }
 

@@ -106,6 +106,7 @@ public final class CommandLine {
                     modules(values),
                     seconds(values, Option.KEEPALIVE, defaults.keepalive()),
                     !values.containsKey(Option.NETWORK) || bool(values, Option.NETWORK),
+                    !values.containsKey(Option.CGROUPS) || bool(values, Option.CGROUPS),
                     limits(values, defaults.limits()),
                     Optional.ofNullable(values.get(Option.TOKEN)),
                     bool(values, Option.ALLOW_UNAUTHENTICATED));

@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  * @param keepalive silence after which a streaming answer sends a keepalive frame (default 10 s)
  * @param network whether executions may use the network (default true); false is a policy that
  *                requests cannot lift
+ * @param cgroups whether each execution gets a cgroup where the daemon can make one (default true)
  * @param limits the most each execution may use (default 2 GiB memory, 1024 processes, 1 GiB
  *               files, 1024 open files); requests may ask for less
  * @param token bearer token required on every request but /health, if present
@@ -52,6 +53,7 @@ public record Config(
         List<String> preload,
         Duration keepalive,
         boolean network,
+        boolean cgroups,
         Limits limits,
         Optional<String> token,
         boolean allowUnauthenticated) {
@@ -106,7 +108,7 @@ public record Config(
     /** The defaults of every option, with this directory as the work dir. */
     public static Config defaults(Path workDir) {
         return new Config("127.0.0.1", 8000, workDir, "python3", Duration.ofSeconds(300), Duration.ofSeconds(3600),
-                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.WARM, List.of(), Duration.ofSeconds(10), true,
+                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.WARM, List.of(), Duration.ofSeconds(10), true, true,
                 new Limits(2L << 30, 1024, 1L << 30, 1024), Optional.empty(), false);
     }
 

@@ -26,6 +26,7 @@ final class Execution implements Stoppable {
     private final String sessionId = UUID.randomUUID().toString();
     private final Job job;
     private final WorkerSource workers;
+    private final Cgroups cgroups;
     private final WorkerEnvironment environment;
     private final Duration grace;
     private final Escalation escalation;
@@ -33,12 +34,13 @@ final class Execution implements Stoppable {
     private final Outputs outputs;
     private final ExecutionListener listener;
 
-    Execution(Job job, WorkerSource workers, WorkerEnvironment environment, ScheduledExecutorService timer,
-              Duration grace, long resultsCapChars, ExecutionListener listener) {
+    Execution(Job job, WorkerSource workers, Cgroups cgroups, WorkerEnvironment environment,
+              ScheduledExecutorService timer, Duration grace, long resultsCapChars, ExecutionListener listener) {
         this.listener = listener;
         this.outputs = new Outputs(resultsCapChars);
         this.job = job;
         this.workers = workers;
+        this.cgroups = cgroups;
         this.environment = environment;
         this.grace = grace;
         this.escalation = new Escalation(timer, grace, this);
@@ -53,20 +55,30 @@ final class Execution implements Stoppable {
     ExecutionResult run() throws IOException, InterruptedException {
         long start = System.nanoTime();
         listener.started(sessionId, this::interrupt);
-        try (Worker w = workers.acquire()) {
+        try (Worker w = workers.acquire(); ExecutionCgroup cgroup = cgroup()) {
             worker.set(w);
             w.stdout().listen(listener::stdout);
             w.stderr().listen(listener::stderr);
-            JsonNode exitFrame = runJob(w);
+            JsonNode exitFrame = runJob(w, cgroup);
             escalation.cancel();
-            return answer(w, exitFrame, start);
+            return answer(w, cgroup, exitFrame, start);
         } finally {
             escalation.cancel();
         }
     }
 
+    /** This execution's cgroups; none, with a warning, when they cannot be made. */
+    private ExecutionCgroup cgroup() {
+        try {
+            return cgroups.create(job.limits());
+        } catch (IOException e) {
+            log.warn("execution {}: no cgroup ({}); the subreaper alone cleans up", sessionId, e.toString());
+            return ExecutionCgroup.NONE;
+        }
+    }
+
     /** Hands the job to the worker and waits for its exit frame; null when there was none. */
-    private JsonNode runJob(Worker w) throws IOException, InterruptedException {
+    private JsonNode runJob(Worker w, ExecutionCgroup cgroup) throws IOException, InterruptedException {
         ControlConnection control = w.awaitConnection(STARTUP_TIMEOUT);
         if (escalation.reason().isPresent()) {
             control.close(); // stopped before it began: the supervisor sees no job coming and exits
@@ -76,15 +88,20 @@ final class Execution implements Stoppable {
         // as much CPU as the timeout allows, plus a second; threads can burn it faster than time passes.
         long cpuSeconds = (long) Math.ceil(job.timeout().toNanos() / 1e9) + 1;
         control.send(Map.of("event", "job", "code", job.code(), "env", environment.with(job.envs()),
-                "cwd", job.cwd().toString(), "limits", job.limits().forRunner(cpuSeconds), "network", job.network()));
+                "cwd", job.cwd().toString(), "limits", job.limits().forRunner(cpuSeconds), "network", job.network(),
+                "cgroups", cgroup.procsFiles()));
         escalation.arm(job.timeout());
         return awaitExit(control, w);
     }
 
-    private ExecutionResult answer(Worker w, JsonNode exitFrame, long start) throws InterruptedException {
+    private ExecutionResult answer(Worker w, ExecutionCgroup cgroup, JsonNode exitFrame, long start)
+            throws InterruptedException {
         // With an exit frame the supervisor has reported and is exiting; its own status only
         // matters when it died without one.
         OptionalInt supervisorExit = exitFrame == null ? w.awaitSupervisorExit(grace) : OptionalInt.empty();
+        // Whatever escaped the supervisor (by killing it first) dies here, before it can hold the
+        // output pipes open.
+        cgroup.close();
         if (!w.awaitOutputEnd(grace)) {
             log.warn("execution {}: output pipes still open {} after the worker ended; answering with what was read",
                     sessionId, Durations.seconds(grace));
@@ -127,6 +144,7 @@ final class Execution implements Stoppable {
                             listener.output(output);
                         }
                     }
+                    case "warning" -> log.warn("execution {}: {}", sessionId, frame.path("message").asText());
                     case "exit" -> {
                         w.reported();
                         return frame;

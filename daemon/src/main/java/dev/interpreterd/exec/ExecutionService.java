@@ -36,6 +36,7 @@ public final class ExecutionService implements AutoCloseable {
     private final WorkerLauncher launcher;
     private final WorkerSource source;
     private final WorkerSource workers;
+    private final Cgroups cgroups;
     private volatile boolean closing;
 
     /**
@@ -53,6 +54,7 @@ public final class ExecutionService implements AutoCloseable {
         this.outputCapBytes = settings.outputCapBytes();
         this.freeSlots = new Semaphore(slots, true);
         this.environment = environment;
+        this.cgroups = settings.cgroups() ? Cgroups.detect() : Cgroups.NONE;
         this.control = new ControlServer(runner.directory().resolve("control.sock"), json, timer);
         this.launcher = new WorkerLauncher(python, runner.script(), settings.workDir(), environment.base(),
                 settings.outputCapBytes(), control);
@@ -85,9 +87,10 @@ public final class ExecutionService implements AutoCloseable {
      * @param warmWorkers workers kept started ahead; 0 starts each worker on demand
      * @param forkServer true to fork workers from a zygote instead of starting interpreters
      * @param preload modules the zygote imports once
+     * @param cgroups whether to give each execution a cgroup where the daemon can make one
      */
     public record Settings(int slots, int queueCapacity, Duration grace, long outputCapBytes, Path workDir,
-                           int warmWorkers, boolean forkServer, List<String> preload) {
+                           int warmWorkers, boolean forkServer, List<String> preload, boolean cgroups) {
 
         /** Copies the module list. */
         public Settings {
@@ -117,7 +120,8 @@ public final class ExecutionService implements AutoCloseable {
             freeSlots.release();
             throw new RejectedException(RejectedException.Reason.SHUTTING_DOWN);
         }
-        Execution execution = new Execution(job, workers, environment, timer, grace, outputCapBytes, listener);
+        Execution execution = new Execution(job, workers, cgroups, environment, timer, grace, outputCapBytes,
+                listener);
         running.add(execution);
         try {
             if (closing) {
@@ -160,11 +164,18 @@ public final class ExecutionService implements AutoCloseable {
     }
 
     /**
-     * How the processes an execution leaves behind are found and killed: {@code subreaper}, the
-     * runner's supervisor inheriting every orphan of its subtree and killing it before it reports.
+     * How the processes an execution leaves behind are found and killed: {@code cgroup}, a cgroup
+     * per execution that is killed as a whole at its end, or {@code subreaper} alone, the runner's
+     * supervisor inheriting every orphan of its subtree and killing it before it reports (which it
+     * also does with cgroups).
      */
     public String cleanupMechanism() {
-        return "subreaper";
+        return cgroups.mechanism();
+    }
+
+    /** What the cgroups give in each hierarchy, for the start log. */
+    public String cgroupDetails() {
+        return cgroups.describe();
     }
 
     /** The number of slots. */
@@ -198,6 +209,7 @@ public final class ExecutionService implements AutoCloseable {
         source.close(); // the zygote, when forking; closing twice is harmless
         control.close();
         launcher.close();
+        cgroups.close();
         timer.shutdownNow();
     }
 }

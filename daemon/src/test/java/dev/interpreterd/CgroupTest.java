@@ -1,0 +1,147 @@
+package dev.interpreterd;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThan;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.restassured.path.json.JsonPath;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A cgroup per execution: what the subreaper alone cannot do. Needs a machine where the daemon can
+ * make cgroups (root with a writable /sys/fs/cgroup, or a delegated subtree), as this one is.
+ */
+class CgroupTest {
+
+    @RegisterExtension
+    static final TestDaemon daemon = TestDaemon.shared("--max-processes", "40", "--max-memory", "320MiB");
+
+    @BeforeEach
+    void cgroupsAvailable() {
+        assumeTrue(cgroupsWritable(), "this machine lets nobody here make cgroups");
+    }
+
+    @Test
+    void health_and_the_start_log_name_the_cgroup_mechanism() {
+        daemon.request().get("/health").then().statusCode(200).body("cleanup", equalTo("cgroup"));
+    }
+
+    @Test
+    void the_code_runs_in_a_cgroup_of_its_own() {
+        JsonPath first = daemon.execute("print(open('/proc/self/cgroup').read())").extract().jsonPath();
+        JsonPath second = daemon.execute("print(open('/proc/self/cgroup').read())").extract().jsonPath();
+        String line = ownLine(first.getString("stdout"));
+        assertTrue(line.matches(".*/interpreterd-\\d+-\\d+/exec-\\d+"), line);
+        assertTrue(!line.equals(ownLine(second.getString("stdout"))), "two executions shared a cgroup");
+    }
+
+    @Test
+    void a_process_that_escaped_by_killing_its_supervisor_is_killed_with_the_execution() {
+        String marker = LeftoverProcesses.sleepMarker();
+        daemon.execute("""
+                import os, signal, subprocess, time
+                subprocess.Popen(['sh', '-c', 'sleep %s &'], start_new_session=True).wait()
+                os.kill(os.getppid(), signal.SIGKILL)
+                time.sleep(30)
+                """.formatted(marker))
+                .body("status", equalTo("killed"))
+                .body("error.name", equalTo("WorkerLost"))
+                .body("durationMs", lessThan(10_000f));
+        LeftoverProcesses.assertNoneLeft(marker);
+    }
+
+    @Test
+    void a_fork_storm_stops_at_the_process_limit_of_the_execution_even_for_root() {
+        daemon.execute("""
+                import os, time
+                children = []
+                try:
+                    for _ in range(200):
+                        pid = os.fork()
+                        if pid == 0:
+                            time.sleep(30)
+                            os._exit(0)
+                        children.append(pid)
+                except BlockingIOError as e:
+                    print('stopped', len(children) < 40, e.errno)
+                """)
+                .body("status", equalTo("ok"))
+                .body("stdout", equalTo("stopped True 11\n"));
+    }
+
+    @Test
+    void memory_counts_all_processes_of_the_execution_together() {
+        // Each process stays under the address-space limit; together they pass the cgroup's memory limit.
+        JsonPath answer = daemon.execute("""
+                import subprocess, sys
+                hog = "b = bytearray(150 << 20)\\nimport time\\ntime.sleep(20)"
+                procs = [subprocess.Popen([sys.executable, '-c', hog]) for _ in range(3)]
+                import time
+                time.sleep(3)
+                print(sorted(p.poll() for p in procs if p.poll() is not None))
+                """).extract().jsonPath();
+        assertEquals("ok", answer.getString("status"), answer.prettify());
+        assertTrue(answer.getString("stdout").contains("-9"), "no process was OOM-killed: " + answer.getString("stdout"));
+    }
+
+    @Test
+    void nothing_of_a_finished_execution_stays_in_the_cgroup_tree() throws Exception {
+        daemon.execute("print('done')").body("status", equalTo("ok"));
+        for (Path parent : daemonCgroups()) {
+            try (Stream<Path> children = Files.list(parent)) {
+                List<Path> left = children.filter(Files::isDirectory).toList();
+                assertEquals(List.of(), left, "cgroups left behind in " + parent);
+            }
+        }
+    }
+
+    @Test
+    void without_cgroups_the_subreaper_alone_cleans_up() {
+        try (TestDaemon plain = TestDaemon.start("--cgroups", "false")) {
+            plain.request().get("/health").then().statusCode(200).body("cleanup", equalTo("subreaper"));
+            String marker = LeftoverProcesses.sleepMarker();
+            plain.execute("import subprocess\nsubprocess.Popen(['sleep', '%s'], start_new_session=True)".formatted(marker))
+                    .body("status", equalTo("ok"));
+            LeftoverProcesses.assertNoneLeft(marker);
+        }
+    }
+
+    private static String ownLine(String procSelfCgroup) {
+        return procSelfCgroup.lines().filter(l -> l.startsWith("0::") || l.contains(":pids:")).findFirst().orElse("");
+    }
+
+    /** The test daemon's cgroup directories. */
+    private static List<Path> daemonCgroups() throws Exception {
+        List<Path> found = cgroupDirectories(ProcessHandle.current().pid());
+        assertTrue(!found.isEmpty(), "no cgroup directory of this daemon found");
+        return found;
+    }
+
+    /** The cgroup directories of the daemons in a JVM, in the v1 pids and the v2 hierarchies here. */
+    static List<Path> cgroupDirectories(long pid) throws java.io.IOException {
+        List<Path> found = new java.util.ArrayList<>();
+        for (Path root : List.of(Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup"))) {
+            if (Files.isDirectory(root)) {
+                try (Stream<Path> entries = Files.list(root)) {
+                    entries.filter(p -> p.getFileName().toString().startsWith("interpreterd-" + pid + "-")).forEach(found::add);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** True where the daemon can make cgroups: root, and a cgroup hierarchy that is writable. */
+    static boolean cgroupsWritable() {
+        return "root".equals(System.getProperty("user.name"))
+                && Stream.of("/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified", "/sys/fs/cgroup")
+                        .map(Path::of).anyMatch(p -> Files.isWritable(p.resolve("cgroup.procs")));
+    }
+}
