@@ -27,6 +27,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 import traceback
 import types
 
@@ -90,13 +91,9 @@ def orphaned(signum, frame):
         alive = descendants(os.getpid())
         if not alive:
             break
-        for pid in alive:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_all(alive)
         reap_zombies()
-        selectors.DefaultSelector().select(timeout=0.01)
+        time.sleep(0.01)
     os._exit(SUPERVISOR_ORPHANED)
 
 
@@ -430,11 +427,7 @@ def kill_descendants(wake_r):
             alive = descendants(os.getpid())
             if not alive:
                 return
-            for pid in alive:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            kill_all(alive)
             reap_zombies()
             # Wait for the next SIGCHLD instead of spinning; bounded in case one never comes.
             selector.select(timeout=0.05)
@@ -442,6 +435,14 @@ def kill_descendants(wake_r):
             reap_zombies()
     finally:
         selector.close()
+
+
+def kill_all(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def reap_zombies():

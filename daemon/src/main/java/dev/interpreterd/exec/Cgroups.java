@@ -245,13 +245,7 @@ public final class Cgroups implements AutoCloseable {
     @Override
     public void close() {
         for (Hierarchy h : hierarchies) {
-            try (DirectoryStream<Path> children = Files.newDirectoryStream(h.parent(), p -> Files.isDirectory(p))) {
-                for (Path child : children) {
-                    ExecutionCgroup.killAndRemove(List.of(child), h.kill(), false);
-                }
-            } catch (IOException e) {
-                // gone already
-            }
+            killExecutions(h.parent(), h.kill());
             removeQuietly(h.parent());
         }
     }
@@ -263,18 +257,24 @@ public final class Cgroups implements AutoCloseable {
                 if (daemonAlive(stale.getFileName().toString())) {
                     continue;
                 }
-                boolean kill = Files.exists(stale.resolve("cgroup.kill"));
-                try (DirectoryStream<Path> children = Files.newDirectoryStream(stale, p -> Files.isDirectory(p))) {
-                    for (Path child : children) {
-                        ExecutionCgroup.killAndRemove(List.of(child), kill, false);
-                    }
-                }
+                killExecutions(stale, Files.exists(stale.resolve("cgroup.kill")));
                 if (removeQuietly(stale)) {
                     log.info("removed the cgroup {} of a daemon that is gone", stale);
                 }
             }
         } catch (IOException e) {
             // nothing to sweep here
+        }
+    }
+
+    /** Kills and removes every execution cgroup below a daemon's directory. */
+    private static void killExecutions(Path parent, boolean kill) {
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(parent, Files::isDirectory)) {
+            for (Path child : children) {
+                ExecutionCgroup.killAndRemove(List.of(child), kill, false);
+            }
+        } catch (IOException e) {
+            // gone already
         }
     }
 
