@@ -12,6 +12,10 @@ import dev.interpreterd.http.HttpApi;
 import dev.interpreterd.http.Json;
 import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.SdNotify;
+import dev.interpreterd.user.UserProbe;
+import dev.interpreterd.user.WorkDirectories;
+import dev.interpreterd.user.WorkerUser;
+import dev.interpreterd.user.WorkerUsers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -63,28 +67,32 @@ public final class Daemon implements AutoCloseable {
      * workers' allow-listed variables and of systemd's {@code NOTIFY_SOCKET} and {@code WATCHDOG_USEC}.
      */
     public static Daemon start(Config config, Map<String, String> environment) throws IOException {
-        // The code runs as the daemon's user; it must not read the token from /proc/<daemon>/environ.
+        // The code must not read the token from /proc/<daemon>/environ, even when it runs as the daemon's user.
         Posix.forbidInspection();
+        WorkerUser user = WorkerUsers.resolve(config.user(), Posix.effectiveUserId(), Posix.effectiveGroupId());
+        Path tmpDir = Path.of(System.getProperty("java.io.tmpdir"));
+        Path workDir = WorkDirectories.choose(config.workDir(), user, tmpDir);
         PythonLocator.Python python = PythonLocator.resolve(config.python());
         ObjectMapper json = Json.strictMapper(config.maxBodyBytes());
-        RunnerScript runner = RunnerScript.install(Path.of(System.getProperty("java.io.tmpdir")));
+        RunnerScript runner = RunnerScript.install(tmpDir);
         ExecutionService executions = null;
         try {
+            UserProbe.check(python.executable(), runner, user, workDir);
             executions = new ExecutionService(python.executable(), runner, new ExecutionService.Settings(
-                    config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), config.workDir(),
+                    config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), workDir,
                     config.warmWorkers(), config.launcher() == Config.Launcher.FORK, config.preload()),
-                    new WorkerEnvironment(environment), json);
+                    new WorkerEnvironment(environment, user), json);
             boolean networkIsolation = NetworkProbe.namespacesAvailable(python.executable(), runner);
             if (!config.network() && !networkIsolation) {
                 throw new IOException("--network false needs network namespaces, which this machine does not"
                         + " allow (root or unprivileged user namespaces are required)");
             }
-            HttpApi http = new HttpApi(config, executions, json, version(), python, networkIsolation);
+            HttpApi http = new HttpApi(config, executions, json, version(), python, networkIsolation, user, workDir);
             int port = http.start();
             ServiceNotifications notifications = new ServiceNotifications(SdNotify.fromEnvironment(environment),
                     environment, executions);
             return new Daemon(runner, executions, http, notifications, config.host(), port,
-                    effectiveConfiguration(config, python, executions, networkIsolation));
+                    effectiveConfiguration(config, python, executions, networkIsolation, user, workDir));
         } catch (IOException | RuntimeException e) {
             if (executions != null) {
                 executions.close();
@@ -107,10 +115,12 @@ public final class Daemon implements AutoCloseable {
 
     /** The configuration as one line of key=value pairs for the start log, the token only as set or none. */
     private static String effectiveConfiguration(Config config, PythonLocator.Python python,
-                                                 ExecutionService executions, boolean networkIsolation) {
+                                                 ExecutionService executions, boolean networkIsolation,
+                                                 WorkerUser user, Path workDir) {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("python", python.executable() + " (" + python.version() + ")");
-        settings.put("work_dir", config.workDir());
+        settings.put("user", user);
+        settings.put("work_dir", workDir);
         settings.put("slots", config.maxConcurrent());
         settings.put("queue", config.queue());
         settings.put("launcher", config.launcher().name().toLowerCase(Locale.ROOT));

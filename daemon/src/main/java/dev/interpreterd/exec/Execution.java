@@ -76,7 +76,8 @@ final class Execution implements Stoppable {
         // as much CPU as the timeout allows, plus a second; threads can burn it faster than time passes.
         long cpuSeconds = (long) Math.ceil(job.timeout().toNanos() / 1e9) + 1;
         control.send(Map.of("event", "job", "code", job.code(), "env", environment.with(job.envs()),
-                "cwd", job.cwd().toString(), "limits", job.limits().forRunner(cpuSeconds), "network", job.network()));
+                "cwd", job.cwd().toString(), "limits", job.limits().forRunner(cpuSeconds), "network", job.network(),
+                "user", environment.user().forRunner()));
         escalation.arm(job.timeout());
         return awaitExit(control, w);
     }
