@@ -63,8 +63,10 @@ LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 class Daemon:
     """One daemon JVM started from the jar; its stderr is read to the end so the pipe never fills."""
 
-    def __init__(self, java: str, jar: str, tmpdir: str):
-        self.argv = [java, *JVM_OPTIONS, f"-Djava.io.tmpdir={tmpdir}", "-jar", jar,
+    def __init__(self, java: str, jar: str, tmpdir: str, python: str):
+        # As root the code runs as an unprivileged user, whose work dir the daemon makes in tmpdir.
+        os.chmod(tmpdir, 0o755)
+        self.argv = [java, *JVM_OPTIONS, f"-Djava.io.tmpdir={tmpdir}", "-jar", jar, "--python", python,
                      "--host", LOOPBACK, "--port", "0", "--max-concurrent", str(CONCURRENCY)]
         self.process: subprocess.Popen | None = None
         self.port = 0
@@ -319,10 +321,10 @@ def run_load(port: int, count: int, seed: int) -> tuple[dict[str, int], list[str
     return counts, problems, time.monotonic() - began
 
 
-def load(report: Report, java: str, jar: str, executions: int, seed: int) -> None:
+def load(report: Report, java: str, jar: str, python: str, executions: int, seed: int) -> None:
     print(f"== load: {executions} mixed executions at concurrency {CONCURRENCY}", flush=True)
     tmpdir = tempfile.mkdtemp(prefix="load-faults-")
-    daemon = Daemon(java, jar, tmpdir).start()
+    daemon = Daemon(java, jar, tmpdir, python).start()
     try:
         cold = sample(daemon.pid)
         # A warm-up at full concurrency grows the JVM's pools first, so growth afterwards means a leak.
@@ -391,10 +393,10 @@ def start_in_flight(daemon: Daemon, markers: list[str]) -> tuple[concurrent.futu
     return pool, futures
 
 
-def sigterm(report: Report, java: str, jar: str) -> None:
+def sigterm(report: Report, java: str, jar: str, python: str) -> None:
     print(f"== sigterm: {IN_FLIGHT} executions in flight", flush=True)
     tmpdir = tempfile.mkdtemp(prefix="load-faults-")
-    daemon = Daemon(java, jar, tmpdir).start()
+    daemon = Daemon(java, jar, tmpdir, python).start()
     markers = [marker() for _ in range(IN_FLIGHT)]
     pool, futures = start_in_flight(daemon, markers)
     try:
@@ -428,10 +430,10 @@ def sigterm(report: Report, java: str, jar: str) -> None:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def sigkill(report: Report, java: str, jar: str) -> None:
+def sigkill(report: Report, java: str, jar: str, python: str) -> None:
     print(f"== sigkill: {IN_FLIGHT} executions in flight, then a new daemon with the same temp dir", flush=True)
     tmpdir = tempfile.mkdtemp(prefix="load-faults-")
-    daemon = Daemon(java, jar, tmpdir).start()
+    daemon = Daemon(java, jar, tmpdir, python).start()
     markers = [marker() for _ in range(IN_FLIGHT)]
     pool, futures = start_in_flight(daemon, markers)
     try:
@@ -452,7 +454,7 @@ def sigkill(report: Report, java: str, jar: str) -> None:
         report.check("sigkill_code_subprocesses_gone", not orphans, f"{len(orphans)} left")
         kill_markers(markers)
         report.check("sigkill_stale_directory_present", len(stale) == 1, f"{stale}")
-        again = Daemon(java, jar, tmpdir).start()
+        again = Daemon(java, jar, tmpdir, python).start()
         try:
             remaining = [n for n in stale if os.path.exists(os.path.join(tmpdir, n))]
             report.check("sigkill_stale_directory_swept", stale and not remaining, f"remaining {remaining}")
@@ -482,6 +484,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--ci", action="store_true", help=f"a short run: {CI_EXECUTIONS} executions")
     parser.add_argument("--jar", default=DEFAULT_JAR, help="the daemon jar (daemon/target/interpreterd.jar)")
     parser.add_argument("--java", default=shutil.which("java") or "java", help="the java executable")
+    parser.add_argument("--python", default="python3",
+                        help="the daemon's --python (python3); as root, one the code's user can read")
     parser.add_argument("--seed", type=int, default=1, help="seed of the load mix (1)")
     args = parser.parse_args(argv)
     executions = CI_EXECUTIONS if args.ci else args.executions
@@ -490,9 +494,9 @@ def main(argv: list[str]) -> int:
     if not os.path.exists(args.jar):
         parser.error(f"{args.jar} does not exist; build it with: mvn -q -B package -DskipTests")
     report = Report()
-    for part in (lambda: load(report, args.java, args.jar, executions, args.seed),
-                 lambda: sigterm(report, args.java, args.jar),
-                 lambda: sigkill(report, args.java, args.jar)):
+    for part in (lambda: load(report, args.java, args.jar, args.python, executions, args.seed),
+                 lambda: sigterm(report, args.java, args.jar, args.python),
+                 lambda: sigkill(report, args.java, args.jar, args.python)):
         try:
             part()
         except Exception as e:  # one broken part is a failure; the others still run

@@ -45,6 +45,7 @@ CODE_FILENAME = "<code>"
 RUNNER_FILES = {__file__, interpreterd_display.__file__}
 
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
@@ -163,6 +164,8 @@ def main(argv):
     if argv[1:] == ["--probe-network"]:
         isolate_network()
         return SUPERVISOR_OK
+    if argv[1:2] == ["--probe-user"]:
+        return probe_user({"uid": int(argv[2]), "gid": int(argv[3])}, argv[4])
     socket_path, daemon_pid = argv[1], int(argv[2])
     os.setsid()
     if "--zygote" in argv:
@@ -474,9 +477,7 @@ def run_child(job_r, report_w, supervisor):
     reseed_random()
     try:
         prepare(job)
-        if job.get("network") is False:
-            isolate_network()
-        apply_limits(job.get("limits") or {})
+        enter_sandbox(job, supervisor)
         outcome = execute(job["code"], displays)
     except BaseException as exc:  # a failure of prepare() is the execution's result too
         outcome = error_outcome(exc)
@@ -502,7 +503,8 @@ def finish(status):
         if atexit is not None:
             atexit._run_exitfuncs()
         main_module = sys.modules.get("__main__")
-        if main_module is not None:
+        # Until the code's module replaces it, __main__ is the runner itself, whose globals this needs.
+        if main_module is not None and main_module.__dict__ is not globals():
             main_module.__dict__.clear()
         gc.collect()
     except BaseException:
@@ -561,7 +563,7 @@ def prepare_process(displays):
 
 
 def prepare(job):
-    """Gives the code the request's environment, directory and import path."""
+    """Gives the code the request's environment and import path."""
     env = job.get("env") or {}
     # Touch only what differs: the environment usually matches all but the request's envs.
     for name in [n for n in os.environ if n not in env]:
@@ -571,10 +573,21 @@ def prepare(job):
             os.environ[name] = value
     # Plots render to PNG, never to a window; forced, as there is no display to open one on.
     os.environ["MPLBACKEND"] = "Agg"
-    if job.get("cwd"):
-        os.chdir(job["cwd"])
     extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     sys.path[1:1] = extra
+
+
+def enter_sandbox(job, supervisor):
+    """The last steps before the code starts, in the order their privileges allow."""
+    if job.get("network") is False:
+        isolate_network()
+    apply_limits(job.get("limits") or {})
+    become(job.get("user"))
+    # A change of user clears the parent-death signal: ask for it again.
+    die_with_parent(supervisor)
+    # As the code's user: a directory that user may not enter is the code's error, as in a shell.
+    if job.get("cwd"):
+        os.chdir(job["cwd"])
 
 
 def isolate_network():
@@ -593,6 +606,42 @@ def isolate_network():
                        ("/proc/self/gid_map", f"{gid} {gid} 1")):
         with open(path, "w") as f:
             f.write(text)
+
+
+def become(user):
+    """Switches this process for good to the user the code runs as, when that is another user.
+
+    Only a daemon running as root sends another user than its own. Everything the runner needs is
+    imported by now: its own directory stays closed to that user. Groups go first, while the
+    process may still change them; the user id last.
+    """
+    if not user or (os.getuid() == user["uid"] and os.geteuid() == user["uid"]):
+        return
+    os.setgroups([])
+    os.setgid(user["gid"])
+    os.setuid(user["uid"])
+    try:
+        os.setuid(0)
+    except PermissionError:
+        pass
+    else:
+        raise PermissionError(f"could still become root after switching to uid {user['uid']}")
+    # The switch made the process non-dumpable, which would leave /proc/self root's; the code is
+    # its user's own business, like any process that user starts.
+    prctl(PR_SET_DUMPABLE, 1)
+
+
+def probe_user(user, work_dir):
+    """At the daemon's start: can the code, as this user, use this interpreter and work directory?"""
+    become(user)
+    stdlib = os.path.dirname(os.__file__)
+    for path, mode, what in ((sys.executable, os.X_OK, "run the interpreter"),
+                             (stdlib, os.R_OK | os.X_OK, "read the standard library in"),
+                             (work_dir, os.X_OK, "enter the work directory")):
+        if not os.access(path, mode):
+            print(f"it may not {what} {path}")
+            return 1
+    return SUPERVISOR_OK
 
 
 RLIMITS = (("memory", resource.RLIMIT_AS), ("processes", resource.RLIMIT_NPROC),

@@ -12,8 +12,13 @@ import dev.interpreterd.http.HttpApi;
 import dev.interpreterd.http.Json;
 import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.SdNotify;
+import dev.interpreterd.user.UserProbe;
+import dev.interpreterd.user.WorkDirectories;
+import dev.interpreterd.user.WorkerUser;
+import dev.interpreterd.user.WorkerUsers;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -27,6 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class Daemon implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    /** The distribution's interpreter, readable by every user. */
+    private static final Path SYSTEM_PYTHON = Path.of("/usr/bin/python3");
 
     private final RunnerScript runner;
     private final ExecutionService executions;
@@ -63,35 +70,65 @@ public final class Daemon implements AutoCloseable {
      * workers' allow-listed variables and of systemd's {@code NOTIFY_SOCKET} and {@code WATCHDOG_USEC}.
      */
     public static Daemon start(Config config, Map<String, String> environment) throws IOException {
-        // The code runs as the daemon's user; it must not read the token from /proc/<daemon>/environ.
+        // The code must not read the token from /proc/<daemon>/environ, even when it runs as the daemon's user.
         Posix.forbidInspection();
-        PythonLocator.Python python = PythonLocator.resolve(config.python());
+        WorkerUser user = WorkerUsers.resolve(config.user(), Posix.effectiveUserId(), Posix.effectiveGroupId());
+        Path tmpDir = Path.of(System.getProperty("java.io.tmpdir"));
+        Path workDir = WorkDirectories.choose(config.workDir(), user, tmpDir);
         ObjectMapper json = Json.strictMapper(config.maxBodyBytes());
-        RunnerScript runner = RunnerScript.install(Path.of(System.getProperty("java.io.tmpdir")));
+        RunnerScript runner = RunnerScript.install(tmpDir);
         ExecutionService executions = null;
         try {
+            PythonLocator.Python python = usablePython(config.python(), runner, user, workDir);
             executions = new ExecutionService(python.executable(), runner, new ExecutionService.Settings(
-                    config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), config.workDir(),
+                    config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), workDir,
                     config.warmWorkers(), config.launcher() == Config.Launcher.FORK, config.preload(),
                     config.cgroups()),
-                    new WorkerEnvironment(environment), json);
+                    new WorkerEnvironment(environment, user), json);
             boolean networkIsolation = NetworkProbe.namespacesAvailable(python.executable(), runner);
             if (!config.network() && !networkIsolation) {
                 throw new IOException("--network false needs network namespaces, which this machine does not"
                         + " allow (root or unprivileged user namespaces are required)");
             }
-            HttpApi http = new HttpApi(config, executions, json, version(), python, networkIsolation);
+            HttpApi http = new HttpApi(config, executions, json, version(), python, networkIsolation, user, workDir);
             int port = http.start();
             ServiceNotifications notifications = new ServiceNotifications(SdNotify.fromEnvironment(environment),
                     environment, executions);
             return new Daemon(runner, executions, http, notifications, config.host(), port,
-                    effectiveConfiguration(config, python, executions, networkIsolation));
+                    effectiveConfiguration(config, python, executions, networkIsolation, user, workDir));
         } catch (IOException | RuntimeException e) {
             if (executions != null) {
                 executions.close();
             }
             runner.close();
             throw e;
+        }
+    }
+
+    /**
+     * The interpreter, checked to be usable by the code's user. When that user cannot use the
+     * default {@code python3} (one under {@code /root}, such as pyenv's, when the daemon runs as
+     * root), the system's {@code /usr/bin/python3} is used instead, with a warning; an interpreter
+     * named with {@code --python} is used as named or not at all.
+     */
+    private static PythonLocator.Python usablePython(String name, RunnerScript runner, WorkerUser user, Path workDir)
+            throws IOException {
+        PythonLocator.Python python = PythonLocator.resolve(name);
+        try {
+            UserProbe.check(python.executable(), runner, user, workDir);
+            return python;
+        } catch (IOException unusable) {
+            if (!name.equals(Config.DEFAULT_PYTHON) || !Files.isExecutable(SYSTEM_PYTHON)) {
+                throw unusable;
+            }
+            PythonLocator.Python system = PythonLocator.resolve(SYSTEM_PYTHON.toString());
+            if (system.executable().equals(python.executable())) {
+                throw unusable;
+            }
+            UserProbe.check(system.executable(), runner, user, workDir);
+            log.warn("user {} cannot run {} (python3 on PATH); the code runs with {} ({}) instead;"
+                    + " pass --python to choose", user, python.executable(), system.executable(), system.version());
+            return system;
         }
     }
 
@@ -108,10 +145,12 @@ public final class Daemon implements AutoCloseable {
 
     /** The configuration as one line of key=value pairs for the start log, the token only as set or none. */
     private static String effectiveConfiguration(Config config, PythonLocator.Python python,
-                                                 ExecutionService executions, boolean networkIsolation) {
+                                                 ExecutionService executions, boolean networkIsolation,
+                                                 WorkerUser user, Path workDir) {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("python", python.executable() + " (" + python.version() + ")");
-        settings.put("work_dir", config.workDir());
+        settings.put("user", user);
+        settings.put("work_dir", workDir);
         settings.put("slots", config.maxConcurrent());
         settings.put("queue", config.queue());
         settings.put("launcher", config.launcher().name().toLowerCase(Locale.ROOT));

@@ -36,6 +36,10 @@ public final class Main {
         Daemon daemon;
         try {
             daemon = Daemon.start(config.get());
+        } catch (UsageException e) {
+            System.err.println("interpreterd: " + e.getMessage());
+            System.exit(EXIT_USAGE);
+            return;
         } catch (Exception e) {
             System.err.println("interpreterd: could not start: " + e.getMessage());
             System.exit(EXIT_START_FAILED);

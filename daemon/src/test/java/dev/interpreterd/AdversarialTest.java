@@ -282,20 +282,27 @@ class AdversarialTest {
 
     @Test
     void code_that_kills_its_supervisor_is_killed_and_its_own_process_goes_too() throws InterruptedException {
-        String stdout = daemon.execute("""
-                import os, time
-                print(os.getpid(), flush=True)
-                os.kill(os.getppid(), 9)
-                time.sleep(30)
-                """, Map.of("timeout", 10))
-                .body("status", equalTo("killed"))
-                .body("signal", equalTo("SIGKILL"))
-                .body("error.name", equalTo("WorkerLost"))
-                .body("durationMs", lessThanOrEqualTo(5000f))
-                .extract().path("stdout");
-        // The code's process dies through its parent-death signal, which the kernel delivers on its own time.
+        // Code that runs as the daemon's own user can kill its supervisor; as root that takes --user root.
+        try (TestDaemon sameUser = TestDaemon.start("--user", "root")) {
+            String stdout = sameUser.execute("""
+                    import os, time
+                    print(os.getpid(), flush=True)
+                    os.kill(os.getppid(), 9)
+                    time.sleep(30)
+                    """, Map.of("timeout", 10))
+                    .body("status", equalTo("killed"))
+                    .body("signal", equalTo("SIGKILL"))
+                    .body("error.name", equalTo("WorkerLost"))
+                    .body("durationMs", lessThanOrEqualTo(5000f))
+                    .extract().path("stdout");
+            assertDiesSoon(Long.parseLong(stdout.strip()));
+        }
+    }
+
+    /** The code's process dies through its parent-death signal, which the kernel delivers on its own time. */
+    static void assertDiesSoon(long pid) throws InterruptedException {
         long deadline = System.nanoTime() + LEFTOVER_WAIT.toNanos();
-        var code = ProcessHandle.of(Long.parseLong(stdout.strip()));
+        var code = ProcessHandle.of(pid);
         while (code.map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }

@@ -5,10 +5,13 @@ import static io.restassured.RestAssured.given;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,20 +41,57 @@ final class DaemonProcess implements AutoCloseable {
         return start(tmpDir, Map.of(), flags);
     }
 
-    /** Starts the daemon with extra environment variables. */
+    /** Starts the daemon with extra environment variables; {@code tmpDir} is opened to the code. */
     static DaemonProcess start(Path tmpDir, Map<String, String> environment, String... flags) throws IOException {
+        // The default work dir is made there, for the code's user.
+        TestDaemon.openToTheCode(tmpDir);
+        ProcessBuilder builder = new ProcessBuilder(command(tmpDir, System.getProperty("java.class.path"), flags));
+        builder.environment().putAll(environment);
+        return launch(builder);
+    }
+
+    /**
+     * Starts the daemon as another user, through {@code setpriv}, with a copy of this JVM's class path
+     * in {@code tmpDir} (the Maven repository under /root is closed to other users).
+     */
+    static DaemonProcess startAs(Path tmpDir, int uid, int gid, String... flags) throws IOException {
+        TestDaemon.openToTheCode(tmpDir);
+        List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups"));
+        command.addAll(command(tmpDir, readableClassPath(tmpDir.resolve("classpath")), flags));
+        return launch(new ProcessBuilder(command).directory(tmpDir.toFile()));
+    }
+
+    private static List<String> command(Path tmpDir, String classPath, String... flags) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
+                "-cp", classPath,
                 "-Djava.io.tmpdir=" + tmpDir,
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
-                "dev.interpreterd.Main", "--port", "0"));
+                "dev.interpreterd.Main", "--port", "0", "--python", TestDaemon.PYTHON));
         command.addAll(TestDaemon.launcherFlags());
         command.addAll(List.of(flags));
+        return command;
+    }
+
+    /** Copies the jars of this JVM's class path into {@code dir}, readable by all; directories stay. */
+    private static String readableClassPath(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<String> entries = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path path = Path.of(entry);
+            if (Files.isRegularFile(path)) {
+                path = Files.copy(path, dir.resolve(entries.size() + "-" + path.getFileName()));
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            entries.add(path.toString());
+        }
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static DaemonProcess launch(ProcessBuilder builder) throws IOException {
         AtomicBoolean listening = new AtomicBoolean();
-        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        builder.environment().putAll(environment);
-        Process process = builder.start();
+        Process process = builder.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         // A daemon that never gets to listening is stopped, so that the read below ends.
         CompletableFuture.delayedExecutor(60, TimeUnit.SECONDS).execute(() -> {
             if (!listening.get()) {
@@ -87,6 +127,10 @@ final class DaemonProcess implements AutoCloseable {
         });
         reader.setDaemon(true);
         reader.start();
+    }
+
+    int port() {
+        return port;
     }
 
     long pid() {

@@ -37,7 +37,7 @@ class IsolationTest {
         environment.put("INTERPRETERD_TOKEN", "daemon-secret");
         environment.put("INTERPRETERD_PORT", "9999");
         environment.put("AWS_SECRET_ACCESS_KEY", "not-for-the-code");
-        daemon = TestDaemon.startWithEnvironment(environment, "--work-dir", workDir.toString());
+        daemon = TestDaemon.startWithEnvironment(environment, "--work-dir", TestDaemon.openToTheCode(workDir).toString());
     }
 
     @AfterAll

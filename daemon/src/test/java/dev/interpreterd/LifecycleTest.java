@@ -92,7 +92,8 @@ class LifecycleTest {
 
     private List<Path> runnerDirectories() throws IOException {
         try (Stream<Path> entries = Files.list(tmp)) {
-            return entries.filter(p -> p.getFileName().toString().startsWith("interpreterd-")).toList();
+            // interpreterd-<pid>-…, not the work dir interpreterd-work-<user> made there for the code.
+            return entries.filter(p -> p.getFileName().toString().matches("interpreterd-\\d+-.*")).toList();
         }
     }
 }

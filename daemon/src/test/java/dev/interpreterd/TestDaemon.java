@@ -9,6 +9,11 @@ import io.restassured.specification.RequestSpecification;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +24,12 @@ import java.util.Map;
  * periods so that tests of stopping code stay fast.
  */
 final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+
+    /**
+     * The interpreter of every test daemon ({@code -Dinterpreterd.python} to change it). As root, the
+     * code runs as an unprivileged user, who must be able to read it: a pyenv build under /root is not.
+     */
+    static final String PYTHON = System.getProperty("interpreterd.python", "/usr/bin/python3");
 
     private final Map<String, String> environment;
     private final String[] flags;
@@ -47,7 +58,7 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
         close();
     }
 
-    /** Starts a daemon with {@code --port 0 --grace 0.2} plus the given flags. */
+    /** Starts a daemon with {@code --port 0 --grace 0.2 --python PYTHON} plus the given flags. */
     static TestDaemon start(String... flags) {
         return startWithEnvironment(System.getenv(), flags);
     }
@@ -60,7 +71,7 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
     }
 
     private void start() {
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--grace", "0.2"));
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--grace", "0.2", "--python", PYTHON));
         args.addAll(launcherFlags());
         args.addAll(List.of(flags));
         try {
@@ -83,6 +94,19 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
     static List<String> launcherFlags() {
         String launcher = System.getProperty("interpreterd.launcher", "warm");
         return launcher.equals("fork") ? List.of("--launcher", "fork", "--preload", "json") : List.of();
+    }
+
+    /**
+     * Opens a directory the test made (JUnit's temp dirs are root's, mode 0700) to the code, which runs
+     * as an unprivileged user when the tests run as root, so it may enter and write it.
+     */
+    static Path openToTheCode(Path dir) {
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     int port() {

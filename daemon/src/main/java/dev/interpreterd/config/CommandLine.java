@@ -87,12 +87,13 @@ public final class CommandLine {
     }
 
     private static Config toConfig(Map<Option, String> values) {
-        Config defaults = Config.defaults(Path.of("").toAbsolutePath());
+        Config defaults = Config.defaults();
         try {
             return new Config(
                     values.getOrDefault(Option.HOST, defaults.host()),
                     integer(values, Option.PORT, defaults.port()),
-                    directory(values, defaults.workDir()),
+                    directory(values),
+                    Optional.ofNullable(values.get(Option.USER)).map(String::trim),
                     values.getOrDefault(Option.PYTHON, defaults.python()),
                     seconds(values, Option.DEFAULT_TIMEOUT, defaults.defaultTimeout()),
                     seconds(values, Option.MAX_TIMEOUT, defaults.maxTimeout()),
@@ -115,16 +116,16 @@ public final class CommandLine {
         }
     }
 
-    private static Path directory(Map<Option, String> values, Path fallback) {
+    private static Optional<Path> directory(Map<Option, String> values) {
         String value = values.get(Option.WORK_DIR);
         if (value == null) {
-            return fallback;
+            return Optional.empty();
         }
         Path dir = Path.of(value).toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
             throw new UsageException("--work-dir " + value + " is not an existing directory");
         }
-        return dir;
+        return Optional.of(dir);
     }
 
     private static int integer(Map<Option, String> values, Option option, int fallback) {

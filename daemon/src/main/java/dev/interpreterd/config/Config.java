@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
  *
  * @param host address to listen on (default 127.0.0.1)
  * @param port TCP port, 0 for any free one (default 8000)
- * @param workDir working directory of executions that name none (default: the current directory)
+ * @param workDir working directory of executions that name none (default: the current directory, or
+ *                when the code runs as another user, a directory of that user's; see WorkDirectories)
+ * @param user the user the code runs as when the daemon runs as root (default: {@code interpreterd} if
+ *             it exists, else {@code nobody}); a daemon that is not root runs the code as itself
  * @param python the interpreter as given; resolved to its real executable at start (default python3)
  * @param defaultTimeout timeout of a request that names none (default 300 s)
  * @param maxTimeout largest timeout a request may ask for (default 3600 s)
@@ -39,7 +42,8 @@ import java.util.regex.Pattern;
 public record Config(
         String host,
         int port,
-        Path workDir,
+        Optional<Path> workDir,
+        Optional<String> user,
         String python,
         Duration defaultTimeout,
         Duration maxTimeout,
@@ -61,6 +65,8 @@ public record Config(
     private static final Pattern MODULE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
     private static final Pattern IPV4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
+    /** The interpreter when none is named. */
+    public static final String DEFAULT_PYTHON = "python3";
     /** Default bytes kept of each output stream. */
     public static final long DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
     /** Default largest request body. */
@@ -84,6 +90,8 @@ public record Config(
                 "--preload takes module names such as json,numpy separated by commas");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(workDir, "workDir");
+        Objects.requireNonNull(user, "user");
+        require(user.map(u -> !u.isBlank()).orElse(true), "--user must name a user");
         Objects.requireNonNull(python, "python");
         Objects.requireNonNull(token, "token");
         require(!host.isBlank(), "--host must not be empty");
@@ -105,9 +113,9 @@ public record Config(
                         + " set --token (or INTERPRETERD_TOKEN), or pass --allow-unauthenticated");
     }
 
-    /** The defaults of every option, with this directory as the work dir. */
-    public static Config defaults(Path workDir) {
-        return new Config("127.0.0.1", 8000, workDir, "python3", Duration.ofSeconds(300), Duration.ofSeconds(3600),
+    /** The defaults of every option. */
+    public static Config defaults() {
+        return new Config("127.0.0.1", 8000, Optional.empty(), Optional.empty(), DEFAULT_PYTHON, Duration.ofSeconds(300), Duration.ofSeconds(3600),
                 Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.WARM, List.of(), Duration.ofSeconds(10), true, true,
                 new Limits(2L << 30, 1024, 1L << 30, 1024), Optional.empty(), false);
     }

@@ -8,7 +8,10 @@ import java.util.Optional;
 enum Option {
     HOST("host", "127.0.0.1", "address to listen on; beyond loopback a token is required"),
     PORT("port", "8000", "TCP port to listen on (0 picks a free one)"),
-    WORK_DIR("work-dir", "the current directory", "working directory of executions that name no cwd"),
+    WORK_DIR("work-dir", "the current directory; as root, the user's own", "working directory of executions that"
+            + " name no cwd; the code's user must be able to enter it"),
+    USER("user", "interpreterd, else nobody; the daemon's own unless root", "user the code runs as when the daemon"
+            + " runs as root"),
     PYTHON("python", "python3 on PATH", "Python interpreter, resolved once at start to its real executable"),
     DEFAULT_TIMEOUT("default-timeout", "300", "timeout in seconds of a request that names none"),
     MAX_TIMEOUT("max-timeout", "3600", "largest timeout in seconds a request may ask for"),
@@ -20,8 +23,10 @@ enum Option {
     WARM_WORKERS("warm-workers", "2", "workers kept started ahead, each for one execution (0 starts them on demand)"),
     LAUNCHER("launcher", "warm", "how workers start: warm (a new interpreter each) or fork (forked from a zygote)"),
     PRELOAD("preload", "none", "with --launcher fork: modules the zygote imports once, comma-separated"),
-    MAX_MEMORY("max-memory", "2GiB", "address space of each process, and memory of each execution (its cgroup); requests may ask for less"),
-    MAX_PROCESSES("max-processes", "1024", "processes and threads of each execution (its cgroup), and of the code's user (not root)"),
+    MAX_MEMORY("max-memory", "2GiB", "address space of each process, and memory of each execution (its cgroup);"
+            + " requests may ask for less"),
+    MAX_PROCESSES("max-processes", "1024", "processes and threads of each execution (its cgroup), and of the code's"
+            + " user over all its executions (not enforced with --user root)"),
     MAX_FILE_SIZE("max-file-size", "1GiB", "largest file an execution may write"),
     MAX_OPEN_FILES("max-open-files", "1024", "file descriptors an execution may hold open"),
     NETWORK("network", "true", "whether executions may use the network; false gives each an empty network namespace"),

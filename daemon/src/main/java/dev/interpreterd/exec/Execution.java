@@ -89,7 +89,7 @@ final class Execution implements Stoppable {
         long cpuSeconds = (long) Math.ceil(job.timeout().toNanos() / 1e9) + 1;
         control.send(Map.of("event", "job", "code", job.code(), "env", environment.with(job.envs()),
                 "cwd", job.cwd().toString(), "limits", job.limits().forRunner(cpuSeconds), "network", job.network(),
-                "cgroups", cgroup.procsFiles()));
+                "cgroups", cgroup.procsFiles(), "user", environment.user().forRunner()));
         escalation.arm(job.timeout());
         return awaitExit(control, w);
     }

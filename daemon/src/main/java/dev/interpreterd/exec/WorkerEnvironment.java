@@ -1,12 +1,14 @@
 package dev.interpreterd.exec;
 
+import dev.interpreterd.user.WorkerUser;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * The environment a worker starts with: a short allow-list of the daemon's own variables, never its
- * configuration ({@code INTERPRETERD_*}) or anything else, plus the request's {@code envs}.
+ * configuration ({@code INTERPRETERD_*}) or anything else, plus the request's {@code envs}; and the
+ * user it runs the code as.
  */
 public final class WorkerEnvironment {
 
@@ -15,9 +17,14 @@ public final class WorkerEnvironment {
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
     private final Map<String, String> base;
+    private final WorkerUser user;
 
-    /** Builds the base from the daemon's environment. */
-    public WorkerEnvironment(Map<String, String> daemonEnvironment) {
+    /**
+     * Builds the base from the daemon's environment; when the code runs as another user, {@code HOME},
+     * {@code USER} and {@code LOGNAME} are that user's, as a login would set them.
+     */
+    public WorkerEnvironment(Map<String, String> daemonEnvironment, WorkerUser user) {
+        this.user = user;
         Map<String, String> allowed = new TreeMap<>();
         daemonEnvironment.forEach((name, value) -> {
             if (ALLOWED.contains(name) || name.startsWith("LC_")) {
@@ -29,7 +36,17 @@ public final class WorkerEnvironment {
             // Without a locale Python would guess one; the code should see UTF-8 like a terminal would.
             allowed.put("LANG", "C.UTF-8");
         }
+        if (user.switched()) {
+            allowed.put("HOME", user.home().toString());
+            allowed.put("USER", user.name());
+            allowed.put("LOGNAME", user.name());
+        }
         this.base = Map.copyOf(allowed);
+    }
+
+    /** The user the code runs as. */
+    public WorkerUser user() {
+        return user;
     }
 
     /** The variables every worker starts with. */

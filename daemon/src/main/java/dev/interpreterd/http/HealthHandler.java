@@ -3,6 +3,7 @@ package dev.interpreterd.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.PythonLocator;
+import dev.interpreterd.user.WorkerUser;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.time.Duration;
@@ -15,11 +16,13 @@ final class HealthHandler implements Handler {
     private final String version;
     private final Interpreter python;
     private final boolean networkIsolation;
+    private final User user;
     private final long startedNanos = System.nanoTime();
 
     HealthHandler(ExecutionService executions, ObjectMapper json, String version, PythonLocator.Python python,
-                  boolean networkIsolation) {
+                  boolean networkIsolation, WorkerUser user) {
         this.networkIsolation = networkIsolation;
+        this.user = new User(user.name(), user.uid());
         this.executions = executions;
         this.json = json;
         this.version = version;
@@ -28,7 +31,11 @@ final class HealthHandler implements Handler {
 
     /** The health answer. */
     record Health(String status, String version, Interpreter python, long uptimeSeconds, int running,
-                  int queued, int slots, String cleanup, boolean networkIsolation) {
+                  int queued, int slots, String cleanup, boolean networkIsolation, User user) {
+    }
+
+    /** The user the code runs as. */
+    record User(String name, int uid) {
     }
 
     /** The interpreter workers run. */
@@ -39,6 +46,6 @@ final class HealthHandler implements Handler {
     public void handle(Context ctx) throws Exception {
         long uptime = Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds();
         Responses.json(ctx, 200, new Health("ok", version, python, uptime, executions.running(), executions.queued(),
-                executions.slots(), executions.cleanupMechanism(), networkIsolation), json);
+                executions.slots(), executions.cleanupMechanism(), networkIsolation, user), json);
     }
 }

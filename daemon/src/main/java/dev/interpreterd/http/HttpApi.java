@@ -6,10 +6,12 @@ import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.PythonLocator;
 import dev.interpreterd.exec.RejectedException;
 import dev.interpreterd.exec.Threads;
+import dev.interpreterd.user.WorkerUser;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,15 +34,18 @@ public final class HttpApi implements AutoCloseable {
     private final ScheduledExecutorService keepalives =
             Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-keepalive"));
 
-    /** Declares the routes; nothing listens until {@link #start()}. */
+    /**
+     * Declares the routes; nothing listens until {@link #start()}. The interpreter, network isolation,
+     * worker user and work directory are what the daemon found out at start.
+     */
     public HttpApi(Config config, ExecutionService executions, ObjectMapper json, String version,
-                   PythonLocator.Python python, boolean networkIsolation) {
+                   PythonLocator.Python python, boolean networkIsolation, WorkerUser user, Path workDir) {
         this.config = config;
         this.json = json;
         ExecuteHandler execute = new ExecuteHandler(executions, json, new BodyReader(config.maxBodyBytes()),
                 config.defaultTimeout(), config.maxTimeout(), config.limits(),
-                new NetworkPolicy(config.network(), networkIsolation), config.workDir(), keepalives, config.keepalive());
-        HealthHandler health = new HealthHandler(executions, json, version, python, networkIsolation);
+                new NetworkPolicy(config.network(), networkIsolation), workDir, keepalives, config.keepalive());
+        HealthHandler health = new HealthHandler(executions, json, version, python, networkIsolation, user);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;

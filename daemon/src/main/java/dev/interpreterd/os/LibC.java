@@ -9,6 +9,12 @@ interface LibC extends Library {
     /** The process's libc; JNA keeps errno per thread for {@code Native.getLastError()}. */
     LibC INSTANCE = Native.load("c", LibC.class);
 
+    /** geteuid(2): never fails. */
+    int geteuid();
+
+    /** getegid(2): never fails. */
+    int getegid();
+
     /** kill(2): a negative pid names a process group. */
     int kill(int pid, int signal);
 

@@ -37,6 +37,16 @@ public final class Posix {
         }
     }
 
+    /** The user id this process acts as; 0 is root. */
+    public static int effectiveUserId() {
+        return LibC.INSTANCE.geteuid();
+    }
+
+    /** The group id this process acts as. */
+    public static int effectiveGroupId() {
+        return LibC.INSTANCE.getegid();
+    }
+
     /** True if this process may be inspected by processes of its own user. */
     public static boolean isDumpable() {
         return LibC.INSTANCE.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1;

@@ -38,7 +38,8 @@ class CommandLineTest {
                 new Setting("host", "INTERPRETERD_HOST", "localhost", Config::host, "localhost"),
                 new Setting("port", "INTERPRETERD_PORT", "9000", Config::port, 9000),
                 new Setting("work-dir", "INTERPRETERD_WORK_DIR", tempDir.toString(), Config::workDir,
-                        tempDir.toAbsolutePath().normalize()),
+                        Optional.of(tempDir.toAbsolutePath().normalize())),
+                new Setting("user", "INTERPRETERD_USER", "nobody", Config::user, Optional.of("nobody")),
                 new Setting("python", "INTERPRETERD_PYTHON", "/usr/bin/python3.11", Config::python,
                         "/usr/bin/python3.11"),
                 new Setting("default-timeout", "INTERPRETERD_DEFAULT_TIMEOUT", "10", Config::defaultTimeout,
@@ -58,7 +59,8 @@ class CommandLineTest {
         Config config = parse();
         assertEquals("127.0.0.1", config.host());
         assertEquals(8000, config.port());
-        assertEquals(Path.of("").toAbsolutePath(), config.workDir());
+        assertEquals(Optional.empty(), config.workDir());
+        assertEquals(Optional.empty(), config.user());
         assertEquals("python3", config.python());
         assertEquals(Duration.ofSeconds(300), config.defaultTimeout());
         assertEquals(Duration.ofSeconds(3600), config.maxTimeout());
@@ -126,7 +128,8 @@ class CommandLineTest {
     @CsvSource(delimiter = '|', value = {
             "host                  | INTERPRETERD_HOST                  | 127.0.0.1",
             "port                  | INTERPRETERD_PORT                  | 8000",
-            "work-dir              | INTERPRETERD_WORK_DIR              | the current directory",
+            "work-dir              | INTERPRETERD_WORK_DIR              | the current directory; as root, the user's own",
+            "user                  | INTERPRETERD_USER                  | interpreterd, else nobody; the daemon's own unless root",
             "python                | INTERPRETERD_PYTHON                | python3 on PATH",
             "default-timeout       | INTERPRETERD_DEFAULT_TIMEOUT       | 300",
             "max-timeout           | INTERPRETERD_MAX_TIMEOUT           | 3600",
@@ -165,6 +168,7 @@ class CommandLineTest {
                 mistake("--default-timeout", "--default-timeout", "120", "--max-timeout", "60"),
                 mistake("--max-timeout", "--max-timeout", "0"),
                 mistake("--work-dir", "--work-dir", tempDir.resolve("missing").toString()),
+                mistake("--user", "--user", " "),
                 mistake("--max-output", "--max-output", "1XB"),
                 mistake("--max-body", "--max-body", "1XB"),
                 mistake("--max-concurrent", "--max-concurrent", "0"),

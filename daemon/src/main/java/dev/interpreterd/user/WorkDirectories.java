@@ -1,0 +1,63 @@
+package dev.interpreterd.user;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+
+/**
+ * Chooses the work directory of executions that name no cwd. Code that runs as another user than the
+ * daemon needs one it may enter and write: that user's home if it owns it, else a private directory
+ * under the temp dir made for it.
+ */
+public final class WorkDirectories {
+
+    private static final String PREFIX = "interpreterd-work-";
+
+    private WorkDirectories() {
+    }
+
+    /**
+     * The configured directory as is; else, for a daemon that runs the code as itself, its current
+     * directory; else the worker user's home if that user owns it; else
+     * {@code <tmpDir>/interpreterd-work-<user>}, created 0700 for the user or reused if it is theirs.
+     *
+     * @throws IOException if the private directory exists but is not the user's, or cannot be made
+     */
+    public static Path choose(Optional<Path> configured, WorkerUser user, Path tmpDir) throws IOException {
+        if (configured.isPresent()) {
+            return configured.get();
+        }
+        if (!user.switched()) {
+            return Path.of("").toAbsolutePath();
+        }
+        if (Files.isDirectory(user.home()) && owner(user.home()) == user.uid()) {
+            return user.home();
+        }
+        return privateDirectory(tmpDir.resolve(PREFIX + user.name()), user);
+    }
+
+    private static Path privateDirectory(Path dir, WorkerUser user) throws IOException {
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            // Made by root and closed to everyone until it is handed over, so nobody can slip in between.
+            Files.setAttribute(dir, "unix:gid", user.gid(), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(dir, "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+            return dir;
+        } catch (FileAlreadyExistsException e) {
+            // Left by an earlier start; never follow a link there, which the code itself could have planted.
+            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && owner(dir) == user.uid()) {
+                return dir;
+            }
+            throw new IOException(dir + " exists but is not a directory of user " + user
+                    + "; remove it, or pass --work-dir");
+        }
+    }
+
+    private static int owner(Path path) throws IOException {
+        return (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    }
+}
