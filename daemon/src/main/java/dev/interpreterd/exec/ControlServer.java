@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -83,7 +84,12 @@ final class ControlServer implements AutoCloseable {
         while (server.isOpen()) {
             try {
                 SocketChannel channel = server.accept();
-                handshakes.execute(() -> handshake(new ControlConnection(channel, json)));
+                ControlConnection connection = new ControlConnection(channel, json);
+                try {
+                    handshakes.execute(() -> handshake(connection));
+                } catch (RejectedExecutionException e) {
+                    connection.close(); // closing down
+                }
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
@@ -93,9 +99,9 @@ final class ControlServer implements AutoCloseable {
     }
 
     private void handshake(ControlConnection connection) {
-        // A peer that connects and never speaks is cut off instead of holding a thread forever.
-        var deadline = timer.schedule(connection::close, HELLO_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         try {
+            // A peer that connects and never speaks is cut off instead of holding a thread forever.
+            var deadline = timer.schedule(connection::close, HELLO_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             JsonNode hello = connection.read();
             connection.peerPid(hello.path("pid").asLong());
             CompletableFuture<ControlConnection> waiting = expected.remove(hello.path("secret").asText(""));
