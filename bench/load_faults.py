@@ -3,7 +3,8 @@
 
 Starts the daemon jar itself on a free loopback port and only ever talks to 127.0.0.1. Three parts:
   load     N mixed executions at concurrency 32; no 5xx, every status as expected, and the daemon's
-           threads, file descriptors and descendant processes back near where they were after a pause;
+           threads, file descriptors and descendant processes back near where they were after a pause,
+           and its RSS (with -Xmx256m, as the systemd unit runs it) level over the second half;
   sigterm  8 long executions in flight, then SIGTERM: all answer `interrupted`, the daemon exits 0
            within a few seconds and nothing it started is left;
   sigkill  8 long executions in flight, then SIGKILL: its workers and their children are gone within
@@ -34,7 +35,8 @@ LOOPBACK = "127.0.0.1"
 EXECUTE_PATH = "/process/interpreter/execute"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_JAR = os.path.join(ROOT, "daemon", "target", "interpreterd.jar")
-JVM_OPTIONS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
+# As the systemd unit runs it: with a bounded heap, the RSS of a daemon that does not leak levels off.
+JVM_OPTIONS = ["-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1"]
 CONCURRENCY = 32
 DEFAULT_EXECUTIONS = 10_000
 CI_EXECUTIONS = 600
@@ -55,6 +57,8 @@ FLOOD_BYTES = 5 * 1024 * 1024
 THREADS_NOISE = 8
 FDS_NOISE = 8
 DESCENDANTS_NOISE = 2
+# Growth of the daemon's RSS over the second half of the load, once the first half has filled its heap.
+RSS_NOISE_KIB = 24 * 1024
 LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 
 
@@ -331,13 +335,19 @@ def load(report: Report, java: str, jar: str, python: str, executions: int, seed
         run_load(daemon.port, 2 * CONCURRENCY, seed + 1)
         time.sleep(SETTLE_SECONDS)
         before = sample(daemon.pid)
-        counts, problems, seconds = run_load(daemon.port, executions, seed)
+        # In two halves: the first fills the bounded heap; over the second, RSS must stay level.
+        counts, problems, seconds = run_load(daemon.port, executions // 2, seed)
+        half = sample(daemon.pid)
+        more_counts, more_problems, more_seconds = run_load(daemon.port, executions - executions // 2, seed + 2)
         during = sample(daemon.pid)
+        counts = {kind: counts.get(kind, 0) + more_counts.get(kind, 0) for kind in counts.keys() | more_counts.keys()}
+        problems, seconds = problems + more_problems, seconds + more_seconds
         after, settled = settle(daemon.pid, before)
-        report.note(f"mix: {counts}")
+        report.note(f"mix: {dict(sorted(counts.items()))}")
         report.note(f"{executions} executions in {seconds:.1f} s ({executions / seconds:.0f}/s)")
         report.note(f"cold   {cold}")
         report.note(f"before {before}")
+        report.note(f"half   {half}")
         report.note(f"end    {during}")
         report.note(f"after  {after}  (after a pause of {settled:.1f} s, at most {SETTLE_MAX_SECONDS} s)")
         earlier = {p.pid for p in descendants(daemon.pid)}
@@ -353,6 +363,8 @@ def load(report: Report, java: str, jar: str, python: str, executions: int, seed
         report.check("load_threads_flat", after.threads <= before.threads + THREADS_NOISE,
                      f"{before.threads} -> {after.threads}")
         report.check("load_fds_flat", after.fds <= before.fds + FDS_NOISE, f"{before.fds} -> {after.fds}")
+        report.check("load_rss_level_over_the_second_half", after.rss_kib <= half.rss_kib + RSS_NOISE_KIB,
+                     f"{half.rss_kib / 1024:.1f} -> {after.rss_kib / 1024:.1f} MiB")
         report.check("load_descendants_flat", after.descendants <= before.descendants + DESCENDANTS_NOISE,
                      f"{before.descendants} -> {after.descendants}")
         health = daemon.health() or {}
