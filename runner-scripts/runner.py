@@ -193,6 +193,10 @@ def serve_one(socket_path, secret):
     control.sendall(encode_frame({"event": "hello", "secret": secret, "pid": os.getpid()}))
     child = start_child(control)
     job = recv_frame(control)
+    if job is not None and job.get("event") == "cgroup":
+        # Ahead of the job, while nobody waits: moving a process costs the kernel milliseconds.
+        join_cgroups(child.pid, job.get("procs") or (), control)
+        job = recv_frame(control)
     if job is None:
         os.kill(child.pid, signal.SIGKILL)
         return SUPERVISOR_NO_JOB
@@ -290,7 +294,6 @@ def start_child(control):
 
 
 def supervise(control, child, job):
-    join_cgroups(child.pid, job.pop("cgroups", None) or (), control)
     send_report(child.job_w, job)
     os.close(child.job_w)
     wait_status, reports = wait_for_child(child.pid, control, child.report_r, child.wake_r)
@@ -306,7 +309,7 @@ def supervise(control, child, job):
 
 
 def join_cgroups(pid, procs_files, control):
-    """Moves the child into the execution's cgroups before it gets the code, so all it starts is there."""
+    """Moves the waiting child into its execution's cgroups, so that all the code starts is there."""
     for path in procs_files:
         try:
             with open(path, "w") as procs:

@@ -97,14 +97,20 @@ class CgroupTest {
     }
 
     @Test
-    void nothing_of_a_finished_execution_stays_in_the_cgroup_tree() throws Exception {
-        daemon.execute("print('done')").body("status", equalTo("ok"));
-        for (Path parent : daemonCgroups()) {
-            try (Stream<Path> children = Files.list(parent)) {
-                List<Path> left = children.filter(Files::isDirectory).toList();
-                assertEquals(List.of(), left, "cgroups left behind in " + parent);
-            }
-        }
+    void the_cgroup_of_a_finished_execution_is_removed() {
+        String cgroups = daemon.execute("print(open('/proc/self/cgroup').read())").extract().path("stdout");
+        List<Path> dirs = cgroups.lines()
+                .filter(l -> l.contains("/exec-"))
+                .flatMap(l -> {
+                    String[] fields = l.split(":", 3);
+                    String relative = fields[2].substring(1);
+                    return fields[1].isEmpty()
+                            ? Stream.of(Path.of("/sys/fs/cgroup/unified", relative), Path.of("/sys/fs/cgroup", relative))
+                            : Stream.of(Path.of("/sys/fs/cgroup", fields[1], relative));
+                })
+                .toList();
+        assertTrue(!dirs.isEmpty(), "the code was in no execution cgroup: " + cgroups);
+        assertEquals(List.of(), dirs.stream().filter(Files::exists).toList(), "cgroups left behind");
     }
 
     @Test
@@ -120,13 +126,6 @@ class CgroupTest {
 
     private static String ownLine(String procSelfCgroup) {
         return procSelfCgroup.lines().filter(l -> l.startsWith("0::") || l.contains(":pids:")).findFirst().orElse("");
-    }
-
-    /** The test daemon's cgroup directories. */
-    private static List<Path> daemonCgroups() throws Exception {
-        List<Path> found = cgroupDirectories(ProcessHandle.current().pid());
-        assertTrue(!found.isEmpty(), "no cgroup directory of this daemon found");
-        return found;
     }
 
     /** The cgroup directories of the daemons in a JVM, in the v1 pids and the v2 hierarchies here. */

@@ -165,9 +165,14 @@ public final class Cgroups implements AutoCloseable {
         return true;
     }
 
+    /** True when executions get cgroups. */
+    boolean available() {
+        return !hierarchies.isEmpty();
+    }
+
     /** How the daemon finds what an execution leaves behind, for the start log and /health. */
     public String mechanism() {
-        return hierarchies.isEmpty() ? "subreaper" : "cgroup";
+        return available() ? "cgroup" : "subreaper";
     }
 
     /** What each hierarchy gives, for the start log, e.g. {@code v2(kill) memory(limit) pids(limit)}. */
@@ -196,26 +201,19 @@ public final class Cgroups implements AutoCloseable {
     }
 
     /**
-     * Makes the cgroups of one execution, with its memory and process limits.
+     * Makes the cgroups of one execution; its limits are set once the job is known.
      *
      * @throws IOException when one cannot be made; the execution then runs with the subreaper only
      */
-    ExecutionCgroup create(Limits limits) throws IOException {
-        if (hierarchies.isEmpty()) {
+    ExecutionCgroup create() throws IOException {
+        if (!available()) {
             return ExecutionCgroup.NONE;
         }
         String name = "exec-" + counter.incrementAndGet();
-        List<Path> made = new ArrayList<>();
+        List<ExecutionCgroup.Dir> made = new ArrayList<>();
         try {
             for (Hierarchy h : hierarchies) {
-                Path dir = Files.createDirectory(h.parent().resolve(name));
-                made.add(dir);
-                if (h.memory()) {
-                    limitMemory(dir, limits.memoryBytes());
-                }
-                if (h.pids()) {
-                    Files.writeString(dir.resolve("pids.max"), Long.toString(limits.processes()));
-                }
+                made.add(new ExecutionCgroup.Dir(Files.createDirectory(h.parent().resolve(name)), h.memory(), h.pids()));
             }
         } catch (IOException e) {
             new ExecutionCgroup(made, false, false).close();
@@ -224,21 +222,6 @@ public final class Cgroups implements AutoCloseable {
         boolean kill = hierarchies.stream().anyMatch(Hierarchy::kill);
         boolean freezer = hierarchies.stream().anyMatch(Hierarchy::freezer);
         return new ExecutionCgroup(made, kill, freezer);
-    }
-
-    private static void limitMemory(Path dir, long bytes) throws IOException {
-        String value = Long.toString(bytes);
-        if (Files.exists(dir.resolve("memory.max"))) {
-            Files.writeString(dir.resolve("memory.max"), value);
-            if (Files.exists(dir.resolve("memory.swap.max"))) {
-                Files.writeString(dir.resolve("memory.swap.max"), "0");
-            }
-        } else {
-            Files.writeString(dir.resolve("memory.limit_in_bytes"), value);
-            if (Files.exists(dir.resolve("memory.memsw.limit_in_bytes"))) {
-                Files.writeString(dir.resolve("memory.memsw.limit_in_bytes"), value);
-            }
-        }
     }
 
     /** Removes this daemon's directories; call once every execution has ended. */

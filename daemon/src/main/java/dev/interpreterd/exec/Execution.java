@@ -21,12 +21,11 @@ final class Execution implements Stoppable {
 
     private static final Logger log = LoggerFactory.getLogger(Execution.class);
     /** How long a starting worker may take to connect; python itself starts in tens of milliseconds. */
-    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
     private final String sessionId = UUID.randomUUID().toString();
     private final Job job;
     private final WorkerSource workers;
-    private final Cgroups cgroups;
     private final WorkerEnvironment environment;
     private final Duration grace;
     private final Escalation escalation;
@@ -34,13 +33,12 @@ final class Execution implements Stoppable {
     private final Outputs outputs;
     private final ExecutionListener listener;
 
-    Execution(Job job, WorkerSource workers, Cgroups cgroups, WorkerEnvironment environment,
+    Execution(Job job, WorkerSource workers, WorkerEnvironment environment,
               ScheduledExecutorService timer, Duration grace, long resultsCapChars, ExecutionListener listener) {
         this.listener = listener;
         this.outputs = new Outputs(resultsCapChars);
         this.job = job;
         this.workers = workers;
-        this.cgroups = cgroups;
         this.environment = environment;
         this.grace = grace;
         this.escalation = new Escalation(timer, grace, this);
@@ -55,30 +53,20 @@ final class Execution implements Stoppable {
     ExecutionResult run() throws IOException, InterruptedException {
         long start = System.nanoTime();
         listener.started(sessionId, this::interrupt);
-        try (Worker w = workers.acquire(); ExecutionCgroup cgroup = cgroup()) {
+        try (Worker w = workers.acquire()) {
             worker.set(w);
             w.stdout().listen(listener::stdout);
             w.stderr().listen(listener::stderr);
-            JsonNode exitFrame = runJob(w, cgroup);
+            JsonNode exitFrame = runJob(w);
             escalation.cancel();
-            return answer(w, cgroup, exitFrame, start);
+            return answer(w, exitFrame, start);
         } finally {
             escalation.cancel();
         }
     }
 
-    /** This execution's cgroups; none, with a warning, when they cannot be made. */
-    private ExecutionCgroup cgroup() {
-        try {
-            return cgroups.create(job.limits());
-        } catch (IOException e) {
-            log.warn("execution {}: no cgroup ({}); the subreaper alone cleans up", sessionId, e.toString());
-            return ExecutionCgroup.NONE;
-        }
-    }
-
     /** Hands the job to the worker and waits for its exit frame; null when there was none. */
-    private JsonNode runJob(Worker w, ExecutionCgroup cgroup) throws IOException, InterruptedException {
+    private JsonNode runJob(Worker w) throws IOException, InterruptedException {
         ControlConnection control = w.awaitConnection(STARTUP_TIMEOUT);
         if (escalation.reason().isPresent()) {
             control.close(); // stopped before it began: the supervisor sees no job coming and exits
@@ -87,21 +75,26 @@ final class Execution implements Stoppable {
         // CPU time is a backstop behind the wall-clock timeout: SIGXCPU once the code has burned
         // as much CPU as the timeout allows, plus a second; threads can burn it faster than time passes.
         long cpuSeconds = (long) Math.ceil(job.timeout().toNanos() / 1e9) + 1;
+        try {
+            w.cgroup().limit(job.limits());
+        } catch (IOException e) {
+            log.warn("execution {}: could not set the cgroup's limits ({}); the process limits still hold",
+                    sessionId, e.toString());
+        }
         control.send(Map.of("event", "job", "code", job.code(), "env", environment.with(job.envs()),
                 "cwd", job.cwd().toString(), "limits", job.limits().forRunner(cpuSeconds), "network", job.network(),
-                "cgroups", cgroup.procsFiles(), "user", environment.user().forRunner()));
+                "user", environment.user().forRunner()));
         escalation.arm(job.timeout());
         return awaitExit(control, w);
     }
 
-    private ExecutionResult answer(Worker w, ExecutionCgroup cgroup, JsonNode exitFrame, long start)
-            throws InterruptedException {
+    private ExecutionResult answer(Worker w, JsonNode exitFrame, long start) throws InterruptedException {
         // With an exit frame the supervisor has reported and is exiting; its own status only
         // matters when it died without one.
         OptionalInt supervisorExit = exitFrame == null ? w.awaitSupervisorExit(grace) : OptionalInt.empty();
         // Whatever escaped the supervisor (by killing it first) dies here, before it can hold the
         // output pipes open.
-        cgroup.close();
+        w.cgroup().close();
         if (!w.awaitOutputEnd(grace)) {
             log.warn("execution {}: output pipes still open {} after the worker ended; answering with what was read",
                     sessionId, Durations.seconds(grace));

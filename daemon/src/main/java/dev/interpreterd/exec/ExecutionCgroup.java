@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The cgroups of one execution, one per hierarchy: the code's process joins them before the code
  * starts; when the execution ends everything still in them is killed and they are removed.
+ * Moving a process into a cgroup costs milliseconds (the kernel waits for an RCU grace period), so
+ * a worker joins its cgroup as it starts, ahead of need; the job's limits are written when it comes.
  */
 final class ExecutionCgroup implements AutoCloseable {
 
@@ -30,6 +32,11 @@ final class ExecutionCgroup implements AutoCloseable {
     /** No cgroups. */
     static final ExecutionCgroup NONE = new ExecutionCgroup(List.of(), false, false);
 
+    /** The execution's directory in one hierarchy, and the limits that hierarchy enforces. */
+    record Dir(Path path, boolean memory, boolean pids) {
+    }
+
+    private final List<Dir> limited;
     private final List<Path> dirs;
     private final boolean kill;
     private final boolean freezer;
@@ -40,8 +47,9 @@ final class ExecutionCgroup implements AutoCloseable {
      * @param kill whether one of them has {@code cgroup.kill}
      * @param freezer whether one of them is in the v1 freezer hierarchy
      */
-    ExecutionCgroup(List<Path> dirs, boolean kill, boolean freezer) {
-        this.dirs = List.copyOf(dirs);
+    ExecutionCgroup(List<Dir> dirs, boolean kill, boolean freezer) {
+        this.limited = List.copyOf(dirs);
+        this.dirs = dirs.stream().map(Dir::path).toList();
         this.kill = kill;
         this.freezer = freezer;
     }
@@ -49,6 +57,38 @@ final class ExecutionCgroup implements AutoCloseable {
     /** The {@code cgroup.procs} files the code's process is written into. */
     List<String> procsFiles() {
         return dirs.stream().map(d -> d.resolve("cgroup.procs").toString()).toList();
+    }
+
+    /** True when there are cgroups to join. */
+    boolean exists() {
+        return !dirs.isEmpty();
+    }
+
+    /** Sets the job's memory and process limits, counted over all the execution's processes. */
+    void limit(Limits limits) throws IOException {
+        for (Dir dir : limited) {
+            if (dir.memory()) {
+                limitMemory(dir.path(), limits.memoryBytes());
+            }
+            if (dir.pids()) {
+                Files.writeString(dir.path().resolve("pids.max"), Long.toString(limits.processes()));
+            }
+        }
+    }
+
+    private static void limitMemory(Path dir, long bytes) throws IOException {
+        String value = Long.toString(bytes);
+        if (Files.exists(dir.resolve("memory.max"))) {
+            Files.writeString(dir.resolve("memory.max"), value);
+            if (Files.exists(dir.resolve("memory.swap.max"))) {
+                Files.writeString(dir.resolve("memory.swap.max"), "0");
+            }
+        } else {
+            Files.writeString(dir.resolve("memory.limit_in_bytes"), value);
+            if (Files.exists(dir.resolve("memory.memsw.limit_in_bytes"))) {
+                Files.writeString(dir.resolve("memory.memsw.limit_in_bytes"), value);
+            }
+        }
     }
 
     /** Kills whatever of the execution is still running, and removes the cgroups; once. */

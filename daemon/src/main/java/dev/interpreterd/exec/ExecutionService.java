@@ -72,6 +72,9 @@ public final class ExecutionService implements AutoCloseable {
                 throw e;
             }
         }
+        if (cgroups.available()) {
+            source = new CgroupWorkers(source, cgroups);
+        }
         this.source = source;
         this.workers = settings.warmWorkers() > 0 ? new WarmPool(source, settings.warmWorkers()) : source;
     }
@@ -120,8 +123,7 @@ public final class ExecutionService implements AutoCloseable {
             freeSlots.release();
             throw new RejectedException(RejectedException.Reason.SHUTTING_DOWN);
         }
-        Execution execution = new Execution(job, workers, cgroups, environment, timer, grace, outputCapBytes,
-                listener);
+        Execution execution = new Execution(job, workers, environment, timer, grace, outputCapBytes, listener);
         running.add(execution);
         try {
             if (closing) {

@@ -24,6 +24,7 @@ final class Worker implements Stoppable, AutoCloseable {
     private volatile long codeGroup;
     private volatile boolean reported;
     private volatile Runnable whenClosed = () -> { };
+    private volatile ExecutionCgroup cgroup = ExecutionCgroup.NONE;
 
     private Worker(Supervisor supervisor, CappedOutput stdout, CappedOutput stderr,
                    CompletableFuture<ControlConnection> connection) {
@@ -122,6 +123,17 @@ final class Worker implements Stoppable, AutoCloseable {
         return stderr;
     }
 
+    /** Gives the worker the cgroups its code process has joined; closing the worker kills them. */
+    Worker withCgroup(ExecutionCgroup joined) {
+        cgroup = joined;
+        return this;
+    }
+
+    /** The cgroups of this worker's execution, {@link ExecutionCgroup#NONE} without any. */
+    ExecutionCgroup cgroup() {
+        return cgroup;
+    }
+
     /** Runs {@code action} once this worker has been closed; returns this worker. */
     Worker whenClosed(Runnable action) {
         whenClosed = action;
@@ -137,6 +149,7 @@ final class Worker implements Stoppable, AutoCloseable {
         if (!reported && s != null && s.isAlive()) {
             killSupervisor();
         }
+        cgroup.close();
         Runnable action = whenClosed;
         whenClosed = () -> { };
         action.run();

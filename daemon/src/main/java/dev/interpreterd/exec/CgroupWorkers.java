@@ -1,0 +1,48 @@
+package dev.interpreterd.exec;
+
+import java.io.IOException;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts workers whose code process already sits in a cgroup of its own: as each worker connects,
+ * it is given its execution's cgroups and moves its waiting child into them. Under the warm pool
+ * this happens ahead of need, off the path of a request.
+ */
+final class CgroupWorkers implements WorkerSource {
+
+    private static final Logger log = LoggerFactory.getLogger(CgroupWorkers.class);
+    private final WorkerSource launcher;
+    private final Cgroups cgroups;
+
+    CgroupWorkers(WorkerSource launcher, Cgroups cgroups) {
+        this.launcher = launcher;
+        this.cgroups = cgroups;
+    }
+
+    @Override
+    public Worker acquire() throws IOException, InterruptedException {
+        Worker worker = launcher.acquire();
+        ExecutionCgroup cgroup;
+        try {
+            cgroup = cgroups.create();
+        } catch (IOException e) {
+            log.warn("no cgroup for a worker ({}); the subreaper alone cleans up after it", e.toString());
+            return worker;
+        }
+        try {
+            worker.awaitConnection(Execution.STARTUP_TIMEOUT).send(Map.of("event", "cgroup", "procs", cgroup.procsFiles()));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            cgroup.close();
+            worker.close();
+            throw e;
+        }
+        return worker.withCgroup(cgroup);
+    }
+
+    @Override
+    public void close() {
+        launcher.close();
+    }
+}
