@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import http.client
 import json
 import os
@@ -30,6 +31,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Iterator
 
 LOOPBACK = "127.0.0.1"
 EXECUTE_PATH = "/process/interpreter/execute"
@@ -398,21 +400,29 @@ def await_markers(markers: list[str], seconds: float) -> bool:
     return False
 
 
-def start_in_flight(daemon: Daemon, markers: list[str]) -> tuple[concurrent.futures.ThreadPoolExecutor, list]:
-    """Starts one long execution per marker, each with a `sleep <marker>` child of the code."""
+@contextlib.contextmanager
+def in_flight(java: str, jar: str, python: str) -> Iterator[tuple[Daemon, list[str], list, str]]:
+    """A daemon in a temp dir of its own running IN_FLIGHT long executions, each with a `sleep <marker>`
+    child of the code; yields the daemon, the markers, the answers to come and the temp dir, and
+    kills and removes all of it afterwards."""
+    tmpdir = tempfile.mkdtemp(prefix="load-faults-")
+    daemon = Daemon(java, jar, tmpdir, python).start()
+    markers = [marker() for _ in range(IN_FLIGHT)]
     pool = concurrent.futures.ThreadPoolExecutor(len(markers))
     code = "import subprocess, time\nsubprocess.Popen(['sleep', '{}'])\ntime.sleep(60)"
     futures = [pool.submit(execute, daemon.port, code.format(m), 120) for m in markers]
-    return pool, futures
+    try:
+        yield daemon, markers, futures, tmpdir
+    finally:
+        daemon.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_markers(markers)
+        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def sigterm(report: Report, java: str, jar: str, python: str) -> None:
     print(f"== sigterm: {IN_FLIGHT} executions in flight", flush=True)
-    tmpdir = tempfile.mkdtemp(prefix="load-faults-")
-    daemon = Daemon(java, jar, tmpdir, python).start()
-    markers = [marker() for _ in range(IN_FLIGHT)]
-    pool, futures = start_in_flight(daemon, markers)
-    try:
+    with in_flight(java, jar, python) as (daemon, markers, futures, _):
         running = daemon.await_running(IN_FLIGHT) and await_markers(markers, RUNNING_TIMEOUT_SECONDS)
         report.check("sigterm_all_in_flight", running)
         started = descendants(daemon.pid)
@@ -436,20 +446,11 @@ def sigterm(report: Report, java: str, jar: str, python: str) -> None:
         report.check("sigterm_no_process_left", not left, f"{len(left)} left")
         leftover_markers = [pid for m in markers for pid in with_marker(m)]
         report.check("sigterm_no_code_child_left", not leftover_markers, f"{len(leftover_markers)} left")
-    finally:
-        daemon.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-        kill_markers(markers)
-        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def sigkill(report: Report, java: str, jar: str, python: str) -> None:
     print(f"== sigkill: {IN_FLIGHT} executions in flight, then a new daemon with the same temp dir", flush=True)
-    tmpdir = tempfile.mkdtemp(prefix="load-faults-")
-    daemon = Daemon(java, jar, tmpdir, python).start()
-    markers = [marker() for _ in range(IN_FLIGHT)]
-    pool, futures = start_in_flight(daemon, markers)
-    try:
+    with in_flight(java, jar, python) as (daemon, markers, _, tmpdir):
         report.check("sigkill_all_in_flight", daemon.await_running(IN_FLIGHT)
                      and await_markers(markers, RUNNING_TIMEOUT_SECONDS))
         stale = [n for n in os.listdir(tmpdir) if n.startswith(f"interpreterd-{daemon.pid}-")]
@@ -475,11 +476,6 @@ def sigkill(report: Report, java: str, jar: str, python: str) -> None:
             report.check("sigkill_new_daemon_serves", status == 200 and body.get("stdout") == "alive\n")
         finally:
             again.stop()
-    finally:
-        daemon.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-        kill_markers(markers)
-        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def kill_markers(markers: list[str]) -> None:

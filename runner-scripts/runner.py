@@ -231,20 +231,9 @@ def zygote(socket_path, secret, preload):
 
 
 def reap_zygote_children(control):
-    while True:
+    for pid, status in reaped():
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        frame = {"event": "reaped", "pid": pid, "exitCode": None, "signal": None}
-        if os.WIFSIGNALED(status):
-            frame["signal"] = os.WTERMSIG(status)
-        else:
-            frame["exitCode"] = os.waitstatus_to_exitcode(status)
-        try:
-            control.sendall(encode_frame(frame))
+            control.sendall(encode_frame(dict(ending(status), event="reaped", pid=pid)))
         except OSError:
             return
 
@@ -391,13 +380,14 @@ def drain(fd):
 
 
 def exit_frame(child, wait_status, reports):
-    frame = {"event": "exit", "pid": child, "exitCode": None, "signal": None,
-             "report": reports[-1] if reports else None}
+    return dict(ending(wait_status), event="exit", pid=child, report=reports[-1] if reports else None)
+
+
+def ending(wait_status):
+    """How a process ended, as the daemon reads it: its exit code, or the signal that killed it."""
     if os.WIFSIGNALED(wait_status):
-        frame["signal"] = os.WTERMSIG(wait_status)
-    else:
-        frame["exitCode"] = os.waitstatus_to_exitcode(wait_status)
-    return frame
+        return {"exitCode": None, "signal": os.WTERMSIG(wait_status)}
+    return {"exitCode": os.waitstatus_to_exitcode(wait_status), "signal": None}
 
 
 def descendants(root):
@@ -452,13 +442,20 @@ def kill_all(pids):
 
 
 def reap_zombies():
+    for _ in reaped():
+        pass
+
+
+def reaped():
+    """Yields (pid, wait status) of each child that has ended, without waiting for more."""
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
+        yield pid, status
 
 
 # ---------------------------------------------------------------- child

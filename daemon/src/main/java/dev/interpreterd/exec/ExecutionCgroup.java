@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -57,11 +56,6 @@ final class ExecutionCgroup implements AutoCloseable {
     /** The {@code cgroup.procs} files the code's process is written into. */
     List<String> procsFiles() {
         return dirs.stream().map(d -> d.resolve("cgroup.procs").toString()).toList();
-    }
-
-    /** True when there are cgroups to join. */
-    boolean exists() {
-        return !dirs.isEmpty();
     }
 
     /** Sets the job's memory and process limits, counted over all the execution's processes. */
@@ -213,13 +207,5 @@ final class ExecutionCgroup implements AutoCloseable {
             }
         }
         return pids;
-    }
-
-    /** For the log: the directory names. */
-    @Override
-    public String toString() {
-        List<String> names = new ArrayList<>();
-        dirs.forEach(d -> names.add(d.toString()));
-        return String.join(",", names);
     }
 }
