@@ -50,7 +50,8 @@ PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 
-# Exit codes of the supervisor itself; the daemon only uses them for its log.
+# Exit codes of the supervisor itself. The daemon reads them only when no exit frame came, and then
+# names them in the answer's error.value ("the worker's supervisor exited with status 4 ...").
 SUPERVISOR_OK = 0
 SUPERVISOR_NO_JOB = 3
 SUPERVISOR_ORPHANED = 4

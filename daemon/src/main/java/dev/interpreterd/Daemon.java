@@ -7,6 +7,7 @@ import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.NetworkProbe;
 import dev.interpreterd.exec.PythonLocator;
 import dev.interpreterd.exec.RunnerScript;
+import dev.interpreterd.exec.Sizes;
 import dev.interpreterd.exec.WorkerEnvironment;
 import dev.interpreterd.http.HttpApi;
 import dev.interpreterd.http.Json;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.StringJoiner;
 import java.util.Properties;
 import org.slf4j.Logger;
@@ -74,7 +76,10 @@ public final class Daemon implements AutoCloseable {
         Posix.forbidInspection();
         WorkerUser user = WorkerUsers.resolve(config.user(), Posix.effectiveUserId(), Posix.effectiveGroupId());
         Path tmpDir = Path.of(System.getProperty("java.io.tmpdir"));
-        Path workDir = WorkDirectories.choose(config.workDir(), user, tmpDir);
+        Optional<Path> passwdHome = user.switched() ? Optional.of(user.home())
+                : Optional.ofNullable(environment.get("HOME")).filter(h -> !h.isEmpty()).map(Path::of);
+        Path home = WorkDirectories.home(passwdHome, user, tmpDir);
+        Path workDir = WorkDirectories.choose(config.workDir(), user, home);
         ObjectMapper json = Json.strictMapper(config.maxBodyBytes());
         RunnerScript runner = RunnerScript.install(tmpDir);
         ExecutionService executions = null;
@@ -84,7 +89,7 @@ public final class Daemon implements AutoCloseable {
                     config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), workDir,
                     config.warmWorkers(), config.launcher() == Config.Launcher.FORK, config.preload(),
                     config.cgroups()),
-                    new WorkerEnvironment(environment, user), json);
+                    new WorkerEnvironment(environment, user, home), json);
             boolean networkIsolation = NetworkProbe.namespacesAvailable(python.executable(), runner);
             if (!config.network() && !networkIsolation) {
                 throw new IOException("--network false needs network namespaces, which this machine does not"
@@ -155,13 +160,16 @@ public final class Daemon implements AutoCloseable {
         settings.put("queue", config.queue());
         settings.put("launcher", config.launcher().name().toLowerCase(Locale.ROOT));
         settings.put("warm_workers", config.warmWorkers());
-        settings.put("preload", String.join(",", config.preload()));
+        settings.put("preload", config.preload().isEmpty() ? "none" : String.join(",", config.preload()));
         settings.put("default_timeout", Durations.number(config.defaultTimeout()) + "s");
         settings.put("max_timeout", Durations.number(config.maxTimeout()) + "s");
         settings.put("grace", Durations.number(config.grace()) + "s");
-        settings.put("max_output", config.maxOutputBytes());
-        settings.put("max_body", config.maxBodyBytes());
-        settings.put("limits", config.limits());
+        settings.put("max_output", Sizes.format(config.maxOutputBytes()));
+        settings.put("max_body", Sizes.format(config.maxBodyBytes()));
+        settings.put("max_memory", Sizes.format(config.limits().memoryBytes()));
+        settings.put("max_processes", config.limits().processes());
+        settings.put("max_file_size", Sizes.format(config.limits().fileSizeBytes()));
+        settings.put("max_open_files", config.limits().openFiles());
         settings.put("cleanup", executions.cleanupMechanism());
         settings.put("cgroups", executions.cgroupDetails());
         settings.put("network", config.network());

@@ -4,7 +4,6 @@ import dev.interpreterd.config.CommandLine;
 import dev.interpreterd.config.Config;
 import dev.interpreterd.config.UsageException;
 import java.util.List;
-import java.util.Optional;
 
 /** The command line entry point: {@code java -jar interpreterd.jar [options]}. */
 public final class Main {
@@ -21,21 +20,27 @@ public final class Main {
             // journald stamps every line itself.
             System.setProperty("org.slf4j.simpleLogger.showDateTime", "false");
         }
-        Optional<Config> config;
+        Config config;
         try {
-            config = CommandLine.parse(List.of(args), System.getenv());
+            switch (CommandLine.action(List.of(args))) {
+                case HELP -> {
+                    System.out.print(CommandLine.help());
+                    return;
+                }
+                case VERSION -> {
+                    System.out.println("interpreterd " + Daemon.version());
+                    return;
+                }
+                default -> config = CommandLine.parse(List.of(args), System.getenv()).orElseThrow();
+            }
         } catch (UsageException e) {
             System.err.println("interpreterd: " + e.getMessage());
             System.exit(EXIT_USAGE);
             return;
         }
-        if (config.isEmpty()) {
-            System.out.print(CommandLine.help());
-            return;
-        }
         Daemon daemon;
         try {
-            daemon = Daemon.start(config.get());
+            daemon = Daemon.start(config);
         } catch (UsageException e) {
             System.err.println("interpreterd: " + e.getMessage());
             System.exit(EXIT_USAGE);

@@ -28,6 +28,7 @@ class EscalationTest {
                 """, HALF_A_SECOND)
                 .body("status", equalTo("interrupted"))
                 .body("signal", equalTo("SIGINT"))
+                .body("exitCode", nullValue())
                 .body("stdout", equalTo("working\ncleaned up\n"))
                 .body("error.name", equalTo("TimeoutError"))
                 .body("error.traceback[-1]", equalTo("KeyboardInterrupt"))

@@ -1,6 +1,7 @@
 package dev.interpreterd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,6 +37,9 @@ class LifecycleTest {
                 assertEquals("interrupted", answer.getString("status"));
                 assertEquals("TimeoutError", answer.getString("error.name"));
                 assertEquals("the daemon is shutting down", answer.getString("error.value"));
+                // The daemon's SIGINT ended the code: no exit code of its own, as the field table says.
+                assertEquals("SIGINT", answer.getString("signal"));
+                assertNull(answer.get("exitCode"));
             }
             assertEquals("a\n", a.get().getString("stdout"));
             assertEquals(0, daemon.awaitExit(10), "the daemon did not exit cleanly after SIGTERM");

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -129,8 +130,18 @@ class PrivilegeTest {
     @Test
     void home_user_and_logname_are_the_worker_users_unless_envs_set_them() throws IOException {
         WorkerIds worker = worker();
-        daemon.execute("import os\nprint(os.environ['USER'], os.environ['LOGNAME'], os.environ['HOME'])")
-                .body("stdout", equalTo(worker.name() + " " + worker.name() + " " + worker.home() + "\n"));
+        daemon.execute("import os\nprint(os.environ['USER'], os.environ['LOGNAME'])")
+                .body("stdout", equalTo(worker.name() + " " + worker.name() + "\n"));
+        // The passwd home when the user owns it (nobody's is /nonexistent); a writable one of its own in any case.
+        String home = daemon.execute("import os\nh = os.environ['HOME']\n"
+                        + "print(h, os.stat(h).st_uid, os.access(h, os.W_OK), os.path.expanduser('~') == h)")
+                .extract().path("stdout");
+        String[] fields = home.strip().split(" ");
+        assertEquals(List.of(String.valueOf(worker.uid()), "True", "True"), List.of(fields).subList(1, 4), home);
+        Path passwdHome = Path.of(worker.home());
+        if (Files.isDirectory(passwdHome) && Files.getAttribute(passwdHome, "unix:uid").equals(worker.uid())) {
+            assertEquals(worker.home(), fields[0]);
+        }
         daemon.execute("import os\nprint(os.environ['HOME'])", Map.of("envs", Map.of("HOME", "/elsewhere")))
                 .body("stdout", equalTo("/elsewhere\n"));
     }

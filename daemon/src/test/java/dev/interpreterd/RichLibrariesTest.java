@@ -35,6 +35,8 @@ class RichLibrariesTest {
                 """).extract().jsonPath();
         assertEquals("ok", answer.getString("status"));
         assertEquals("0 open after show\n", answer.getString("stdout"));
+        // matplotlib finds a writable config and cache directory in the code's home: no warning.
+        assertEquals("", answer.getString("stderr"));
         List<String> pngs = answer.getList("results.data.'image/png'");
         assertEquals(2, pngs.size());
         pngs.forEach(RichLibrariesTest::assertPng);

@@ -2,6 +2,7 @@ package dev.interpreterd.config;
 
 import java.math.BigDecimal;
 import dev.interpreterd.exec.Limits;
+import dev.interpreterd.exec.Sizes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,24 +19,38 @@ public final class CommandLine {
     private CommandLine() {
     }
 
+    /** What a command line asks for: to run the daemon, or only to print its help or version. */
+    public enum Action { RUN, HELP, VERSION }
+
+    /**
+     * What the flags ask for; help wins over version.
+     *
+     * @throws UsageException naming the flag when a flag is unknown or lacks its value
+     */
+    public static Action action(List<String> args) {
+        Map<Option, String> flags = readFlags(args);
+        return flags.containsKey(Option.HELP) ? Action.HELP
+                : flags.containsKey(Option.VERSION) ? Action.VERSION : Action.RUN;
+    }
+
     /**
      * Parses flags, falling back to the environment for each flag not given.
      *
-     * @return the configuration, or empty when --help was asked for
+     * @return the configuration, or empty when --help or --version was asked for
      * @throws UsageException naming the flag when a flag or value is wrong
      */
     public static Optional<Config> parse(List<String> args, Map<String, String> environment) {
+        if (action(args) != Action.RUN) {
+            return Optional.empty();
+        }
         Map<Option, String> values = new EnumMap<>(Option.class);
         for (Option option : Option.values()) {
             String value = environment.get(option.environmentName());
-            if (value != null && !value.isEmpty() && option != Option.HELP) {
+            if (value != null && !value.isEmpty() && !option.isAction()) {
                 values.put(option, value);
             }
         }
         values.putAll(readFlags(args));
-        if (values.containsKey(Option.HELP)) {
-            return Optional.empty();
-        }
         return Optional.of(toConfig(values));
     }
 
@@ -51,7 +66,7 @@ public final class CommandLine {
         for (Option option : Option.values()) {
             String flag = "--" + option.flag() + (option.isSwitch() ? "" : " VALUE");
             text.append(String.format(Locale.ROOT, "  %-28s %s%n", flag, option.description()));
-            String origin = option == Option.HELP ? "" : "env " + option.environmentName();
+            String origin = option.isAction() ? "" : "env " + option.environmentName();
             if (!option.defaultValue().isEmpty()) {
                 origin += ", default " + option.defaultValue();
             }
@@ -65,7 +80,7 @@ public final class CommandLine {
     private static Map<Option, String> readFlags(List<String> args) {
         Map<Option, String> flags = new EnumMap<>(Option.class);
         for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
+            String arg = args.get(i).equals("-h") ? "--help" : args.get(i);
             if (!arg.startsWith("--")) {
                 throw new UsageException("unexpected argument '" + arg + "'; options start with --");
             }
@@ -158,17 +173,9 @@ public final class CommandLine {
         if (value == null) {
             return fallback;
         }
-        String text = value.trim();
-        long unit = 1;
-        for (Map.Entry<String, Long> suffix : Map.of("KiB", 1L << 10, "MiB", 1L << 20, "GiB", 1L << 30).entrySet()) {
-            if (text.endsWith(suffix.getKey())) {
-                unit = suffix.getValue();
-                text = text.substring(0, text.length() - suffix.getKey().length()).trim();
-            }
-        }
         try {
-            return Math.multiplyExact(Long.parseLong(text), unit);
-        } catch (NumberFormatException | ArithmeticException e) {
+            return Sizes.parse(value);
+        } catch (NumberFormatException e) {
             throw invalid(option, value, "a number of bytes such as 1048576 or 1MiB");
         }
     }

@@ -34,7 +34,8 @@ enum Option {
     KEEPALIVE("keepalive", "10", "seconds of silence after which a streaming answer sends a keepalive frame"),
     TOKEN("token", "none", "bearer token required in the Authorization header"),
     ALLOW_UNAUTHENTICATED("allow-unauthenticated", "false", "allow a non-loopback host without a token", true),
-    HELP("help", "", "print this help and exit", true);
+    HELP("help", "", "print this help and exit (also -h)", true),
+    VERSION("version", "", "print the version and exit", true);
 
     private final String flag;
     private final String defaultValue;
@@ -70,6 +71,11 @@ enum Option {
     /** One line saying what the option does. */
     String description() {
         return description;
+    }
+
+    /** True for options that ask for something instead of configuring the daemon: no environment twin. */
+    boolean isAction() {
+        return this == HELP || this == VERSION;
     }
 
     /** True for options that take no value on the command line. */

@@ -3,11 +3,15 @@ package dev.interpreterd.exec;
 import java.util.Map;
 
 /**
- * Resource limits of one execution, applied with setrlimit in the process that runs the code before
- * the code starts, so the code can lower but never raise them. No core dumps, always.
+ * Resource limits of one execution. The runner applies them with setrlimit in the process that runs
+ * the code before the code starts, so the code can lower but never raise them (no core dumps,
+ * always); where the execution has a cgroup, memory and processes also bound all its processes
+ * together ({@code memory.max} or {@code memory.limit_in_bytes}, {@code pids.max}).
  *
- * @param memoryBytes address space (RLIMIT_AS); past it allocations fail with MemoryError
- * @param processes processes and threads of the user (RLIMIT_NPROC); root is exempt
+ * @param memoryBytes address space of each process (RLIMIT_AS; past it allocations fail with
+ *                    MemoryError), and memory of the whole execution in its cgroup
+ * @param processes processes and threads of the user (RLIMIT_NPROC; root is exempt), and of the whole
+ *                  execution in its cgroup
  * @param fileSizeBytes largest file the code may write (RLIMIT_FSIZE)
  * @param openFiles open file descriptors (RLIMIT_NOFILE)
  */
@@ -16,7 +20,8 @@ public record Limits(long memoryBytes, long processes, long fileSizeBytes, long 
     /** Rejects limits that are not positive. */
     public Limits {
         if (memoryBytes <= 0 || processes <= 0 || fileSizeBytes <= 0 || openFiles <= 0) {
-            throw new IllegalArgumentException("limits must be positive: " + this);
+            throw new IllegalArgumentException("limits must be positive: memory " + memoryBytes + ", processes "
+                    + processes + ", file size " + fileSizeBytes + ", open files " + openFiles);
         }
     }
 

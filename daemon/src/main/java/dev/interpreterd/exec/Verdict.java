@@ -12,7 +12,7 @@ import java.util.OptionalInt;
  * reported and from what the daemon itself did to the worker.
  *
  * @param status how the execution ended
- * @param exitCode the code's exit code, null when a signal ended it
+ * @param exitCode the code's exit code, null when a signal ended it (always for {@link Status#INTERRUPTED})
  * @param signal the signal's name, null when none applies
  * @param error the error, null for ok and exit
  */
@@ -33,8 +33,9 @@ record Verdict(Status status, Integer exitCode, String signal, ErrorInfo error) 
         JsonNode report = exitFrame == null ? null : exitFrame.path("report");
         boolean hasReport = report != null && report.isObject();
         if (stopReason.isPresent()) {
+            // The daemon's signal ended the code, whatever exit code Python chose on its way out.
             List<String> traceback = hasReport ? lines(report.path("traceback")) : List.of();
-            return new Verdict(Status.INTERRUPTED, exitCode, lastSignal.map(Enum::name).orElse(null),
+            return new Verdict(Status.INTERRUPTED, null, lastSignal.map(Enum::name).orElse(null),
                     new ErrorInfo(TIMEOUT_ERROR, stopReason.get(), traceback));
         }
         if (exitFrame == null) {

@@ -1,6 +1,7 @@
 package dev.interpreterd.exec;
 
 import dev.interpreterd.user.WorkerUser;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -20,10 +21,10 @@ public final class WorkerEnvironment {
     private final WorkerUser user;
 
     /**
-     * Builds the base from the daemon's environment; when the code runs as another user, {@code HOME},
-     * {@code USER} and {@code LOGNAME} are that user's, as a login would set them.
+     * Builds the base from the daemon's environment, with {@code home} as {@code HOME}; when the code
+     * runs as another user, {@code USER} and {@code LOGNAME} are that user's, as a login would set them.
      */
-    public WorkerEnvironment(Map<String, String> daemonEnvironment, WorkerUser user) {
+    public WorkerEnvironment(Map<String, String> daemonEnvironment, WorkerUser user, Path home) {
         this.user = user;
         Map<String, String> allowed = new TreeMap<>();
         daemonEnvironment.forEach((name, value) -> {
@@ -36,8 +37,8 @@ public final class WorkerEnvironment {
             // Without a locale Python would guess one; the code should see UTF-8 like a terminal would.
             allowed.put("LANG", "C.UTF-8");
         }
+        allowed.put("HOME", home.toString());
         if (user.switched()) {
-            allowed.put("HOME", user.home().toString());
             allowed.put("USER", user.name());
             allowed.put("LOGNAME", user.name());
         }

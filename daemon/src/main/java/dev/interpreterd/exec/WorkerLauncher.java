@@ -26,9 +26,10 @@ final class WorkerLauncher implements WorkerSource {
     private final long outputCapBytes;
     private final ControlServer control;
     /**
-     * Workers ask the kernel for SIGKILL when their parent dies, and Linux counts the parent as the
-     * thread that started them. All starts therefore happen on this one thread, which lives as long
-     * as the daemon; starting from a request thread would kill the worker when Jetty retires that thread.
+     * Workers ask the kernel for a parent-death signal (SIGUSR1, on which they kill what the code
+     * started and exit), and Linux counts the parent as the thread that started them. All starts
+     * therefore happen on this one thread, which lives as long as the daemon; starting from a request
+     * thread would end the worker when Jetty retires that thread.
      */
     private final ExecutorService spawner = Executors.newSingleThreadExecutor(Threads.named("interpreterd-spawner"));
 

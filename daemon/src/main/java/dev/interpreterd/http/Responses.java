@@ -11,14 +11,18 @@ final class Responses {
     private Responses() {
     }
 
-    /** Writes {@code value} as the JSON body with the given status. */
+    /**
+     * Writes {@code value} as the JSON body with the given status, ended by a newline so that a shell
+     * prompt after {@code curl} starts on a line of its own.
+     */
     static void json(Context ctx, int status, Object value, ObjectMapper json) throws IOException {
         byte[] bytes = json.writeValueAsBytes(value);
         ctx.status(status);
         ctx.res().setContentType("application/json");
-        ctx.res().setContentLength(bytes.length);
+        ctx.res().setContentLength(bytes.length + 1);
         try (OutputStream out = ctx.res().getOutputStream()) {
             out.write(bytes);
+            out.write('\n');
         }
     }
 }

@@ -9,9 +9,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
 /**
- * Chooses the work directory of executions that name no cwd. Code that runs as another user than the
- * daemon needs one it may enter and write: that user's home if it owns it, else a private directory
- * under the temp dir made for it.
+ * Chooses the code's home and the work directory of executions that name no cwd. The code needs a
+ * home it may write (matplotlib, pip and many others keep their configuration and caches there) and,
+ * when it runs as another user than the daemon, a work directory it may enter and write: that
+ * user's home if it owns it, else a private directory under the temp dir made for it.
  */
 public final class WorkDirectories {
 
@@ -21,23 +22,28 @@ public final class WorkDirectories {
     }
 
     /**
-     * The configured directory as is; else, for a daemon that runs the code as itself, its current
-     * directory; else the worker user's home if that user owns it; else
+     * The code's {@code HOME}: {@code home} (the worker user's passwd home, or the daemon's own
+     * {@code HOME} when it runs the code as itself) if it is a directory that user owns; else
      * {@code <tmpDir>/interpreterd-work-<user>}, created 0700 for the user or reused if it is theirs.
      *
      * @throws IOException if the private directory exists but is not the user's, or cannot be made
      */
-    public static Path choose(Optional<Path> configured, WorkerUser user, Path tmpDir) throws IOException {
+    public static Path home(Optional<Path> home, WorkerUser user, Path tmpDir) throws IOException {
+        if (home.isPresent() && Files.isDirectory(home.get()) && owner(home.get()) == user.uid()) {
+            return home.get();
+        }
+        return privateDirectory(tmpDir.resolve(PREFIX + user.name()), user);
+    }
+
+    /**
+     * The configured directory as is; else, for a daemon that runs the code as itself, its current
+     * directory; else the code's {@code home}.
+     */
+    public static Path choose(Optional<Path> configured, WorkerUser user, Path home) {
         if (configured.isPresent()) {
             return configured.get();
         }
-        if (!user.switched()) {
-            return Path.of("").toAbsolutePath();
-        }
-        if (Files.isDirectory(user.home()) && owner(user.home()) == user.uid()) {
-            return user.home();
-        }
-        return privateDirectory(tmpDir.resolve(PREFIX + user.name()), user);
+        return user.switched() ? home : Path.of("").toAbsolutePath();
     }
 
     private static Path privateDirectory(Path dir, WorkerUser user) throws IOException {

@@ -120,6 +120,25 @@ class CommandLineTest {
     }
 
     @Test
+    void dash_h_asks_for_help() {
+        assertEquals(CommandLine.Action.HELP, CommandLine.action(List.of("-h")));
+        assertTrue(CommandLine.parse(List.of("-h"), Map.of()).isEmpty());
+    }
+
+    @Test
+    void version_asks_for_the_version_and_gives_no_configuration() {
+        assertEquals(CommandLine.Action.VERSION, CommandLine.action(List.of("--port", "9000", "--version")));
+        assertTrue(CommandLine.parse(List.of("--version"), Map.of()).isEmpty());
+        assertEquals(CommandLine.Action.HELP, CommandLine.action(List.of("--version", "--help")));
+        assertEquals(CommandLine.Action.RUN, CommandLine.action(List.of("--port", "9000")));
+    }
+
+    @Test
+    void version_is_not_read_from_the_environment() {
+        assertTrue(CommandLine.parse(List.of(), Map.of("INTERPRETERD_VERSION", "true")).isPresent());
+    }
+
+    @Test
     void help_is_not_read_from_the_environment() {
         assertTrue(CommandLine.parse(List.of(), Map.of("INTERPRETERD_HELP", "true")).isPresent());
     }
@@ -149,8 +168,10 @@ class CommandLineTest {
     }
 
     @Test
-    void help_lists_itself() {
-        assertTrue(lineOfFlag(CommandLine.help().lines().map(String::strip).toList(), "help") >= 0);
+    void help_lists_itself_and_version() {
+        List<String> lines = CommandLine.help().lines().map(String::strip).toList();
+        assertTrue(lineOfFlag(lines, "help") >= 0);
+        assertTrue(lineOfFlag(lines, "version") >= 0);
     }
 
     static Stream<Arguments> mistakes() {
