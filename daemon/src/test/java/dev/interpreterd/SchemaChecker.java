@@ -9,12 +9,13 @@ import java.util.regex.Pattern;
 
 /**
  * Checks a JSON value against the subset of JSON Schema that openapi.yaml uses: type (also a list
- * with "null"), enum, pattern, required, properties, additionalProperties, items and local $ref.
- * A schema with any other structural keyword is refused rather than passed unchecked.
+ * with "null"), const, enum, pattern, required, properties, additionalProperties, items, local $ref,
+ * and oneOf, with or without an OpenAPI discriminator. A schema with any other structural keyword is
+ * refused rather than passed unchecked.
  */
 final class SchemaChecker {
 
-    private static final Set<String> UNSUPPORTED = Set.of("allOf", "anyOf", "oneOf", "not", "if", "then",
+    private static final Set<String> UNSUPPORTED = Set.of("allOf", "anyOf", "not", "if", "then",
             "else", "patternProperties", "prefixItems", "$dynamicRef", "dependentSchemas", "contains");
 
     private final JsonNode document;
@@ -54,6 +55,12 @@ final class SchemaChecker {
             problems.add(where + " should be of type " + schema.get("type") + " but is " + value);
             return;
         }
+        if (schema.has("oneOf")) {
+            checkOneOf(schema, value, where, problems);
+        }
+        if (schema.has("const") && !schema.get("const").equals(value)) {
+            problems.add(where + " should be " + schema.get("const") + " but is " + value);
+        }
         if (schema.has("enum") && !contains(schema.get("enum"), value)) {
             problems.add(where + " should be one of " + schema.get("enum") + " but is " + value);
         }
@@ -69,6 +76,55 @@ final class SchemaChecker {
         if (value.isObject()) {
             checkObject(schema, value, where, problems);
         }
+    }
+
+    /**
+     * With a discriminator, the value's property names its branch through the mapping; without one,
+     * exactly one branch must match.
+     */
+    private void checkOneOf(JsonNode schema, JsonNode value, String where, List<String> problems) {
+        JsonNode branches = schema.get("oneOf");
+        if (schema.has("discriminator")) {
+            String property = schema.at("/discriminator/propertyName").asText();
+            JsonNode name = value.path(property);
+            JsonNode ref = schema.at("/discriminator/mapping").path(name.asText());
+            if (!name.isTextual() || ref.isMissingNode()) {
+                problems.add(where + "." + property + " should be one of "
+                        + fieldNames(schema.at("/discriminator/mapping")) + " but is " + name);
+                return;
+            }
+            JsonNode branch = branchWithRef(branches, ref.asText(), where);
+            check(branch, value, where, problems);
+            return;
+        }
+        List<String> failures = new ArrayList<>();
+        int matching = 0;
+        for (JsonNode branch : branches) {
+            List<String> own = new ArrayList<>();
+            check(branch, value, where, own);
+            matching += own.isEmpty() ? 1 : 0;
+            failures.addAll(own);
+        }
+        if (matching != 1) {
+            problems.add(where + " should match exactly one of oneOf but matches " + matching
+                    + (matching == 0 ? ": " + failures : ""));
+        }
+    }
+
+    private static JsonNode branchWithRef(JsonNode branches, String ref, String where) {
+        for (JsonNode branch : branches) {
+            if (ref.equals(branch.path("$ref").asText())) {
+                return branch;
+            }
+        }
+        throw new IllegalArgumentException("the discriminator at " + where + " maps to " + ref
+                + ", which is not one of its oneOf branches");
+    }
+
+    private static List<String> fieldNames(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     private void checkObject(JsonNode schema, JsonNode value, String where, List<String> problems) {
