@@ -1,7 +1,6 @@
 package dev.interpreterd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.interpreterd.http.HttpApi;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
@@ -17,7 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +36,7 @@ class OpenApiTest {
     private static final String HEALTH = "/paths/~1health/get";
     private static final String MAX_BODY = "4KiB";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String JSON_TYPE = "application/json";
     /** Code that ends with each status, and its timeout. */
     private static final Map<String, Map<String, Object>> REQUESTS = Map.of(
             "ok", Map.of("code", "import sys\nprint('out')\nprint('err', file=sys.stderr)"),
@@ -47,15 +45,13 @@ class OpenApiTest {
             "interrupted", Map.of("code", "import time\nprint('started', flush=True)\ntime.sleep(30)", "timeout", 0.3),
             "killed", Map.of("code", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)"));
 
-    private static JsonNode document;
-    private static SchemaChecker checker;
+    private static OpenApiDocument document;
     private static TestDaemon daemon;
     private static final Map<String, JsonNode> answers = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() throws IOException {
-        document = new ObjectMapper(new YAMLFactory()).readTree(DOCUMENT.toFile());
-        checker = new SchemaChecker(document);
+        document = OpenApiDocument.read(DOCUMENT);
         daemon = TestDaemon.start("--max-body", MAX_BODY);
     }
 
@@ -75,10 +71,8 @@ class OpenApiTest {
     @Test
     void every_result_property_the_document_lists_is_in_a_real_answer() {
         List<JsonNode> real = REQUESTS.keySet().stream().map(OpenApiTest::answer).toList();
-        JsonNode schema = checker.resolve(response(EXECUTE + "/responses/200").at("/content/application~1json/schema"));
-        List<String> missing = new ArrayList<>();
-        missingProperties(schema, real, "result", missing);
-        assertEquals(List.of(), missing, "properties in openapi.yaml that no real answer has");
+        assertEquals(List.of(), document.missingProperties(document.schema(EXECUTE + "/responses/200", JSON_TYPE),
+                real, "result"), "properties in openapi.yaml that no real answer has");
     }
 
     @Test
@@ -86,10 +80,8 @@ class OpenApiTest {
         Response health = daemon.request().get("/health");
         assertEquals(200, health.statusCode());
         expectValid(HEALTH + "/responses/200", body(health));
-        List<String> missing = new ArrayList<>();
-        missingProperties(checker.resolve(response(HEALTH + "/responses/200").at("/content/application~1json/schema")),
-                List.of(body(health)), "health", missing);
-        assertEquals(List.of(), missing, "properties in openapi.yaml that /health lacks");
+        assertEquals(List.of(), document.missingProperties(document.schema(HEALTH + "/responses/200", JSON_TYPE),
+                List.of(body(health)), "health"), "properties in openapi.yaml that /health lacks");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -134,12 +126,7 @@ class OpenApiTest {
 
     @Test
     void every_example_in_the_document_matches_its_schema() {
-        List<String> problems = new ArrayList<>();
-        // Media types and headers are the objects with a "schema"; only media types carry examples here.
-        for (JsonNode content : document.findParents("schema")) {
-            examplesOf(content).forEach(example -> problems.addAll(checker.check(content.get("schema"), example)));
-        }
-        assertEquals(List.of(), problems);
+        assertEquals(List.of(), document.problemsOfExamples());
     }
 
     /** The answer to the request that ends with this status, run once per test run. */
@@ -156,49 +143,18 @@ class OpenApiTest {
     private static void expectError(String responsePointer, Response real, int status) {
         assertEquals(status, real.statusCode(), real::asString);
         expectValid(responsePointer, body(real));
-        for (Map.Entry<String, JsonNode> header : response(responsePointer).path("headers").properties()) {
+        for (Map.Entry<String, JsonNode> header : document.response(responsePointer).path("headers").properties()) {
             String value = real.header(header.getKey());
             assertNotNull(value, "header " + header.getKey() + " of a " + status);
             JsonNode typed = value.matches("-?\\d+")
                     ? LongNode.valueOf(Long.parseLong(value)) : TextNode.valueOf(value);
-            assertEquals(List.of(), checker.check(checker.resolve(header.getValue()).get("schema"), typed),
+            assertEquals(List.of(), document.check(document.resolve(header.getValue()).get("schema"), typed),
                     "header " + header.getKey());
         }
     }
 
     private static void expectValid(String responsePointer, JsonNode body) {
-        JsonNode schema = response(responsePointer).at("/content/application~1json/schema");
-        assertFalse(schema.isMissingNode(), "no JSON schema at " + responsePointer);
-        assertEquals(List.of(), checker.check(schema, body), body::toString);
-    }
-
-    /** The response object at a JSON pointer into the document, its reference followed. */
-    private static JsonNode response(String pointer) {
-        JsonNode response = document.at(pointer);
-        assertFalse(response.isMissingNode(), "openapi.yaml has nothing at " + pointer);
-        return checker.resolve(response);
-    }
-
-    /** Adds the name of every property of {@code schema} that none of {@code values} has, nested ones too. */
-    private static void missingProperties(JsonNode schema, List<JsonNode> values, String where, List<String> missing) {
-        for (Map.Entry<String, JsonNode> property : schema.path("properties").properties()) {
-            List<JsonNode> seen = values.stream().filter(v -> v.isObject() && v.has(property.getKey()))
-                    .map(v -> v.get(property.getKey())).toList();
-            if (seen.isEmpty()) {
-                missing.add(where + "." + property.getKey());
-            }
-            missingProperties(checker.resolve(property.getValue()), seen.stream().filter(v -> !v.isNull()).toList(),
-                    where + "." + property.getKey(), missing);
-        }
-    }
-
-    private static List<JsonNode> examplesOf(JsonNode content) {
-        List<JsonNode> examples = new ArrayList<>();
-        if (content.has("example")) {
-            examples.add(content.get("example"));
-        }
-        content.path("examples").forEach(example -> examples.add(example.get("value")));
-        return examples;
+        assertEquals(List.of(), document.check(document.schema(responsePointer, JSON_TYPE), body), body::toString);
     }
 
     private static Response post(TestDaemon target, String body) {
@@ -206,7 +162,7 @@ class OpenApiTest {
     }
 
     private static JsonNode body(Response response) {
-        assertEquals("application/json", response.contentType(), "content type");
+        assertEquals(JSON_TYPE, response.contentType(), "content type");
         try {
             return JSON.readTree(response.asByteArray());
         } catch (IOException e) {
