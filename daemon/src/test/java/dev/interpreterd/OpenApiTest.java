@@ -13,12 +13,21 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,8 +35,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The daemon's real answers match the schemas of {@code openapi.yaml}, and every property the document
- * lists shows up in a real answer, so that neither can drift from the other.
+ * The daemon's real answers and streamed frames match the schemas of {@code openapi.yaml}, and every
+ * property and frame type the document lists shows up in a real answer, so that neither can drift
+ * from the other.
  */
 class OpenApiTest {
 
@@ -35,24 +45,36 @@ class OpenApiTest {
     private static final String EXECUTE = "/paths/~1process~1interpreter~1execute/post";
     private static final String HEALTH = "/paths/~1health/get";
     private static final String MAX_BODY = "4KiB";
+    /** Short, so that a keepalive frame comes within a test. */
+    private static final String KEEPALIVE_SECONDS = "0.2";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration STREAM_TIMEOUT = Duration.ofSeconds(30);
     private static final String JSON_TYPE = "application/json";
-    /** Code that ends with each status, and its timeout. */
-    private static final Map<String, Map<String, Object>> REQUESTS = Map.of(
-            "ok", Map.of("code", "import sys\nprint('out')\nprint('err', file=sys.stderr)"),
-            "error", Map.of("code", "def f():\n    return 1 / 0\nf()"),
-            "exit", Map.of("code", "import sys\nsys.exit(3)"),
-            "interrupted", Map.of("code", "import time\nprint('started', flush=True)\ntime.sleep(30)", "timeout", 0.3),
-            "killed", Map.of("code", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)"));
+    private static final String NDJSON_TYPE = "application/x-ndjson";
+    /** Code that ends with each status, one with results and stderr, and one silent long enough for keepalives. */
+    private static final Map<String, Case> CASES = Map.of(
+            "ok", new Case("ok", Map.of("code", "import sys\nprint('out')\nprint('err', file=sys.stderr)")),
+            "error", new Case("error", Map.of("code", "def f():\n    return 1 / 0\nf()")),
+            "exit", new Case("exit", Map.of("code", "import sys\nsys.exit(3)")),
+            "interrupted", new Case("interrupted",
+                    Map.of("code", "import time\nprint('started', flush=True)\ntime.sleep(30)", "timeout", 0.3)),
+            "killed", new Case("killed", Map.of("code", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)")),
+            "results", new Case("ok", Map.of("code", "import sys\nprint('err', file=sys.stderr)\ndisplay('shown')\n6 * 7")),
+            "silent", new Case("ok", Map.of("code", "import time\ntime.sleep(0.7)")));
 
     private static OpenApiDocument document;
     private static TestDaemon daemon;
     private static final Map<String, JsonNode> answers = new ConcurrentHashMap<>();
+    private static final Map<String, List<JsonNode>> streams = new ConcurrentHashMap<>();
+
+    /** A request and the status it ends with. */
+    private record Case(String status, Map<String, Object> body) {
+    }
 
     @BeforeAll
     static void start() throws IOException {
         document = OpenApiDocument.read(DOCUMENT);
-        daemon = TestDaemon.start("--max-body", MAX_BODY);
+        daemon = TestDaemon.start("--max-body", MAX_BODY, "--keepalive", KEEPALIVE_SECONDS);
     }
 
     @AfterAll
@@ -70,9 +92,43 @@ class OpenApiTest {
 
     @Test
     void every_result_property_the_document_lists_is_in_a_real_answer() {
-        List<JsonNode> real = REQUESTS.keySet().stream().map(OpenApiTest::answer).toList();
+        List<JsonNode> real = CASES.keySet().stream().map(OpenApiTest::answer).toList();
         assertEquals(List.of(), document.missingProperties(document.schema(EXECUTE + "/responses/200", JSON_TYPE),
                 real, "result"), "properties in openapi.yaml that no real answer has");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ok", "error", "exit", "interrupted", "killed", "results", "silent"})
+    void every_streamed_frame_matches_the_frame_schema(String name) {
+        List<JsonNode> frames = stream(name);
+        assertEquals("start", type(frames.get(0)), frames::toString);
+        JsonNode end = frames.get(frames.size() - 1);
+        assertEquals("end", type(end), frames::toString);
+        assertEquals(CASES.get(name).status(), end.path("status").asText(), end::toString);
+        JsonNode schema = document.schema(EXECUTE + "/responses/200", NDJSON_TYPE);
+        for (int i = 0; i < frames.size(); i++) {
+            assertEquals(List.of(), document.check(schema, frames.get(i)), "frame " + i + " " + frames.get(i));
+        }
+    }
+
+    @Test
+    void every_frame_type_and_property_the_document_lists_is_in_a_real_stream() {
+        List<JsonNode> real = CASES.keySet().stream().flatMap(name -> stream(name).stream()).toList();
+        JsonNode frame = document.resolve(document.schema(EXECUTE + "/responses/200", NDJSON_TYPE));
+        Set<String> documented = new TreeSet<>();
+        List<String> missing = new ArrayList<>();
+        for (JsonNode branch : frame.path("oneOf")) {
+            String type = document.resolve(branch).at("/properties/type/const").asText();
+            documented.add(type);
+            List<JsonNode> ofType = real.stream().filter(f -> type(f).equals(type)).toList();
+            missing.addAll(document.missingProperties(branch, ofType, "frame " + type));
+        }
+        Set<String> mapped = new TreeSet<>();
+        frame.at("/discriminator/mapping").fieldNames().forEachRemaining(mapped::add);
+        assertEquals(documented, mapped, "frame types of oneOf and of the discriminator's mapping");
+        assertEquals(documented, real.stream().map(OpenApiTest::type).collect(Collectors.toCollection(TreeSet::new)),
+                "frame types in openapi.yaml and in real streams");
+        assertEquals(List.of(), missing, "frame properties in openapi.yaml that no real frame has");
     }
 
     @Test
@@ -129,14 +185,48 @@ class OpenApiTest {
         assertEquals(List.of(), document.problemsOfExamples());
     }
 
-    /** The answer to the request that ends with this status, run once per test run. */
-    private static JsonNode answer(String status) {
-        return answers.computeIfAbsent(status, s -> {
-            Response response = daemon.request().contentType(ContentType.JSON).body(REQUESTS.get(s))
+    /** The plain answer to a case, run once per test run. */
+    private static JsonNode answer(String name) {
+        return answers.computeIfAbsent(name, n -> {
+            Response response = daemon.request().contentType(ContentType.JSON).body(CASES.get(n).body())
                     .post(HttpApi.EXECUTE_PATH);
             assertEquals(200, response.statusCode(), response::asString);
             return body(response);
         });
+    }
+
+    /** The frames of a case's streaming answer, run once per test run. */
+    private static List<JsonNode> stream(String name) {
+        return streams.computeIfAbsent(name, n -> {
+            try {
+                HttpRequest request = HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + daemon.port() + HttpApi.EXECUTE_PATH))
+                        .header("Accept", NDJSON_TYPE).timeout(STREAM_TIMEOUT)
+                        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(CASES.get(n).body()))).build();
+                HttpResponse<Stream<String>> response = HttpClient.newHttpClient()
+                        .send(request, HttpResponse.BodyHandlers.ofLines());
+                assertEquals(200, response.statusCode());
+                assertEquals(NDJSON_TYPE, response.headers().firstValue("Content-Type").orElse(""));
+                return response.body().map(OpenApiTest::parse).toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while streaming " + n, e);
+            }
+        });
+    }
+
+    private static String type(JsonNode frame) {
+        return frame.path("type").asText();
+    }
+
+    private static JsonNode parse(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            throw new AssertionError("not a JSON line: " + line, e);
+        }
     }
 
     /** Checks a real answer's status, content type, body and the headers its response in the document declares. */
