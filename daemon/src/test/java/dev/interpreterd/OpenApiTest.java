@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -36,8 +37,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The daemon's real answers and streamed frames match the schemas of {@code openapi.yaml}, and every
- * property and frame type the document lists shows up in a real answer, so that neither can drift
- * from the other.
+ * property, frame type and method the document lists shows up in a real answer, so that neither can
+ * drift from the other.
  */
 class OpenApiTest {
 
@@ -129,6 +130,21 @@ class OpenApiTest {
         assertEquals(documented, real.stream().map(OpenApiTest::type).collect(Collectors.toCollection(TreeSet::new)),
                 "frame types in openapi.yaml and in real streams");
         assertEquals(List.of(), missing, "frame properties in openapi.yaml that no real frame has");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+    void every_method_the_document_lists_is_served_and_no_other(String method) {
+        for (Map.Entry<String, JsonNode> path : document.root().get("paths").properties()) {
+            int status = daemon.request().request(method, path.getKey()).statusCode();
+            JsonNode operation = path.getValue().path(method.toLowerCase(Locale.ROOT));
+            if (operation.isMissingNode()) {
+                assertEquals(405, status, method + " " + path.getKey() + " is not in openapi.yaml");
+            } else {
+                assertTrue(operation.path("responses").has(Integer.toString(status)),
+                        method + " " + path.getKey() + " answered " + status + ", which openapi.yaml does not list");
+            }
+        }
     }
 
     @Test
