@@ -1,7 +1,6 @@
 package dev.interpreterd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,21 +8,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.interpreterd.http.HttpApi;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,8 +36,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The daemon's real answers match the schemas of {@code openapi.yaml}, and every property the document
- * lists shows up in a real answer, so that neither can drift from the other.
+ * The daemon's real answers and streamed frames match the schemas of {@code openapi.yaml}, and every
+ * property, frame type and method the document lists shows up in a real answer, so that neither can
+ * drift from the other.
  */
 class OpenApiTest {
 
@@ -40,25 +46,36 @@ class OpenApiTest {
     private static final String EXECUTE = "/paths/~1process~1interpreter~1execute/post";
     private static final String HEALTH = "/paths/~1health/get";
     private static final String MAX_BODY = "4KiB";
+    /** Short, so that a keepalive frame comes within a test. */
+    private static final String KEEPALIVE_SECONDS = "0.2";
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Code that ends with each status, and its timeout. */
-    private static final Map<String, Map<String, Object>> REQUESTS = Map.of(
-            "ok", Map.of("code", "import sys\nprint('out')\nprint('err', file=sys.stderr)"),
-            "error", Map.of("code", "def f():\n    return 1 / 0\nf()"),
-            "exit", Map.of("code", "import sys\nsys.exit(3)"),
-            "interrupted", Map.of("code", "import time\nprint('started', flush=True)\ntime.sleep(30)", "timeout", 0.3),
-            "killed", Map.of("code", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)"));
+    private static final Duration STREAM_TIMEOUT = Duration.ofSeconds(30);
+    private static final String JSON_TYPE = "application/json";
+    private static final String NDJSON_TYPE = "application/x-ndjson";
+    /** Code that ends with each status, one with results and stderr, and one silent long enough for keepalives. */
+    private static final Map<String, Case> CASES = Map.of(
+            "ok", new Case("ok", Map.of("code", "import sys\nprint('out')\nprint('err', file=sys.stderr)")),
+            "error", new Case("error", Map.of("code", "def f():\n    return 1 / 0\nf()")),
+            "exit", new Case("exit", Map.of("code", "import sys\nsys.exit(3)")),
+            "interrupted", new Case("interrupted",
+                    Map.of("code", "import time\nprint('started', flush=True)\ntime.sleep(30)", "timeout", 0.3)),
+            "killed", new Case("killed", Map.of("code", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)")),
+            "results", new Case("ok", Map.of("code", "import sys\nprint('err', file=sys.stderr)\ndisplay('shown')\n6 * 7")),
+            "silent", new Case("ok", Map.of("code", "import time\ntime.sleep(0.7)")));
 
-    private static JsonNode document;
-    private static SchemaChecker checker;
+    private static OpenApiDocument document;
     private static TestDaemon daemon;
     private static final Map<String, JsonNode> answers = new ConcurrentHashMap<>();
+    private static final Map<String, List<JsonNode>> streams = new ConcurrentHashMap<>();
+
+    /** A request and the status it ends with. */
+    private record Case(String status, Map<String, Object> body) {
+    }
 
     @BeforeAll
     static void start() throws IOException {
-        document = new ObjectMapper(new YAMLFactory()).readTree(DOCUMENT.toFile());
-        checker = new SchemaChecker(document);
-        daemon = TestDaemon.start("--max-body", MAX_BODY);
+        document = OpenApiDocument.read(DOCUMENT);
+        daemon = TestDaemon.start("--max-body", MAX_BODY, "--keepalive", KEEPALIVE_SECONDS);
     }
 
     @AfterAll
@@ -76,11 +93,58 @@ class OpenApiTest {
 
     @Test
     void every_result_property_the_document_lists_is_in_a_real_answer() {
-        List<JsonNode> real = REQUESTS.keySet().stream().map(OpenApiTest::answer).toList();
-        JsonNode schema = checker.resolve(response(EXECUTE + "/responses/200").at("/content/application~1json/schema"));
+        List<JsonNode> real = CASES.keySet().stream().map(OpenApiTest::answer).toList();
+        assertEquals(List.of(), document.missingProperties(document.schema(EXECUTE + "/responses/200", JSON_TYPE),
+                real, "result"), "properties in openapi.yaml that no real answer has");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ok", "error", "exit", "interrupted", "killed", "results", "silent"})
+    void every_streamed_frame_matches_the_frame_schema(String name) {
+        List<JsonNode> frames = stream(name);
+        assertEquals("start", type(frames.get(0)), frames::toString);
+        JsonNode end = frames.get(frames.size() - 1);
+        assertEquals("end", type(end), frames::toString);
+        assertEquals(CASES.get(name).status(), end.path("status").asText(), end::toString);
+        JsonNode schema = document.schema(EXECUTE + "/responses/200", NDJSON_TYPE);
+        for (int i = 0; i < frames.size(); i++) {
+            assertEquals(List.of(), document.check(schema, frames.get(i)), "frame " + i + " " + frames.get(i));
+        }
+    }
+
+    @Test
+    void every_frame_type_and_property_the_document_lists_is_in_a_real_stream() {
+        List<JsonNode> real = CASES.keySet().stream().flatMap(name -> stream(name).stream()).toList();
+        JsonNode frame = document.resolve(document.schema(EXECUTE + "/responses/200", NDJSON_TYPE));
+        Set<String> documented = new TreeSet<>();
         List<String> missing = new ArrayList<>();
-        missingProperties(schema, real, "result", missing);
-        assertEquals(List.of(), missing, "properties in openapi.yaml that no real answer has");
+        for (JsonNode branch : frame.path("oneOf")) {
+            String type = document.resolve(branch).at("/properties/type/const").asText();
+            documented.add(type);
+            List<JsonNode> ofType = real.stream().filter(f -> type(f).equals(type)).toList();
+            missing.addAll(document.missingProperties(branch, ofType, "frame " + type));
+        }
+        Set<String> mapped = new TreeSet<>();
+        frame.at("/discriminator/mapping").fieldNames().forEachRemaining(mapped::add);
+        assertEquals(documented, mapped, "frame types of oneOf and of the discriminator's mapping");
+        assertEquals(documented, real.stream().map(OpenApiTest::type).collect(Collectors.toCollection(TreeSet::new)),
+                "frame types in openapi.yaml and in real streams");
+        assertEquals(List.of(), missing, "frame properties in openapi.yaml that no real frame has");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+    void every_method_the_document_lists_is_served_and_no_other(String method) {
+        for (Map.Entry<String, JsonNode> path : document.root().get("paths").properties()) {
+            int status = daemon.request().request(method, path.getKey()).statusCode();
+            JsonNode operation = path.getValue().path(method.toLowerCase(Locale.ROOT));
+            if (operation.isMissingNode()) {
+                assertEquals(405, status, method + " " + path.getKey() + " is not in openapi.yaml");
+            } else {
+                assertTrue(operation.path("responses").has(Integer.toString(status)),
+                        method + " " + path.getKey() + " answered " + status + ", which openapi.yaml does not list");
+            }
+        }
     }
 
     @Test
@@ -88,10 +152,8 @@ class OpenApiTest {
         Response health = daemon.request().get("/health");
         assertEquals(200, health.statusCode());
         expectValid(HEALTH + "/responses/200", body(health));
-        List<String> missing = new ArrayList<>();
-        missingProperties(checker.resolve(response(HEALTH + "/responses/200").at("/content/application~1json/schema")),
-                List.of(body(health)), "health", missing);
-        assertEquals(List.of(), missing, "properties in openapi.yaml that /health lacks");
+        assertEquals(List.of(), document.missingProperties(document.schema(HEALTH + "/responses/200", JSON_TYPE),
+                List.of(body(health)), "health"), "properties in openapi.yaml that /health lacks");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -136,71 +198,69 @@ class OpenApiTest {
 
     @Test
     void every_example_in_the_document_matches_its_schema() {
-        List<String> problems = new ArrayList<>();
-        // Media types and headers are the objects with a "schema"; only media types carry examples here.
-        for (JsonNode content : document.findParents("schema")) {
-            examplesOf(content).forEach(example -> problems.addAll(checker.check(content.get("schema"), example)));
-        }
-        assertEquals(List.of(), problems);
+        assertEquals(List.of(), document.problemsOfExamples());
     }
 
-    /** The answer to the request that ends with this status, run once per test run. */
-    private static JsonNode answer(String status) {
-        return answers.computeIfAbsent(status, s -> {
-            Response response = daemon.request().contentType(ContentType.JSON).body(REQUESTS.get(s))
+    /** The plain answer to a case, run once per test run. */
+    private static JsonNode answer(String name) {
+        return answers.computeIfAbsent(name, n -> {
+            Response response = daemon.request().contentType(ContentType.JSON).body(CASES.get(n).body())
                     .post(HttpApi.EXECUTE_PATH);
             assertEquals(200, response.statusCode(), response::asString);
             return body(response);
         });
     }
 
+    /** The frames of a case's streaming answer, run once per test run. */
+    private static List<JsonNode> stream(String name) {
+        return streams.computeIfAbsent(name, n -> {
+            try {
+                HttpRequest request = HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + daemon.port() + HttpApi.EXECUTE_PATH))
+                        .header("Accept", NDJSON_TYPE).timeout(STREAM_TIMEOUT)
+                        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(CASES.get(n).body()))).build();
+                HttpResponse<Stream<String>> response = HttpClient.newHttpClient()
+                        .send(request, HttpResponse.BodyHandlers.ofLines());
+                assertEquals(200, response.statusCode());
+                assertEquals(NDJSON_TYPE, response.headers().firstValue("Content-Type").orElse(""));
+                return response.body().map(OpenApiTest::parse).toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while streaming " + n, e);
+            }
+        });
+    }
+
+    private static String type(JsonNode frame) {
+        return frame.path("type").asText();
+    }
+
+    private static JsonNode parse(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            throw new AssertionError("not a JSON line: " + line, e);
+        }
+    }
+
     /** Checks a real answer's status, content type, body and the headers its response in the document declares. */
     private static void expectError(String responsePointer, Response real, int status) {
         assertEquals(status, real.statusCode(), real::asString);
         expectValid(responsePointer, body(real));
-        for (Map.Entry<String, JsonNode> header : response(responsePointer).path("headers").properties()) {
+        for (Map.Entry<String, JsonNode> header : document.response(responsePointer).path("headers").properties()) {
             String value = real.header(header.getKey());
             assertNotNull(value, "header " + header.getKey() + " of a " + status);
             JsonNode typed = value.matches("-?\\d+")
                     ? LongNode.valueOf(Long.parseLong(value)) : TextNode.valueOf(value);
-            assertEquals(List.of(), checker.check(checker.resolve(header.getValue()).get("schema"), typed),
+            assertEquals(List.of(), document.check(document.resolve(header.getValue()).get("schema"), typed),
                     "header " + header.getKey());
         }
     }
 
     private static void expectValid(String responsePointer, JsonNode body) {
-        JsonNode schema = response(responsePointer).at("/content/application~1json/schema");
-        assertFalse(schema.isMissingNode(), "no JSON schema at " + responsePointer);
-        assertEquals(List.of(), checker.check(schema, body), body::toString);
-    }
-
-    /** The response object at a JSON pointer into the document, its reference followed. */
-    private static JsonNode response(String pointer) {
-        JsonNode response = document.at(pointer);
-        assertFalse(response.isMissingNode(), "openapi.yaml has nothing at " + pointer);
-        return checker.resolve(response);
-    }
-
-    /** Adds the name of every property of {@code schema} that none of {@code values} has, nested ones too. */
-    private static void missingProperties(JsonNode schema, List<JsonNode> values, String where, List<String> missing) {
-        for (Map.Entry<String, JsonNode> property : schema.path("properties").properties()) {
-            List<JsonNode> seen = values.stream().filter(v -> v.isObject() && v.has(property.getKey()))
-                    .map(v -> v.get(property.getKey())).toList();
-            if (seen.isEmpty()) {
-                missing.add(where + "." + property.getKey());
-            }
-            missingProperties(checker.resolve(property.getValue()), seen.stream().filter(v -> !v.isNull()).toList(),
-                    where + "." + property.getKey(), missing);
-        }
-    }
-
-    private static List<JsonNode> examplesOf(JsonNode content) {
-        List<JsonNode> examples = new ArrayList<>();
-        if (content.has("example")) {
-            examples.add(content.get("example"));
-        }
-        content.path("examples").forEach(example -> examples.add(example.get("value")));
-        return examples;
+        assertEquals(List.of(), document.check(document.schema(responsePointer, JSON_TYPE), body), body::toString);
     }
 
     private static Response post(TestDaemon target, String body) {
@@ -208,7 +268,7 @@ class OpenApiTest {
     }
 
     private static JsonNode body(Response response) {
-        assertEquals("application/json", response.contentType(), "content type");
+        assertEquals(JSON_TYPE, response.contentType(), "content type");
         try {
             return JSON.readTree(response.asByteArray());
         } catch (IOException e) {
@@ -221,121 +281,6 @@ class OpenApiTest {
         while (target.request().get("/health").jsonPath().getInt("running") < 1) {
             assertTrue(System.nanoTime() < deadline, "the sleeper never started");
             Thread.sleep(10);
-        }
-    }
-
-    /**
-     * Checks a JSON value against the subset of JSON Schema that openapi.yaml uses: type (also a list
-     * with "null"), enum, pattern, required, properties, additionalProperties, items and local $ref.
-     * A schema with any other structural keyword is refused rather than passed unchecked.
-     */
-    private static final class SchemaChecker {
-
-        private static final Set<String> UNSUPPORTED = Set.of("allOf", "anyOf", "oneOf", "not", "if", "then",
-                "else", "patternProperties", "prefixItems", "$dynamicRef", "dependentSchemas", "contains");
-
-        private final JsonNode document;
-
-        SchemaChecker(JsonNode document) {
-            this.document = document;
-        }
-
-        /** The problems of {@code value}, each naming where it is; empty when it matches. */
-        List<String> check(JsonNode schema, JsonNode value) {
-            List<String> problems = new ArrayList<>();
-            check(schema, value, "$", problems);
-            return problems;
-        }
-
-        /** Follows {@code $ref}s to local components until a node without one. */
-        JsonNode resolve(JsonNode node) {
-            while (node.has("$ref")) {
-                String ref = node.get("$ref").asText();
-                if (!ref.startsWith("#/")) {
-                    throw new IllegalArgumentException("only local references are supported: " + ref);
-                }
-                node = document.at(ref.substring(1));
-                if (node.isMissingNode()) {
-                    throw new IllegalArgumentException("dangling reference " + ref);
-                }
-            }
-            return node;
-        }
-
-        private void check(JsonNode schemaOrRef, JsonNode value, String where, List<String> problems) {
-            JsonNode schema = resolve(schemaOrRef);
-            UNSUPPORTED.stream().filter(schema::has).findAny().ifPresent(keyword -> {
-                throw new IllegalArgumentException("the checker does not understand '" + keyword + "' at " + where);
-            });
-            if (schema.has("type") && !hasType(schema.get("type"), value)) {
-                problems.add(where + " should be of type " + schema.get("type") + " but is " + value);
-                return;
-            }
-            if (schema.has("enum") && !contains(schema.get("enum"), value)) {
-                problems.add(where + " should be one of " + schema.get("enum") + " but is " + value);
-            }
-            if (schema.has("pattern") && value.isTextual()
-                    && !Pattern.compile(schema.get("pattern").asText()).matcher(value.textValue()).find()) {
-                problems.add(where + " should match " + schema.get("pattern") + " but is " + value);
-            }
-            if (value.isArray() && schema.has("items")) {
-                for (int i = 0; i < value.size(); i++) {
-                    check(schema.get("items"), value.get(i), where + "[" + i + "]", problems);
-                }
-            }
-            if (value.isObject()) {
-                checkObject(schema, value, where, problems);
-            }
-        }
-
-        private void checkObject(JsonNode schema, JsonNode value, String where, List<String> problems) {
-            schema.path("required").forEach(name -> {
-                if (!value.has(name.asText())) {
-                    problems.add(where + " lacks the required property '" + name.asText() + "'");
-                }
-            });
-            JsonNode additional = schema.path("additionalProperties");
-            for (Map.Entry<String, JsonNode> field : value.properties()) {
-                String path = where + "." + field.getKey();
-                if (schema.path("properties").has(field.getKey())) {
-                    check(schema.path("properties").get(field.getKey()), field.getValue(), path, problems);
-                } else if (additional.isObject()) {
-                    check(additional, field.getValue(), path, problems);
-                } else if (additional.isBoolean() && !additional.booleanValue()) {
-                    problems.add(where + " has the property '" + field.getKey() + "', which the schema does not list");
-                }
-            }
-        }
-
-        private static boolean hasType(JsonNode type, JsonNode value) {
-            if (type.isArray()) {
-                for (JsonNode one : type) {
-                    if (hasType(one, value)) {
-                        return true;
-                    }
-                }
-                return false;
-            }
-            return switch (type.asText()) {
-                case "object" -> value.isObject();
-                case "array" -> value.isArray();
-                case "string" -> value.isTextual();
-                case "boolean" -> value.isBoolean();
-                case "null" -> value.isNull();
-                case "number" -> value.isNumber();
-                // JSON Schema counts 3.0 as an integer, as Python and JavaScript clients do.
-                case "integer" -> value.isNumber() && value.decimalValue().stripTrailingZeros().scale() <= 0;
-                default -> throw new IllegalArgumentException("unknown type " + type);
-            };
-        }
-
-        private static boolean contains(JsonNode options, JsonNode value) {
-            for (JsonNode option : options) {
-                if (option.equals(value)) {
-                    return true;
-                }
-            }
-            return false;
         }
     }
 }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -111,11 +112,13 @@ final class NdjsonStream implements ExecutionListener {
         close();
     }
 
-    /** Ends a stream whose execution failed inside the daemon, with an error frame. */
+    /** Ends a stream whose execution failed inside the daemon, with an error frame and no end frame. */
     synchronized void fail(String message) {
         stopKeepalives();
         Map<String, Object> frame = frame("error", "name", "DaemonError");
         frame.put("value", message);
+        // Every error frame has the same fields; the daemon's own failure has no Python traceback.
+        frame.put("traceback", List.of());
         write(frame);
         close();
     }

@@ -1,0 +1,160 @@
+package dev.interpreterd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.interpreterd.config.Config;
+import io.restassured.http.ContentType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * README.md shows the tool definition of docs/tool-definition.md, and the doc's Python client turns a
+ * real daemon's answers into the text the doc says the model gets.
+ */
+class ToolDefinitionTest {
+
+    private static final Path README = Path.of("../README.md");
+    private static final Path DOC = Path.of("../docs/tool-definition.md");
+    private static final Pattern FENCED_BLOCK = Pattern.compile("```(\\w*)\\n(.*?)```", Pattern.DOTALL);
+    /** The caret and tilde lines under a traceback's source line, which only some Python versions print. */
+    private static final Pattern MARKER_LINE = Pattern.compile("(?m)^\\s*[~^]+\\s*\\n");
+    private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Runs one tool call through the doc's client and prints the tool result and the client's cap. */
+    private static final String DRIVER = """
+            import json, sys
+            import tool_client
+            answer = tool_client.execute_python(**json.loads(sys.argv[1]))
+            print(json.dumps({"maxChars": tool_client.MAX_CHARS, "text": tool_client.to_tool_result(answer)}))
+            """;
+
+    @RegisterExtension
+    static final TestDaemon daemon = TestDaemon.shared();
+    @TempDir
+    static Path clientDir;
+
+    @BeforeAll
+    static void write_the_client() throws IOException {
+        Files.writeString(clientDir.resolve("tool_client.py"), onlyBlock(Files.readString(DOC), "python"));
+        Files.writeString(clientDir.resolve("driver.py"), DRIVER);
+    }
+
+    @Test
+    void readme_shows_the_tool_definition_of_the_doc() throws IOException {
+        String readme = Files.readString(README);
+        String forAssistants = readme.substring(readme.indexOf("## For AI assistants"));
+        forAssistants = forAssistants.substring(0, forAssistants.indexOf("\n## "));
+        String inReadme = toolDefinition(forAssistants);
+        assertEquals(toolDefinition(Files.readString(DOC)), inReadme);
+        JsonNode tool = JSON.readTree(inReadme);
+        assertEquals("execute_python", tool.path("name").asText());
+        assertEquals("[\"code\"]", tool.at("/input_schema/required").toString());
+    }
+
+    @Test
+    void the_tool_allows_the_longest_timeout_the_daemon_allows_and_no_longer() throws IOException {
+        JsonNode timeout = JSON.readTree(toolDefinition(Files.readString(DOC))).at("/input_schema/properties/timeout");
+        double maximum = timeout.path("maximum").asDouble();
+        assertEquals(Config.defaults().maxTimeout().toSeconds(), maximum, timeout::toString);
+        assertEquals(200, execute(Map.of("code", "print(1)", "timeout", maximum)));
+        assertEquals(400, execute(Map.of("code", "print(1)", "timeout", maximum + 1)));
+    }
+
+    @Test
+    void the_client_hands_the_model_the_value_of_the_last_expression() throws Exception {
+        assertEquals("status: ok\nresults:\n42", toolResult(Map.of("code", "6 * 7")).path("text").asText());
+    }
+
+    @Test
+    void the_client_says_that_an_image_was_produced_without_its_base64() throws Exception {
+        String text = toolResult(Map.of("code", """
+                class Plot:
+                    def _repr_png_(self):
+                        return b'\\x89PNG\\r\\n\\x1a\\n'
+                display(Plot())
+                """)).path("text").asText();
+        assertTrue(text.contains("[image/png produced]"), text);
+        assertFalse(text.contains("iVBORw0KGgo"), text);
+    }
+
+    @Test
+    void the_client_cuts_long_output_to_its_cap_and_says_how_much_it_cut() throws Exception {
+        int printed = 100_000;
+        JsonNode result = toolResult(Map.of("code", "print('x' * " + printed + ")"));
+        int cap = result.path("maxChars").asInt();
+        String text = result.path("text").asText();
+        assertTrue(cap > 0 && cap < printed, "MAX_CHARS is " + cap);
+        assertTrue(text.length() < cap + 100, "the model gets " + text.length() + " characters");
+        assertTrue(text.contains("[... " + (printed - cap) + " characters cut ...]"), text);
+    }
+
+    @Test
+    void the_client_hands_back_a_refused_request_with_its_reason() throws Exception {
+        assertEquals("request refused (invalid_request): field 'code' must be a string, not a number",
+                toolResult(Map.of("code", 42)).path("text").asText());
+    }
+
+    @Test
+    void the_worked_example_gives_the_tool_result_the_doc_shows() throws Exception {
+        String doc = Files.readString(DOC);
+        JsonNode call = JSON.readTree(blocks(doc, "json").stream().filter(b -> b.contains("\"tool_use\"")).findFirst()
+                .orElseThrow(() -> new AssertionError("the doc has no tool_use block")));
+        String text = toolResult(JSON.convertValue(call.get("input"), Map.class)).path("text").asText();
+        assertEquals(MARKER_LINE.matcher(onlyBlock(doc, "text")).replaceAll("").strip(),
+                MARKER_LINE.matcher(text + "\n").replaceAll("").strip());
+    }
+
+    /** The one JSON block of {@code markdown} that holds a tool definition with an input schema. */
+    private static String toolDefinition(String markdown) {
+        List<String> tools = blocks(markdown, "json").stream().filter(b -> b.contains("\"input_schema\"")).toList();
+        assertEquals(1, tools.size(), "tool definitions with an input_schema: " + tools);
+        return tools.get(0);
+    }
+
+    private static String onlyBlock(String markdown, String language) {
+        List<String> found = blocks(markdown, language);
+        assertEquals(1, found.size(), language + " blocks: " + found);
+        return found.get(0);
+    }
+
+    private static List<String> blocks(String markdown, String language) {
+        Matcher matcher = FENCED_BLOCK.matcher(markdown);
+        return matcher.results().filter(m -> m.group(1).equals(language)).map(m -> m.group(2)).toList();
+    }
+
+    private static int execute(Map<String, Object> body) {
+        return daemon.request().contentType(ContentType.JSON).body(body).post("/process/interpreter/execute")
+                .statusCode();
+    }
+
+    /** Runs the doc's client on one tool input against the test daemon. */
+    private static JsonNode toolResult(Map<?, ?> toolInput) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(TestDaemon.PYTHON, "driver.py", JSON.writeValueAsString(toolInput))
+                .directory(clientDir.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().put("INTERPRETERD_URL", "http://127.0.0.1:" + daemon.port());
+        builder.environment().remove("INTERPRETERD_TOKEN");
+        builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+        Process client = builder.start();
+        String output = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(client.waitFor(CLIENT_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "the client did not finish");
+        assertEquals(0, client.exitValue(), output);
+        return JSON.readTree(output);
+    }
+}
