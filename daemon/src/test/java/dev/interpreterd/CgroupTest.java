@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.restassured.path.json.JsonPath;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ class CgroupTest {
         JsonPath first = daemon.execute("print(open('/proc/self/cgroup').read())").extract().jsonPath();
         JsonPath second = daemon.execute("print(open('/proc/self/cgroup').read())").extract().jsonPath();
         String line = ownLine(first.getString("stdout"));
-        assertTrue(line.matches(".*/interpreterd-\\d+-\\d+/exec-\\d+"), line);
+        assertTrue(line.matches(".*/interpreterd-[0-9a-f]{12}-\\d+-\\d+-\\d+/exec-\\d+"), line);
         assertTrue(!line.equals(ownLine(second.getString("stdout"))), "two executions shared a cgroup");
     }
 
@@ -163,12 +164,12 @@ class CgroupTest {
     }
 
     /** The cgroup directories of the daemons in a JVM, in the v1 pids and the v2 hierarchies here. */
-    static List<Path> cgroupDirectories(long pid) throws java.io.IOException {
+    static List<Path> cgroupDirectories(long pid) throws IOException {
         List<Path> found = new ArrayList<>();
         for (Path root : List.of(Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup"))) {
             if (Files.isDirectory(root)) {
                 try (Stream<Path> entries = Files.list(root)) {
-                    entries.filter(p -> p.getFileName().toString().startsWith("interpreterd-" + pid + "-")).forEach(found::add);
+                    entries.filter(p -> DaemonProcess.madeBy(pid, p)).forEach(found::add);
                 }
             }
         }

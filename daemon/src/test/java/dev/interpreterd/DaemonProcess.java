@@ -176,6 +176,14 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     /**
+     * True if {@code entry}, a cgroup or a runner directory, is named for the daemon process {@code pid}:
+     * {@code interpreterd-<key>-<pid>-<start>-…}.
+     */
+    static boolean madeBy(long pid, Path entry) {
+        return entry.getFileName().toString().matches("interpreterd-[0-9a-f]{12}-" + pid + "-\\d+-.+");
+    }
+
+    /**
      * Stops the daemon as a service manager would, SIGTERM first, so that it removes its cgroups and
      * its runner directory; SIGKILL if it has not exited 10 s later.
      */

@@ -1,5 +1,6 @@
 package dev.interpreterd;
 
+import static dev.interpreterd.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,11 +57,7 @@ class LifecycleTest {
                     + "subprocess.Popen(['sh', '-c', 'sleep " + marker + " &'], start_new_session=True).wait()\n"
                     + "time.sleep(600)", Map.of());
             daemon.awaitRunning(1);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (LeftoverProcesses.withMarker(marker).size() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertEquals(2, LeftoverProcesses.withMarker(marker).size(), "the code's subprocesses did not start");
+            eventually("the code's two subprocesses run", () -> LeftoverProcesses.withMarker(marker).size() == 2);
             List<ProcessHandle> workers = ProcessHandle.allProcesses()
                     .filter(p -> p.parent().map(parent -> parent.pid() == daemon.pid()).orElse(false))
                     .toList();
@@ -84,16 +81,15 @@ class LifecycleTest {
         try (DaemonProcess next = DaemonProcess.start(tmp)) {
             List<Path> dirs = runnerDirectories();
             assertEquals(1, dirs.size());
-            assertTrue(dirs.get(0).getFileName().toString().startsWith("interpreterd-" + next.pid() + "-"),
-                    "stale directory not swept: " + dirs);
+            assertTrue(DaemonProcess.madeBy(next.pid(), dirs.get(0)), "stale directory not swept: " + dirs);
             assertEquals(List.of(), CgroupTest.cgroupDirectories(killed), "stale cgroups not swept");
         }
     }
 
+    /** The runner directories of the daemons started here; not the work dir interpreterd-work-<user>. */
     private List<Path> runnerDirectories() throws IOException {
         try (Stream<Path> entries = Files.list(tmp)) {
-            // interpreterd-<pid>-…, not the work dir interpreterd-work-<user> made there for the code.
-            return entries.filter(p -> p.getFileName().toString().matches("interpreterd-\\d+-.*")).toList();
+            return entries.filter(p -> p.getFileName().toString().matches("interpreterd-[0-9a-f]{12}-\\d+-\\d+-.+")).toList();
         }
     }
 }
