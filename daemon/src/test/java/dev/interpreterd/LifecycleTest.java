@@ -9,6 +9,7 @@ import io.restassured.path.json.JsonPath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +18,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The daemon as a process: SIGTERM stops it cleanly, SIGKILL takes its workers with it. */
+/**
+ * The daemon as a process: SIGTERM stops it cleanly, SIGKILL takes its workers with it, and what a
+ * killed daemon left is swept by the next daemon of its deployment only.
+ */
 class LifecycleTest {
 
     @TempDir
@@ -86,10 +90,39 @@ class LifecycleTest {
         }
     }
 
+    @Test
+    void a_daemon_with_another_work_dir_leaves_what_a_killed_daemon_left_to_one_with_its_work_dir() throws Exception {
+        long killed;
+        try (DaemonProcess daemon = DaemonProcess.start(tmp)) {
+            killed = daemon.pid();
+            daemon.kill();
+            assertTrue(daemon.awaitExit(10) >= 0);
+        }
+        List<Path> left = leftBy(killed);
+        assertEquals(1, left.stream().filter(p -> p.startsWith(tmp)).count(), "no runner directory left: " + left);
+        if (CgroupTest.cgroupsWritable()) {
+            assertFalse(CgroupTest.cgroupDirectories(killed).isEmpty(), "the killed daemon had no cgroups");
+        }
+        Path elsewhere = TestDaemon.openToTheCode(Files.createDirectory(tmp.resolve("elsewhere")));
+        try (DaemonProcess other = DaemonProcess.start(tmp, "--work-dir", elsewhere.toString())) {
+            assertEquals(left, leftBy(killed), "a daemon with another work dir swept what the killed one left");
+        }
+        try (DaemonProcess same = DaemonProcess.start(tmp)) {
+            assertEquals(List.of(), leftBy(killed), "a daemon with the same work dir did not sweep");
+        }
+    }
+
     /** The runner directories of the daemons started here; not the work dir interpreterd-work-<user>. */
     private List<Path> runnerDirectories() throws IOException {
         try (Stream<Path> entries = Files.list(tmp)) {
             return entries.filter(p -> p.getFileName().toString().matches("interpreterd-[0-9a-f]{12}-\\d+-\\d+-.+")).toList();
         }
+    }
+
+    /** The runner directory and the cgroups named for the daemon process {@code pid}, sorted. */
+    private List<Path> leftBy(long pid) throws IOException {
+        List<Path> left = new ArrayList<>(runnerDirectories().stream().filter(p -> DaemonProcess.madeBy(pid, p)).toList());
+        left.addAll(CgroupTest.cgroupDirectories(pid));
+        return left.stream().sorted().toList();
     }
 }
