@@ -8,7 +8,8 @@ Starts the daemon jar itself on a free loopback port and only ever talks to 127.
   sigterm  8 long executions in flight, then SIGTERM: all answer `interrupted`, the daemon exits 0
            within a few seconds and nothing it started is left;
   sigkill  8 long executions in flight, then SIGKILL: its workers and their children are gone within
-           a few seconds, and the next daemon with the same temp dir sweeps the killed one's directory.
+           a few seconds, and the next daemon with the same temp dir and work dir sweeps the killed
+           one's directory.
 Prints one `PASS name` / `FAIL name` line per check and ends with `N passed, M failed`; exits 1 on
 any failure. Standard library only; every request and every wait is bounded.
 """
@@ -449,11 +450,12 @@ def sigterm(report: Report, java: str, jar: str, python: str) -> None:
 
 
 def sigkill(report: Report, java: str, jar: str, python: str) -> None:
-    print(f"== sigkill: {IN_FLIGHT} executions in flight, then a new daemon with the same temp dir", flush=True)
+    print(f"== sigkill: {IN_FLIGHT} executions in flight, then a new daemon with the same temp dir and work dir",
+          flush=True)
     with in_flight(java, jar, python) as (daemon, markers, _, tmpdir):
         report.check("sigkill_all_in_flight", daemon.await_running(IN_FLIGHT)
                      and await_markers(markers, RUNNING_TIMEOUT_SECONDS))
-        stale = [n for n in os.listdir(tmpdir) if n.startswith(f"interpreterd-{daemon.pid}-")]
+        stale = [n for n in os.listdir(tmpdir) if re.fullmatch(rf"interpreterd-[0-9a-f]{{12}}-{daemon.pid}-\d+-.+", n)]
         every = descendants(daemon.pid)
         code_children = {pid for m in markers for pid in with_marker(m)}
         os.kill(daemon.pid, signal.SIGKILL)

@@ -2,6 +2,8 @@ package dev.interpreterd;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
+import dev.interpreterd.exec.Cgroups;
+import dev.interpreterd.exec.DaemonInstance;
 import dev.interpreterd.exec.Durations;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.NetworkProbe;
@@ -81,14 +83,17 @@ public final class Daemon implements AutoCloseable {
         Path home = WorkDirectories.home(passwdHome, user, tmpDir);
         Path workDir = WorkDirectories.choose(config.workDir(), user, home);
         ObjectMapper json = Json.strictMapper(config.maxBodyBytes());
-        RunnerScript runner = RunnerScript.install(tmpDir);
+        // What this daemon makes on the machine is named for it, and it sweeps only what its own deployment left.
+        DaemonInstance instance = DaemonInstance.current(workDir);
+        RunnerScript runner = RunnerScript.install(tmpDir, instance);
+        Cgroups cgroups = Cgroups.NONE;
         ExecutionService executions = null;
         try {
             PythonLocator.Python python = usablePython(config.python(), runner, user, workDir);
-            executions = new ExecutionService(python.executable(), runner, new ExecutionService.Settings(
+            cgroups = config.cgroups() ? Cgroups.detect(instance) : Cgroups.NONE;
+            executions = new ExecutionService(python.executable(), runner, cgroups, new ExecutionService.Settings(
                     config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), workDir,
-                    config.warmWorkers(), config.launcher() == Config.Launcher.FORK, config.preload(),
-                    config.cgroups()),
+                    config.warmWorkers(), config.launcher() == Config.Launcher.FORK, config.preload()),
                     new WorkerEnvironment(environment, user, home), json);
             boolean networkIsolation = NetworkProbe.namespacesAvailable(python.executable(), runner);
             if (!config.network() && !networkIsolation) {
@@ -104,6 +109,8 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             if (executions != null) {
                 executions.close();
+            } else {
+                cgroups.close();
             }
             runner.close();
             throw e;

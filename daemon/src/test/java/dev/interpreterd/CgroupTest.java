@@ -1,19 +1,28 @@
 package dev.interpreterd;
 
+import static dev.interpreterd.Eventually.eventually;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.restassured.path.json.JsonPath;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A cgroup per execution: what the subreaper alone cannot do. Needs a machine where the daemon can
@@ -39,7 +48,7 @@ class CgroupTest {
         JsonPath first = daemon.execute("print(open('/proc/self/cgroup').read())").extract().jsonPath();
         JsonPath second = daemon.execute("print(open('/proc/self/cgroup').read())").extract().jsonPath();
         String line = ownLine(first.getString("stdout"));
-        assertTrue(line.matches(".*/interpreterd-\\d+-\\d+/exec-\\d+"), line);
+        assertTrue(line.matches(".*/interpreterd-[0-9a-f]{12}-\\d+-\\d+-\\d+/exec-\\d+"), line);
         assertTrue(!line.equals(ownLine(second.getString("stdout"))), "two executions shared a cgroup");
     }
 
@@ -97,20 +106,46 @@ class CgroupTest {
     }
 
     @Test
-    void the_cgroup_of_a_finished_execution_is_removed() {
-        String cgroups = daemon.execute("print(open('/proc/self/cgroup').read())").extract().path("stdout");
-        List<Path> dirs = cgroups.lines()
-                .filter(l -> l.contains("/exec-"))
-                .flatMap(l -> {
-                    String[] fields = l.split(":", 3);
-                    String relative = fields[2].substring(1);
-                    return fields[1].isEmpty()
-                            ? Stream.of(Path.of("/sys/fs/cgroup/unified", relative), Path.of("/sys/fs/cgroup", relative))
-                            : Stream.of(Path.of("/sys/fs/cgroup", fields[1], relative));
-                })
-                .toList();
-        assertTrue(!dirs.isEmpty(), "the code was in no execution cgroup: " + cgroups);
+    void the_cgroup_of_a_finished_execution_is_removed(@TempDir Path tmp) throws Exception {
+        Path shared = TestDaemon.openToTheCode(tmp);
+        // The code reports its cgroups, then waits for a file from the test, so that they are seen while it runs.
+        CompletableFuture<JsonPath> answer = CompletableFuture.supplyAsync(() -> daemon.execute("""
+                import os, time
+                with open('cgroup.part', 'w') as f:
+                    f.write(open('/proc/self/cgroup').read())
+                os.rename('cgroup.part', 'cgroup')
+                while not os.path.exists('go'):
+                    time.sleep(0.01)
+                """, Map.of("cwd", shared.toString(), "timeout", 20)).extract().jsonPath());
+        List<Path> dirs;
+        try {
+            eventually("the code reported its cgroups", () -> Files.exists(shared.resolve("cgroup")));
+            dirs = executionCgroups(Files.readString(shared.resolve("cgroup")));
+        } finally {
+            Files.writeString(shared.resolve("go"), "");
+        }
+        assertEquals("ok", answer.get(30, TimeUnit.SECONDS).getString("status"));
         assertEquals(List.of(), dirs.stream().filter(Files::exists).toList(), "cgroups left behind");
+    }
+
+    /** The directories of the execution cgroups named in a /proc/<pid>/cgroup, each checked to exist. */
+    private static List<Path> executionCgroups(String procPidCgroup) {
+        List<Path> dirs = new ArrayList<>();
+        for (String line : procPidCgroup.lines().filter(l -> l.contains("/exec-")).toList()) {
+            String[] fields = line.split(":", 3);
+            List<Path> roots = fields[1].isEmpty()
+                    ? List.of(Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup"))
+                    : List.of(Path.of("/sys/fs/cgroup", fields[1]));
+            // A mount may show a hierarchy from below its top, so the path is tried without its first parts too.
+            Path path = Path.of(fields[2].substring(1));
+            dirs.add(roots.stream()
+                    .flatMap(root -> IntStream.range(0, path.getNameCount())
+                            .mapToObj(i -> root.resolve(path.subpath(i, path.getNameCount()))))
+                    .filter(Files::isDirectory).findFirst()
+                    .orElseThrow(() -> new AssertionError("no directory of " + line + " while the code runs")));
+        }
+        assertFalse(dirs.isEmpty(), "the code was in no execution cgroup: " + procPidCgroup);
+        return dirs;
     }
 
     @Test
@@ -129,12 +164,12 @@ class CgroupTest {
     }
 
     /** The cgroup directories of the daemons in a JVM, in the v1 pids and the v2 hierarchies here. */
-    static List<Path> cgroupDirectories(long pid) throws java.io.IOException {
-        List<Path> found = new java.util.ArrayList<>();
+    static List<Path> cgroupDirectories(long pid) throws IOException {
+        List<Path> found = new ArrayList<>();
         for (Path root : List.of(Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup"))) {
             if (Files.isDirectory(root)) {
                 try (Stream<Path> entries = Files.list(root)) {
-                    entries.filter(p -> p.getFileName().toString().startsWith("interpreterd-" + pid + "-")).forEach(found::add);
+                    entries.filter(p -> DaemonProcess.madeBy(pid, p)).forEach(found::add);
                 }
             }
         }

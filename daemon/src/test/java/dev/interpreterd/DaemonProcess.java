@@ -1,5 +1,6 @@
 package dev.interpreterd;
 
+import static dev.interpreterd.Eventually.eventually;
 import static io.restassured.RestAssured.given;
 
 import io.restassured.http.ContentType;
@@ -147,15 +148,9 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     /** Polls /health until this many executions are running. */
-    void awaitRunning(int running) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (given().baseUri("http://127.0.0.1").port(port).get("/health").then().extract().jsonPath()
-                .getInt("running") != running) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("never saw " + running + " running executions");
-            }
-            Thread.sleep(10);
-        }
+    void awaitRunning(int running) {
+        eventually(running + " executions run", () -> given().baseUri("http://127.0.0.1").port(port).get("/health")
+                .then().extract().jsonPath().getInt("running") == running);
     }
 
     /** Sends SIGTERM (what {@link Process#destroy()} does on Linux). */
@@ -180,9 +175,24 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * True if {@code entry}, a cgroup or a runner directory, is named for the daemon process {@code pid}:
+     * {@code interpreterd-<key>-<pid>-<start>-…}.
+     */
+    static boolean madeBy(long pid, Path entry) {
+        return entry.getFileName().toString().matches("interpreterd-[0-9a-f]{12}-" + pid + "-\\d+-.+");
+    }
+
+    /**
+     * Stops the daemon as a service manager would, SIGTERM first, so that it removes its cgroups and
+     * its runner directory; SIGKILL if it has not exited 10 s later.
+     */
     @Override
     public void close() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 }

@@ -5,18 +5,18 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /** Finds processes by a unique marker in their command line, to prove nothing was left running. */
-final class LeftoverProcesses {
+public final class LeftoverProcesses {
 
     private LeftoverProcesses() {
     }
 
     /** A fresh marker usable as a sleep duration: {@code sleep 1000.<digits>} is a valid GNU sleep. */
-    static String sleepMarker() {
+    public static String sleepMarker() {
         return "1000." + Math.abs(UUID.randomUUID().getMostSignificantBits() % 1_000_000_000L);
     }
 
     /** Live processes whose command line contains the marker. */
-    static List<ProcessHandle> withMarker(String marker) {
+    public static List<ProcessHandle> withMarker(String marker) {
         return ProcessHandle.allProcesses()
                 .filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
@@ -24,13 +24,13 @@ final class LeftoverProcesses {
     }
 
     /** Describes the processes for an assertion message. */
-    static String describe(List<ProcessHandle> processes) {
+    public static String describe(List<ProcessHandle> processes) {
         return processes.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
                 .collect(Collectors.joining("; "));
     }
 
     /** Fails, naming them, if any process with the marker is still alive. */
-    static void assertNoneLeft(String marker) {
+    public static void assertNoneLeft(String marker) {
         List<ProcessHandle> left = withMarker(marker);
         if (!left.isEmpty()) {
             throw new AssertionError("left running: " + describe(left));

@@ -1,5 +1,6 @@
 package dev.interpreterd;
 
+import static dev.interpreterd.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +10,7 @@ import io.restassured.path.json.JsonPath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +19,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The daemon as a process: SIGTERM stops it cleanly, SIGKILL takes its workers with it. */
+/**
+ * The daemon as a process: SIGTERM stops it cleanly, SIGKILL takes its workers with it, and what a
+ * killed daemon left is swept by the next daemon of its deployment only.
+ */
 class LifecycleTest {
 
     @TempDir
@@ -60,11 +65,7 @@ class LifecycleTest {
                     + "subprocess.Popen(['sh', '-c', 'sleep " + marker + " &'], start_new_session=True).wait()\n"
                     + "time.sleep(600)", Map.of());
             daemon.awaitRunning(1);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (LeftoverProcesses.withMarker(marker).size() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertEquals(2, LeftoverProcesses.withMarker(marker).size(), "the code's subprocesses did not start");
+            eventually("the code's two subprocesses run", () -> LeftoverProcesses.withMarker(marker).size() == 2);
             List<ProcessHandle> workers = ProcessHandle.allProcesses()
                     .filter(p -> p.parent().map(parent -> parent.pid() == daemon.pid()).orElse(false))
                     .toList();
@@ -88,16 +89,44 @@ class LifecycleTest {
         try (DaemonProcess next = DaemonProcess.start(tmp)) {
             List<Path> dirs = runnerDirectories();
             assertEquals(1, dirs.size());
-            assertTrue(dirs.get(0).getFileName().toString().startsWith("interpreterd-" + next.pid() + "-"),
-                    "stale directory not swept: " + dirs);
+            assertTrue(DaemonProcess.madeBy(next.pid(), dirs.get(0)), "stale directory not swept: " + dirs);
             assertEquals(List.of(), CgroupTest.cgroupDirectories(killed), "stale cgroups not swept");
         }
     }
 
+    @Test
+    void a_daemon_with_another_work_dir_leaves_what_a_killed_daemon_left_to_one_with_its_work_dir() throws Exception {
+        long killed;
+        try (DaemonProcess daemon = DaemonProcess.start(tmp)) {
+            killed = daemon.pid();
+            daemon.kill();
+            assertTrue(daemon.awaitExit(10) >= 0);
+        }
+        List<Path> left = leftBy(killed);
+        assertEquals(1, left.stream().filter(p -> p.startsWith(tmp)).count(), "no runner directory left: " + left);
+        if (CgroupTest.cgroupsWritable()) {
+            assertFalse(CgroupTest.cgroupDirectories(killed).isEmpty(), "the killed daemon had no cgroups");
+        }
+        Path elsewhere = TestDaemon.openToTheCode(Files.createDirectory(tmp.resolve("elsewhere")));
+        try (DaemonProcess other = DaemonProcess.start(tmp, "--work-dir", elsewhere.toString())) {
+            assertEquals(left, leftBy(killed), "a daemon with another work dir swept what the killed one left");
+        }
+        try (DaemonProcess same = DaemonProcess.start(tmp)) {
+            assertEquals(List.of(), leftBy(killed), "a daemon with the same work dir did not sweep");
+        }
+    }
+
+    /** The runner directories of the daemons started here; not the work dir interpreterd-work-<user>. */
     private List<Path> runnerDirectories() throws IOException {
         try (Stream<Path> entries = Files.list(tmp)) {
-            // interpreterd-<pid>-…, not the work dir interpreterd-work-<user> made there for the code.
-            return entries.filter(p -> p.getFileName().toString().matches("interpreterd-\\d+-.*")).toList();
+            return entries.filter(p -> p.getFileName().toString().matches("interpreterd-[0-9a-f]{12}-\\d+-\\d+-.+")).toList();
         }
+    }
+
+    /** The runner directory and the cgroups named for the daemon process {@code pid}, sorted. */
+    private List<Path> leftBy(long pid) throws IOException {
+        List<Path> left = new ArrayList<>(runnerDirectories().stream().filter(p -> DaemonProcess.madeBy(pid, p)).toList());
+        left.addAll(CgroupTest.cgroupDirectories(pid));
+        return left.stream().sorted().toList();
     }
 }

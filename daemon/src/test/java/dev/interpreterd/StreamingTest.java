@@ -1,5 +1,6 @@
 package dev.interpreterd;
 
+import static dev.interpreterd.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -30,15 +32,21 @@ class StreamingTest {
     @RegisterExtension
     static final TestDaemon daemon = TestDaemon.shared("--keepalive", "0.2");
 
+    /** No case may leave an execution behind for the next one to wait on. */
+    @AfterEach
+    void nothing_is_left_running() {
+        eventually("the daemon runs no execution", () -> running() == 0);
+    }
+
     @Test
     void frames_come_in_order_start_output_results_error_end() throws Exception {
-        List<JsonNode> frames = stream("""
+        List<JsonNode> frames = frames("""
                 import sys
                 print('out')
                 print('err', file=sys.stderr)
                 display('shown')
                 raise ValueError('boom')
-                """).toList();
+                """);
         assertEquals("start", type(frames.get(0)));
         assertEquals("end", type(frames.get(frames.size() - 1)));
         assertEquals("error", type(frames.get(frames.size() - 2)));
@@ -58,7 +66,7 @@ class StreamingTest {
 
     @Test
     void a_result_frame_carries_the_final_expression_and_ok_has_no_error_frame() throws Exception {
-        List<JsonNode> frames = stream("6 * 7").toList();
+        List<JsonNode> frames = frames("6 * 7");
         assertEquals(List.of("start", "result", "end"), frames.stream().map(StreamingTest::type).toList());
         assertEquals("42", frames.get(1).path("data").path("text/plain").asText());
         assertEquals("ok", frames.get(2).path("status").asText());
@@ -66,31 +74,35 @@ class StreamingTest {
 
     @Test
     void output_arrives_while_the_code_still_runs() throws Exception {
-        Iterator<JsonNode> frames = stream("""
+        try (Stream<JsonNode> stream = stream("""
                 import time
                 print(time.time(), flush=True)
-                time.sleep(3)
+                time.sleep(30)
                 print('late')
-                """).iterator();
-        assertEquals("start", type(frames.next()));
-        JsonNode first = frames.next();
-        double arrived = System.currentTimeMillis() / 1000.0;
-        assertEquals("stdout", type(first));
-        double printed = Double.parseDouble(first.path("text").asText().strip());
-        // The code sleeps 3 s after printing; an answer buffered to the end would come that late.
-        assertTrue(arrived - printed < 1.0, "first output took " + (arrived - printed) + " s to arrive");
+                """, 60)) {
+            Iterator<JsonNode> frames = stream.iterator();
+            assertEquals("start", type(frames.next()));
+            JsonNode first = frames.next();
+            double arrived = System.currentTimeMillis() / 1000.0;
+            assertEquals("stdout", type(first));
+            double printed = Double.parseDouble(first.path("text").asText().strip());
+            // The code sleeps 30 s after printing; an answer buffered to the end would come that late.
+            assertTrue(arrived - printed < 1.0, "first output took " + (arrived - printed) + " s to arrive");
+        }
+        // Closing the stream hangs up, which stops the code at the next keepalive, long before its sleep ends.
+        eventually("the execution stopped once its stream was closed", Duration.ofSeconds(5), () -> running() == 0);
     }
 
     @Test
     void a_silent_execution_sends_keepalives() throws Exception {
-        List<String> types = stream("import time\ntime.sleep(1)").map(StreamingTest::type).toList();
+        List<String> types = frames("import time\ntime.sleep(1)").stream().map(StreamingTest::type).toList();
         assertTrue(types.stream().filter("keepalive"::equals).count() >= 2, types.toString());
         assertEquals("end", types.get(types.size() - 1));
     }
 
     @Test
     void a_timeout_ends_the_stream_with_the_timeout_error() throws Exception {
-        List<JsonNode> frames = stream("import time\nprint('a', flush=True)\ntime.sleep(30)", 0.5).toList();
+        List<JsonNode> frames = frames("import time\nprint('a', flush=True)\ntime.sleep(30)", 0.5);
         JsonNode end = frames.get(frames.size() - 1);
         assertEquals("interrupted", end.path("status").asText());
         assertEquals("SIGINT", end.path("signal").asText());
@@ -114,7 +126,7 @@ class StreamingTest {
                 // headers and the chunk size line come first
             }
         }
-        awaitIdle();
+        eventually("the execution stopped after its client left", () -> running() == 0);
         LeftoverProcesses.assertNoneLeft(marker);
     }
 
@@ -134,10 +146,18 @@ class StreamingTest {
         assertEquals("invalid_request", JSON.readTree(response.body()).path("error").asText());
     }
 
-    private static Stream<JsonNode> stream(String code) throws Exception {
-        return stream(code, 30);
+    /** Every frame of a streamed execution, read to the end. */
+    private static List<JsonNode> frames(String code) throws Exception {
+        return frames(code, 30);
     }
 
+    private static List<JsonNode> frames(String code, double timeout) throws Exception {
+        try (Stream<JsonNode> frames = stream(code, timeout)) {
+            return frames.toList();
+        }
+    }
+
+    /** The frames of a streamed execution as they come; closing the stream hangs up. */
     private static Stream<JsonNode> stream(String code, double timeout) throws Exception {
         String body = JSON.writeValueAsString(Map.of("code", code, "timeout", timeout));
         HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(executeUri())
@@ -176,15 +196,8 @@ class StreamingTest {
         return text.toString();
     }
 
-    /** Waits until the daemon runs nothing, for at most a few seconds. */
-    private static void awaitIdle() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (daemon.request().get("/health").then().extract().jsonPath().getInt("running") != 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the execution was not stopped after its client left");
-            }
-            Thread.sleep(20);
-        }
+    /** The number of executions the daemon runs now, from /health. */
+    private static int running() {
+        return daemon.request().get("/health").then().statusCode(200).extract().jsonPath().getInt("running");
     }
-
 }

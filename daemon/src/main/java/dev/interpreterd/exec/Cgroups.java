@@ -29,22 +29,22 @@ import org.slf4j.LoggerFactory;
  * machine; without {@code cgroup.kill}, the freezer stops the tree before it is killed. Where no
  * hierarchy is writable the runner's subreaper alone cleans up.
  *
- * <p>Each daemon works under directories named {@code interpreterd-<pid>-<random>} beside itself in
- * each hierarchy; those of daemons no longer alive are killed and removed at the next start.
+ * <p>Each daemon works under directories named {@code interpreterd-<key>-<pid>-<start>-<random>}
+ * beside itself in each hierarchy (see {@link DaemonInstance}). At start a daemon kills and removes
+ * those that its own deployment left, once their daemon is gone; other daemons' it leaves alone.
  */
 public final class Cgroups implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Cgroups.class);
-    private static final String PREFIX = "interpreterd-";
     private static final List<String> V1_CONTROLLERS = List.of("memory", "pids", "freezer");
     /**
      * The leaf a v2 daemon moves itself into when its cgroup must hold no processes for the memory
      * and pids controllers to be enabled below it; a daemon found in it works beside it.
      */
-    private static final String DAEMON_LEAF = PREFIX + "daemon";
+    private static final String DAEMON_LEAF = DaemonInstance.PREFIX + "daemon";
 
     /** No cgroups: the subreaper alone. */
-    static final Cgroups NONE = new Cgroups(List.of());
+    public static final Cgroups NONE = new Cgroups(List.of());
 
     /** One hierarchy's directory for this daemon, and what it offers there. */
     private record Hierarchy(String name, Path parent, boolean kill, boolean freezer, boolean memory, boolean pids) {
@@ -58,10 +58,11 @@ public final class Cgroups implements AutoCloseable {
     }
 
     /**
-     * Finds the hierarchies this process may create cgroups in, sweeps what dead daemons left
-     * there, and makes this daemon's directory in each; {@link #NONE} when there are none.
+     * Finds the hierarchies this process may create cgroups in, sweeps what earlier daemons of the
+     * same deployment left there, and makes this daemon's directory in each, named for
+     * {@code instance}; {@link #NONE} when there are none.
      */
-    public static Cgroups detect() {
+    public static Cgroups detect(DaemonInstance instance) {
         List<Hierarchy> found = new ArrayList<>();
         Map<String, Path> own;
         Map<String, Mount> mounts;
@@ -71,7 +72,8 @@ public final class Cgroups implements AutoCloseable {
         } catch (IOException e) {
             return NONE;
         }
-        String name = PREFIX + ProcessHandle.current().pid() + "-" + Long.toUnsignedString(UUID.randomUUID().getLeastSignificantBits());
+        // Daemons in one JVM (as in tests) share the pid and its start time: the random part tells them apart.
+        String name = instance.name() + "-" + Long.toUnsignedString(UUID.randomUUID().getLeastSignificantBits());
         for (String hierarchy : hierarchyNames(own, mounts)) {
             Path ownPath = own.get(hierarchy);
             if (ownPath.getFileName() != null && ownPath.getFileName().toString().equals(DAEMON_LEAF)) {
@@ -81,7 +83,7 @@ public final class Cgroups implements AutoCloseable {
             if (base.isEmpty() || !Files.isDirectory(base.get())) {
                 continue;
             }
-            sweep(base.get());
+            sweep(base.get(), instance);
             make(hierarchy, base.get(), name).ifPresent(found::add);
         }
         return new Cgroups(found);
@@ -233,11 +235,11 @@ public final class Cgroups implements AutoCloseable {
         }
     }
 
-    /** Kills and removes what daemons that are no longer alive left below {@code base}. */
-    private static void sweep(Path base) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(base, PREFIX + "*")) {
+    /** Kills and removes what daemons of this deployment that are gone left below {@code base}. */
+    private static void sweep(Path base, DaemonInstance instance) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(base, DaemonInstance.PREFIX + "*")) {
             for (Path stale : entries) {
-                if (daemonAlive(stale.getFileName().toString())) {
+                if (!instance.leftBehind(stale.getFileName().toString())) {
                     continue;
                 }
                 killExecutions(stale, Files.exists(stale.resolve("cgroup.kill")));
@@ -258,15 +260,6 @@ public final class Cgroups implements AutoCloseable {
             }
         } catch (IOException e) {
             // gone already
-        }
-    }
-
-    private static boolean daemonAlive(String name) {
-        String[] parts = name.substring(PREFIX.length()).split("-", 2);
-        try {
-            return ProcessHandle.of(Long.parseLong(parts[0])).map(ProcessHandle::isAlive).orElse(false);
-        } catch (NumberFormatException e) {
-            return true; // not one of ours: leave it
         }
     }
 

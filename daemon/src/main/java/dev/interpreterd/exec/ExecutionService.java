@@ -44,17 +44,18 @@ public final class ExecutionService implements AutoCloseable {
      *
      * @param python the real interpreter executable
      * @param runner the installed runner script
+     * @param cgroups where each execution gets its cgroups, {@link Cgroups#NONE} for none; closed with the service
      * @param settings limits and defaults
      */
-    public ExecutionService(Path python, RunnerScript runner, Settings settings, WorkerEnvironment environment,
-                            ObjectMapper json) throws IOException {
+    public ExecutionService(Path python, RunnerScript runner, Cgroups cgroups, Settings settings,
+                            WorkerEnvironment environment, ObjectMapper json) throws IOException {
         this.slots = settings.slots();
         this.queueCapacity = settings.queueCapacity();
         this.grace = settings.grace();
         this.outputCapBytes = settings.outputCapBytes();
         this.freeSlots = new Semaphore(slots, true);
         this.environment = environment;
-        this.cgroups = settings.cgroups() ? Cgroups.detect() : Cgroups.NONE;
+        this.cgroups = cgroups;
         this.control = new ControlServer(runner.directory().resolve("control.sock"), json, timer);
         this.launcher = new WorkerLauncher(python, runner.script(), settings.workDir(), environment.base(),
                 settings.outputCapBytes(), control);
@@ -90,10 +91,9 @@ public final class ExecutionService implements AutoCloseable {
      * @param warmWorkers workers kept started ahead; 0 starts each worker on demand
      * @param forkServer true to fork workers from a zygote instead of starting interpreters
      * @param preload modules the zygote imports once
-     * @param cgroups whether to give each execution a cgroup where the daemon can make one
      */
     public record Settings(int slots, int queueCapacity, Duration grace, long outputCapBytes, Path workDir,
-                           int warmWorkers, boolean forkServer, List<String> preload, boolean cgroups) {
+                           int warmWorkers, boolean forkServer, List<String> preload) {
 
         /** Copies the module list. */
         public Settings {

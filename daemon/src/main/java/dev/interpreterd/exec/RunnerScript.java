@@ -1,24 +1,25 @@
 package dev.interpreterd.exec;
 
+import dev.interpreterd.os.Posix;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The runner script, copied out of the jar once per daemon start into a private 0700 directory
- * ({@code interpreterd-<pid>-*} under the temp root) that also holds the control socket. Removed at
- * shutdown; directories left by daemons that no longer run are swept at the next start.
+ * ({@code interpreterd-<key>-<pid>-<start>-*} under the temp root, see {@link DaemonInstance}) that
+ * also holds the control socket. Removed at shutdown; a directory left by a daemon of the same
+ * deployment that is gone is swept at the next start, and other daemons' are left alone.
  */
 public final class RunnerScript implements AutoCloseable {
 
@@ -27,8 +28,6 @@ public final class RunnerScript implements AutoCloseable {
     private static final String RUNNER = "runner.py";
     /** The runner and the module it imports; both are copied next to each other. */
     private static final List<String> FILES = List.of(RUNNER, "interpreterd_display.py");
-    private static final String PREFIX = "interpreterd-";
-    private static final Pattern OWN_DIRECTORY = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-.*");
 
     private final Path directory;
     private final Path script;
@@ -38,14 +37,16 @@ public final class RunnerScript implements AutoCloseable {
         this.script = script;
     }
 
-    /** Sweeps stale directories under {@code tempRoot}, then writes the runner into a new one. */
-    public static RunnerScript install(Path tempRoot) throws IOException {
-        int swept = sweepStale(tempRoot);
+    /**
+     * Sweeps what earlier daemons of the same deployment left under {@code tempRoot}, then writes the
+     * runner into a new directory named for {@code instance}.
+     */
+    public static RunnerScript install(Path tempRoot, DaemonInstance instance) throws IOException {
+        int swept = sweepStale(tempRoot, instance);
         if (swept > 0) {
             log.info("removed {} runner directories left by daemons that are gone", swept);
         }
-        long pid = ProcessHandle.current().pid();
-        Path directory = Files.createTempDirectory(tempRoot, PREFIX + pid + "-",
+        Path directory = Files.createTempDirectory(tempRoot, instance.name() + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         for (String file : FILES) {
             copy(RESOURCE_DIRECTORY + file, directory.resolve(file));
@@ -79,13 +80,18 @@ public final class RunnerScript implements AutoCloseable {
         deleteTree(directory);
     }
 
-    static int sweepStale(Path tempRoot) throws IOException {
+    /**
+     * Removes the directories under {@code tempRoot} that a daemon of this deployment left and that
+     * this user owns: anyone may make a directory of that name in a shared temp dir.
+     */
+    static int sweepStale(Path tempRoot, DaemonInstance instance) throws IOException {
         int swept = 0;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(tempRoot, PREFIX + "*")) {
+        int self = Posix.effectiveUserId();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(tempRoot, DaemonInstance.PREFIX + "*")) {
             for (Path entry : entries) {
-                Matcher m = OWN_DIRECTORY.matcher(entry.getFileName().toString());
-                if (m.matches() && Files.isDirectory(entry) && Files.isWritable(entry)
-                        && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+                if (instance.leftBehind(entry.getFileName().toString())
+                        && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)
+                        && (Integer) Files.getAttribute(entry, "unix:uid", LinkOption.NOFOLLOW_LINKS) == self) {
                     deleteTree(entry);
                     swept++;
                 }

@@ -27,6 +27,21 @@ public final class Posix {
     }
 
     /**
+     * True if a process with this id exists, whoever owns it: {@code kill(pid, 0)} sees processes
+     * that {@code /proc} hides from other users (hidepid, systemd's {@code ProtectProc=}).
+     */
+    public static boolean exists(long pid) {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("not a process id: " + pid);
+        }
+        if (LibC.INSTANCE.kill(Math.toIntExact(pid), 0) == 0) {
+            return true;
+        }
+        // EPERM: it exists, as another user's.
+        return Native.getLastError() != ESRCH;
+    }
+
+    /**
      * Makes this process non-dumpable: its {@code /proc/<pid>} files (environ, memory, fds) become
      * root's, and processes of the same user, such as the code the daemon runs, can neither read
      * them nor attach a debugger. Children are unaffected, as exec resets the flag.

@@ -1,15 +1,20 @@
 package dev.interpreterd.exec;
 
+import static dev.interpreterd.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.interpreterd.LeftoverProcesses;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -57,33 +62,39 @@ class CgroupsTest {
         killsEverything("/sys/fs/cgroup/pids", false, false);
     }
 
-    /** Puts a shell that keeps forking sleepers into a new cgroup of the hierarchy, then kills it. */
+    /**
+     * Moves a shell into a new cgroup of the hierarchy, lets it fork sleepers only then, kills the
+     * cgroup, and checks that no sleeper is left anywhere.
+     */
     private static void killsEverything(String hierarchy, boolean kill, boolean freezer) throws Exception {
         Path root = Path.of(hierarchy);
         assumeTrue(Files.isWritable(root.resolve("cgroup.procs")), hierarchy + " is not writable here");
+        String marker = LeftoverProcesses.sleepMarker();
         Path dir = Files.createDirectory(root.resolve("interpreterd-test-" + UUID.randomUUID()));
-        Process shell = null;
+        // The shell forks nothing before it reads a line: a sleeper forked before the shell joined
+        // the cgroup would stay outside it, out of reach of the kill under test.
+        Process shell = new ProcessBuilder("sh", "-c", "read go && while :; do sleep " + marker + " & sleep 0.01; done")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            shell = new ProcessBuilder("sh", "-c", "while :; do sleep 1000 & sleep 0.01; done")
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             Files.writeString(dir.resolve("cgroup.procs"), Long.toString(shell.pid()));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (ExecutionCgroup.members(List.of(dir)).size() < 5 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
+            try (OutputStream go = shell.getOutputStream()) {
+                go.write("go\n".getBytes(StandardCharsets.US_ASCII));
             }
-            assertTrue(ExecutionCgroup.members(List.of(dir)).size() >= 5, "the shell did not fork");
+            eventually("the shell forked 5 sleepers", () -> LeftoverProcesses.withMarker(marker).size() >= 5);
 
             ExecutionCgroup.killAndRemove(List.of(dir), kill, freezer);
 
             assertTrue(shell.waitFor(5, TimeUnit.SECONDS), "the shell survived");
             assertFalse(Files.exists(dir), "the cgroup was not removed");
+            LeftoverProcesses.assertNoneLeft(marker);
         } finally {
-            if (shell != null) {
-                shell.destroyForcibly();
-            }
+            shell.destroyForcibly();
             if (Files.exists(dir)) {
-                ExecutionCgroup.members(List.of(dir)).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-                Thread.sleep(100);
+                eventually("the cgroup " + dir + " is empty", () -> {
+                    Set<Long> members = ExecutionCgroup.members(List.of(dir));
+                    members.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+                    return members.isEmpty();
+                });
                 Files.deleteIfExists(dir);
             }
         }
