@@ -1,18 +1,35 @@
-"""The interpreterd worker: runs one execution of Python code for the daemon.
+"""The interpreterd worker: runs Python code for the daemon, each execution in a fresh process.
 
-The daemon starts this file as ``python3 runner.py CONTROL_SOCKET DAEMON_PID`` and writes a
-one-line secret on its stdin. The process it starts is the *supervisor*: it never runs user
-code. It connects to the daemon's control socket, receives one job, forks a *child* that runs
-the code, waits for it, kills everything the code left behind, reports how it ended and exits.
+The daemon starts this file as ``python3 runner.py CONTROL_SOCKET DAEMON_PID [--zygote …]`` and
+writes a one-line secret on its stdin. Two ways of running code share everything below the job:
 
-Why two processes:
-- the result travels supervisor -> daemon on the control socket, which the code never holds, so
-  nothing the code prints (to sys.stdout, sys.__stdout__, fd 1 or fd 2) can forge it;
-- the supervisor sees the child's real wait status (exit code or signal), even for os._exit();
-- as a child subreaper it inherits every orphan the code double-forks, so it can kill them all.
+- A *box* (the default). The *zygote*, started once, imports the preload modules and forks a box
+  on request. The box's first process, its *init*, enters new PID and mount namespaces (inside a
+  user namespace when the daemon is not root), mounts its own /proc and never runs user code. For
+  each job it forks one *child* that runs the code; when the child ends, the init kills every other
+  process of its namespace, reports how the child ended and is ready for the next job.
+- A *supervisor* started afresh for one execution (``--launcher spawn``): it forks the child, runs
+  one job, kills everything the code left behind as a child subreaper, reports and exits.
+
+Either way the result travels to the daemon on the control socket, which the code never holds, so
+nothing the code prints (to sys.stdout, sys.__stdout__, fd 1 or fd 2) can forge it, and the parent
+sees the child's real wait status (exit code or signal), even for os._exit().
 
 Frames on the control socket and on the child's report pipe are a 4-byte big-endian length
 followed by that many bytes of UTF-8 JSON. Standard library only.
+
+The control protocol (the daemon's Frame records mirror this table):
+    from      to        event     fields
+    daemon    zygote    box       secret                  fork a new box
+    box/sup.  daemon    hello     secret, pid             first frame; pid as the daemon sees it
+    daemon    box/sup.  cgroup    procs                   join these cgroups before any code runs
+    daemon    box/sup.  job       code, env, cwd, limits, network, user, [stdout, stderr]
+    daemon    box       signal    signal                  signal the code's process group
+    box/sup.  daemon    started   pid                     the child took the job
+    box/sup.  daemon    display   kind, data              a result or display() of the code
+    box/sup.  daemon    warning   message                 for the daemon's log
+    box/sup.  daemon    exit      pid, exitCode, signal, report
+    zygote    daemon    reaped    pid, exitCode, signal   a box's init ended
 """
 
 import builtins
@@ -47,14 +64,20 @@ RUNNER_FILES = {__file__, interpreterd_display.__file__}
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
+CLONE_NEWNS = 0x00020000
+CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 # Exit codes of the supervisor itself. The daemon reads them only when no exit frame came, and then
 # names them in the answer's error.value ("the worker's supervisor exited with status 4 ...").
 SUPERVISOR_OK = 0
 SUPERVISOR_NO_JOB = 3
 SUPERVISOR_ORPHANED = 4
+SUPERVISOR_NO_BOX = 5
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -109,7 +132,10 @@ def encode_frame(message):
 def recv_exactly(sock, size):
     chunks = bytearray()
     while len(chunks) < size:
-        chunk = sock.recv(size - len(chunks))
+        try:
+            chunk = sock.recv(size - len(chunks))
+        except ConnectionResetError:
+            return None
         if not chunk:
             return None
         chunks += chunk
@@ -189,10 +215,9 @@ def serve_one(socket_path, secret):
     The child is forked before the job arrives and waits for it on a pipe, so a job costs no fork.
     """
     prctl(PR_SET_CHILD_SUBREAPER, 1)
-    control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    control.connect(socket_path)
-    control.sendall(encode_frame({"event": "hello", "secret": secret, "pid": os.getpid()}))
-    child = start_child(control)
+    control = connect(socket_path, secret, os.getpid())
+    wakeup = Wakeup()
+    child = start_child(control, wakeup)
     job = recv_frame(control)
     if job is not None and job.get("event") == "cgroup":
         # Ahead of the job, while nobody waits: moving a process costs the kernel milliseconds.
@@ -201,24 +226,21 @@ def serve_one(socket_path, secret):
     if job is None:
         os.kill(child.pid, signal.SIGKILL)
         return SUPERVISOR_NO_JOB
-    return supervise(control, child, job)
+    return supervise(control, child, job, wakeup)
 
 
 # ---------------------------------------------------------------- zygote
 
 def zygote(socket_path, secret, preload):
-    """The fork server: imports the preload modules once, then forks one supervisor per request.
+    """The fork server: imports the preload modules once, then forks one box per request.
 
-    It never runs user code. Each forked supervisor starts its own session, writes to the pair of
-    named pipes the daemon made for it, and then lives exactly like a supervisor started afresh.
+    It never runs user code. As a child subreaper it inherits each box's init once the box's maker
+    has exited, so it reaps the init when the box ends and tells the daemon how it ended.
     """
     for name in preload:
         __import__(name)
-    control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    control.connect(socket_path)
-    control.sendall(encode_frame({"event": "hello", "secret": secret, "pid": os.getpid()}))
-    # Supervisors are the zygote's children: reap them as they finish and tell the daemon how they
-    # ended, which it cannot see itself.
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    control = connect(socket_path, secret, os.getpid())
     signal.signal(signal.SIGCHLD, lambda signum, frame: reap_zygote_children(control))
     gc.freeze()
     zygote_pid = os.getpid()
@@ -226,9 +248,17 @@ def zygote(socket_path, secret, preload):
         request = recv_frame(control)
         if request is None:
             return SUPERVISOR_OK
-        if os.fork() == 0:
+        if request.get("event") == "box" and os.fork() == 0:
             control.close()
-            return forked_supervisor(socket_path, request, zygote_pid)
+            return make_box(socket_path, request["secret"], zygote_pid)
+
+
+def connect(socket_path, secret, pid, **extra):
+    """Opens the control socket and proves who we are; pid is this process as the daemon sees it."""
+    control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    control.connect(socket_path)
+    control.sendall(encode_frame(dict(extra, event="hello", secret=secret, pid=pid)))
+    return control
 
 
 def reap_zygote_children(control):
@@ -239,55 +269,142 @@ def reap_zygote_children(control):
             return
 
 
-def forked_supervisor(socket_path, request, zygote_pid):
+# ---------------------------------------------------------------- box
+
+def make_box(socket_path, secret, zygote_pid):
+    """The box's maker: enters new namespaces, forks the box's init into them and exits.
+
+    unshare(CLONE_NEWPID) puts the caller's next child, not the caller, into the new PID namespace,
+    so the init is that child. The maker then exits, and the zygote, a subreaper, becomes its parent.
+    """
     os.setsid()
-    clean_up_with_parent(zygote_pid)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
-        pipe = os.open(path, os.O_WRONLY)
-        os.dup2(pipe, fd)
-        os.close(pipe)
-    return serve_one(socket_path, request["secret"])
+    die_with_parent(zygote_pid)
+    try:
+        enter_box_namespaces()
+    except OSError as exc:
+        connect(socket_path, secret, os.getpid(), error=exc.strerror or str(exc)).close()
+        os._exit(SUPERVISOR_NO_BOX)
+    maker_gone, maker_alive = os.pipe()
+    if os.fork() == 0:
+        os.close(maker_alive)
+        # End of file once the maker has exited: only then does a parent-death signal follow the zygote.
+        os.read(maker_gone, 1)
+        os.close(maker_gone)
+        box_init(socket_path, secret)
+    os._exit(SUPERVISOR_OK)
+
+
+def enter_box_namespaces():
+    """New PID and mount namespaces; without root, inside a user namespace of their own."""
+    if os.geteuid() == 0 and _libc.unshare(CLONE_NEWPID | CLONE_NEWNS) == 0:
+        return
+    uid, gid = os.geteuid(), os.getegid()
+    if _libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, "cannot make the box's namespaces: " + os.strerror(errno))
+    map_own_ids(uid, gid)
+
+
+def map_own_ids(uid, gid):
+    """In a new user namespace, maps this process's ids to themselves, so files and signals work as before."""
+    for path, text in (("/proc/self/setgroups", "deny"), ("/proc/self/uid_map", f"{uid} {uid} 1"),
+                       ("/proc/self/gid_map", f"{gid} {gid} 1")):
+        with open(path, "w") as f:
+            f.write(text)
+
+
+def box_init(socket_path, secret):
+    """The box's first process, pid 1 of its namespace: runs jobs in children, never the code itself."""
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    # Read through the /proc of the outside, before the box's own /proc replaces it.
+    outside_pid = int(os.readlink("/proc/self"))
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    # Nothing in the box may read, trace or take over its init, not even code of the same user.
+    prctl(PR_SET_DUMPABLE, 0)
+    control = connect(socket_path, secret, outside_pid)
+    wakeup = Wakeup()
+    frame = recv_frame(control)
+    if frame is not None and frame.get("event") == "cgroup":
+        join_cgroups(os.getpid(), frame.get("procs") or (), control)
+    while frame is not None:
+        child = start_child(control, wakeup)
+        job = recv_frame(control)
+        if job is None:
+            break
+        send_report(child.job_w, job)
+        os.close(child.job_w)
+        wait_status, reports = wait_for_child(child.pid, control, child.report_r, wakeup)
+        end_everything_else()
+        control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports)))
+    # The daemon is done with this box: the end of pid 1 ends every process in it.
+    os._exit(SUPERVISOR_OK)
+
+
+def mount(source, target, fstype, flags):
+    if _libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(), flags, None) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"cannot mount {target}: {os.strerror(errno)}")
+
+
+def end_everything_else():
+    """From the box's init: kills every other process of its namespace and reaps them all."""
+    while True:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+class Wakeup:
+    """A pipe that SIGCHLD writes to, so that waiting for a child can be one select() with other fds."""
+
+    def __init__(self):
+        self.r, self.w = os.pipe()
+        os.set_blocking(self.r, False)
+        os.set_blocking(self.w, False)
+        # SIGCHLD must have a handler (not SIG_DFL) for the wakeup fd to be written.
+        signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        signal.set_wakeup_fd(self.w, warn_on_full_buffer=False)
 
 
 class Child:
-    """The supervisor's handles on its child: pid, job pipe, report pipe, SIGCHLD wakeup pipe."""
+    """The parent's handles on its child: pid, job pipe and report pipe."""
 
-    def __init__(self, pid, job_w, report_r, wake_r):
-        self.pid, self.job_w, self.report_r, self.wake_r = pid, job_w, report_r, wake_r
+    def __init__(self, pid, job_w, report_r):
+        self.pid, self.job_w, self.report_r = pid, job_w, report_r
 
 
-def start_child(control):
+def start_child(control, wakeup):
+    """Forks the child that will run the next job; it waits for the job on a pipe."""
     job_r, job_w = os.pipe()
     report_r, report_w = os.pipe()
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_r, False)
-    os.set_blocking(wake_w, False)
-    # SIGCHLD must have a handler (not SIG_DFL) for the wakeup fd to be written.
-    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
-    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
-
-    supervisor = os.getpid()
+    parent = os.getpid()
     # Objects that exist now belong to the runner; the child's final collection skips them.
     gc.freeze()
     pid = os.fork()
     if pid == 0:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        for fd in (job_w, report_r, wake_r, wake_w):
+        for fd in (job_w, report_r, wakeup.r, wakeup.w):
             os.close(fd)
         control.close()
-        run_child(job_r, report_w, supervisor)
+        run_child(job_r, report_w, parent)
     for fd in (job_r, report_w):
         os.close(fd)
-    return Child(pid, job_w, report_r, wake_r)
+    return Child(pid, job_w, report_r)
 
 
-def supervise(control, child, job):
+def supervise(control, child, job, wakeup):
     send_report(child.job_w, job)
     os.close(child.job_w)
-    wait_status, reports = wait_for_child(child.pid, control, child.report_r, child.wake_r)
-    kill_descendants(child.wake_r)
+    wait_status, reports = wait_for_child(child.pid, control, child.report_r, wakeup)
+    kill_descendants(wakeup.r)
     # Nothing that could still write is left; letting go of the output pipes now lets the daemon
     # see their end together with the exit frame instead of after this process has exited.
     release_output()
@@ -316,16 +433,23 @@ def release_output():
     os.close(devnull)
 
 
-def wait_for_child(child, control, report_r, wake_r):
-    """Forwards the child's events until it exits; returns its wait status and last report."""
+def wait_for_child(child, control, report_r, wakeup):
+    """Forwards the child's events until it exits; returns its wait status and its reports.
+
+    Meanwhile the daemon may ask for a signal to the child's process group; if the daemon goes
+    away instead, this process ends, and with it everything below it.
+    """
     selector = selectors.DefaultSelector()
     selector.register(report_r, selectors.EVENT_READ, "report")
-    selector.register(wake_r, selectors.EVENT_READ, "wake")
+    selector.register(wakeup.r, selectors.EVENT_READ, "wake")
+    selector.register(control, selectors.EVENT_READ, "control")
     buffer, reports, wait_status = bytearray(), [], None
     while wait_status is None:
         for key, _ in selector.select():
             if key.data == "wake":
-                drain(wake_r)
+                drain(wakeup.r)
+            elif key.data == "control":
+                obey(recv_frame(control), child)
             elif not read_into(report_r, buffer):
                 selector.unregister(report_r)
         forward(take_frames(buffer), child, control, reports)
@@ -340,6 +464,17 @@ def wait_for_child(child, control, report_r, wake_r):
     selector.close()
     os.close(report_r)
     return wait_status, reports
+
+
+def obey(frame, child):
+    """A frame from the daemon while the code runs: a signal for the code, or the daemon's end."""
+    if frame is None:
+        orphaned(signal.SIGUSR1, None)
+    if frame.get("event") == "signal":
+        try:
+            os.killpg(child, int(frame["signal"]))
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def forward(frames, child, control, reports):
@@ -468,7 +603,6 @@ def run_child(job_r, report_w, supervisor):
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGUSR1, signal.SIG_DFL)
-    send_report(report_w, {"event": "started"})
     displays = interpreterd_display.Displays(
         lambda kind, data: send_report(report_w, {"event": "display", "kind": kind, "data": data}))
     prepare_process(displays)
@@ -478,6 +612,8 @@ def run_child(job_r, report_w, supervisor):
     reseed_random()
     try:
         prepare(job)
+        # Only now, with the output pipes open: the daemon may start reading them.
+        send_report(report_w, {"event": "started"})
         enter_sandbox(job, supervisor)
         outcome = execute(job["code"], displays)
     except BaseException as exc:  # a failure of prepare() is the execution's result too
@@ -564,7 +700,13 @@ def prepare_process(displays):
 
 
 def prepare(job):
-    """Gives the code the request's environment and import path."""
+    """Gives the code its output pipes, the request's environment and its import path."""
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        if job.get(name):
+            # A box's child writes to the pair of named pipes the daemon made for this execution.
+            pipe = os.open(job[name], os.O_WRONLY)
+            os.dup2(pipe, fd)
+            os.close(pipe)
     env = job.get("env") or {}
     # Touch only what differs: the environment usually matches all but the request's envs.
     for name in [n for n in os.environ if n not in env]:
@@ -583,7 +725,13 @@ def enter_sandbox(job, supervisor):
     if job.get("network") is False:
         isolate_network()
     apply_limits(job.get("limits") or {})
+    keeps_root = runs_as_root(job.get("user"))
     become(job.get("user"))
+    if not keeps_root:
+        # Inside a box's user namespace the child holds every capability until it lets them go.
+        clear_capabilities()
+    # Setuid and file-capability programs cannot give the code back what it just gave up.
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
     # A change of user clears the parent-death signal: ask for it again.
     die_with_parent(supervisor)
     # As the code's user: a directory that user may not enter is the code's error, as in a shell.
@@ -594,8 +742,8 @@ def enter_sandbox(job, supervisor):
 def isolate_network():
     """Moves this process into a new network namespace of its own, with only a loopback, down.
 
-    As root that is one unshare; without privilege, a user namespace of its own grants it, with the
-    process's own ids mapped to themselves so that files and signals work as before.
+    As root, or in a box's user namespace, that is one unshare; otherwise a user namespace of its
+    own grants it, with the process's own ids mapped to themselves.
     """
     if _libc.unshare(CLONE_NEWNET) == 0:
         return
@@ -603,10 +751,21 @@ def isolate_network():
     if _libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, "cannot make a network namespace: " + os.strerror(errno))
-    for path, text in (("/proc/self/setgroups", "deny"), ("/proc/self/uid_map", f"{uid} {uid} 1"),
-                       ("/proc/self/gid_map", f"{gid} {gid} 1")):
-        with open(path, "w") as f:
-            f.write(text)
+    map_own_ids(uid, gid)
+
+
+def runs_as_root(user):
+    """True when the code keeps root: the daemon is root and was told --user root."""
+    return os.getuid() == 0 and (not user or user["uid"] == 0)
+
+
+def clear_capabilities():
+    """Empties the effective, permitted and inheritable capability sets (and so the ambient one)."""
+    header = (ctypes.c_uint32 * 2)(LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()
+    if _libc.capset(header, data) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, "cannot clear capabilities: " + os.strerror(errno))
 
 
 def become(user):

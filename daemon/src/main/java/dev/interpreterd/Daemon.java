@@ -93,7 +93,7 @@ public final class Daemon implements AutoCloseable {
             cgroups = config.cgroups() ? Cgroups.detect(instance) : Cgroups.NONE;
             executions = new ExecutionService(python.executable(), runner, cgroups, new ExecutionService.Settings(
                     config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), workDir,
-                    config.warmWorkers(), config.launcher() == Config.Launcher.FORK, config.preload()),
+                    config.warmWorkers(), config.launcher() == Config.Launcher.BOX, config.preload()),
                     new WorkerEnvironment(environment, user, home), json);
             boolean networkIsolation = NetworkProbe.namespacesAvailable(python.executable(), runner);
             if (!config.network() && !networkIsolation) {
@@ -177,6 +177,7 @@ public final class Daemon implements AutoCloseable {
         settings.put("max_processes", config.limits().processes());
         settings.put("max_file_size", Sizes.format(config.limits().fileSizeBytes()));
         settings.put("max_open_files", config.limits().openFiles());
+        settings.put("isolation", executions.isolation());
         settings.put("cleanup", executions.cleanupMechanism());
         settings.put("cgroups", executions.cgroupDetails());
         settings.put("network", config.network());

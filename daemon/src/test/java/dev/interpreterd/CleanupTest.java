@@ -112,15 +112,23 @@ class CleanupTest {
     }
 
     /**
-     * The daemon's supervisors: its runner children, or with the fork server the zygote's children.
-     * The zygote itself is meant to stay.
+     * What an execution could have left: with fresh interpreters, any supervisor still running; with
+     * boxes (which stay, one per slot, each with one child waiting for the next job), anything in a
+     * box beyond that waiting child.
      */
     private static List<ProcessHandle> supervisors(TestDaemon owner) {
         List<ProcessHandle> runners = ProcessHandle.current().children()
                 .filter(p -> p.info().commandLine().map(c -> c.contains(owner.runnerDirectory())).orElse(false))
                 .toList();
-        boolean forking = TestDaemon.launcherFlags().contains("fork");
-        return forking ? runners.stream().flatMap(ProcessHandle::children).toList() : runners;
+        if (TestDaemon.launcherFlags().contains("spawn")) {
+            return runners;
+        }
+        List<ProcessHandle> boxInits = runners.stream().flatMap(ProcessHandle::children).toList();
+        return boxInits.stream().flatMap(init -> {
+            List<ProcessHandle> inBox = init.descendants().toList();
+            return inBox.size() <= 1 && inBox.stream().allMatch(p -> p.parent().map(init::equals).orElse(false))
+                    ? java.util.stream.Stream.<ProcessHandle>empty() : inBox.stream();
+        }).toList();
     }
 
 }

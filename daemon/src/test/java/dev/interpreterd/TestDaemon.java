@@ -88,12 +88,12 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
     }
 
     /**
-     * The launcher every test daemon uses: the build runs the whole suite once with the default and
-     * once with {@code -Dinterpreterd.launcher=fork}.
+     * The launcher every test daemon uses: the build runs the whole suite once with the default (boxes)
+     * and once with {@code -Dinterpreterd.launcher=spawn}.
      */
     static List<String> launcherFlags() {
-        String launcher = System.getProperty("interpreterd.launcher", "warm");
-        return launcher.equals("fork") ? List.of("--launcher", "fork", "--preload", "json") : List.of();
+        String launcher = System.getProperty("interpreterd.launcher", "box");
+        return launcher.equals("spawn") ? List.of("--launcher", "spawn") : List.of("--preload", "json");
     }
 
     /**

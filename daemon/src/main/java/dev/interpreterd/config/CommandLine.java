@@ -195,11 +195,11 @@ public final class CommandLine {
     }
 
     private static Config.Launcher launcher(Map<Option, String> values) {
-        String value = values.getOrDefault(Option.LAUNCHER, "warm").trim();
+        String value = values.getOrDefault(Option.LAUNCHER, "box").trim();
         return switch (value) {
-            case "warm" -> Config.Launcher.WARM;
-            case "fork" -> Config.Launcher.FORK;
-            default -> throw invalid(Option.LAUNCHER, value, "warm or fork");
+            case "box" -> Config.Launcher.BOX;
+            case "spawn" -> Config.Launcher.SPAWN;
+            default -> throw invalid(Option.LAUNCHER, value, "box or spawn");
         };
     }
 

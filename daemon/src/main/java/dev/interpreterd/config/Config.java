@@ -27,9 +27,9 @@ import java.util.regex.Pattern;
  * @param maxBodyBytes largest request body (default 10 MiB)
  * @param maxConcurrent executions running at once (default 8)
  * @param queue requests waiting for a slot before 503 (default 64)
- * @param warmWorkers workers kept started ahead (default 2; 0 starts each on demand)
- * @param launcher how workers start (default {@link Launcher#WARM})
- * @param preload modules the fork-server zygote imports once (default none)
+ * @param warmWorkers with the spawn launcher, workers kept started ahead (default 2; 0 starts each on demand)
+ * @param launcher how the code's processes come to exist (default {@link Launcher#BOX})
+ * @param preload modules the zygote imports once for the boxes (default none)
  * @param keepalive silence after which a streaming answer sends a keepalive frame (default 10 s)
  * @param network whether executions may use the network (default true); false is a policy that
  *                requests cannot lift
@@ -72,12 +72,12 @@ public record Config(
     /** Default largest request body. */
     public static final long DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-    /** How workers come to exist. */
+    /** How the code's processes come to exist. */
     public enum Launcher {
-        /** A new interpreter per execution, started ahead of need by the warm pool. */
-        WARM,
-        /** A supervisor forked per execution from a zygote that preloaded modules. */
-        FORK
+        /** A box per slot, forked from a zygote that preloaded modules; each execution forks a child in a box. */
+        BOX,
+        /** A freshly exec'd interpreter per execution, started ahead of need by the warm pool. */
+        SPAWN
     }
 
     /** Checks every value, so that a Config that exists is one the daemon can run with. */
@@ -85,7 +85,7 @@ public record Config(
         Objects.requireNonNull(launcher, "launcher");
         Objects.requireNonNull(limits, "limits");
         preload = List.copyOf(preload);
-        require(launcher == Launcher.FORK || preload.isEmpty(), "--preload needs --launcher fork");
+        require(launcher == Launcher.BOX || preload.isEmpty(), "--preload needs --launcher box");
         require(preload.stream().allMatch(m -> MODULE_NAME.matcher(m).matches()),
                 "--preload takes module names such as json,numpy separated by commas");
         Objects.requireNonNull(host, "host");
@@ -116,7 +116,7 @@ public record Config(
     /** The defaults of every option. */
     public static Config defaults() {
         return new Config("127.0.0.1", 8000, Optional.empty(), Optional.empty(), DEFAULT_PYTHON, Duration.ofSeconds(300), Duration.ofSeconds(3600),
-                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.WARM, List.of(), Duration.ofSeconds(10), true, true,
+                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.BOX, List.of(), Duration.ofSeconds(10), true, true,
                 new Limits(2L << 30, 1024, 1L << 30, 1024), Optional.empty(), false);
     }
 

@@ -20,9 +20,11 @@ enum Option {
     MAX_BODY("max-body", "10MiB", "largest request body in bytes (suffixes KiB, MiB, GiB)"),
     MAX_CONCURRENT("max-concurrent", "8", "executions that run at once"),
     QUEUE("queue", "64", "requests that may wait for a free slot before new ones get 503"),
-    WARM_WORKERS("warm-workers", "2", "workers kept started ahead, each for one execution (0 starts them on demand)"),
-    LAUNCHER("launcher", "warm", "how workers start: warm (a new interpreter each) or fork (forked from a zygote)"),
-    PRELOAD("preload", "none", "with --launcher fork: modules the zygote imports once, comma-separated"),
+    WARM_WORKERS("warm-workers", "2", "with --launcher spawn: workers kept started ahead, each for one execution"
+            + " (0 starts them on demand)"),
+    LAUNCHER("launcher", "box", "how the code's processes come to exist: box (forked in a box of namespaces of"
+            + " its own, one per slot) or spawn (a freshly started interpreter each)"),
+    PRELOAD("preload", "none", "with --launcher box: modules the zygote imports once, comma-separated"),
     MAX_MEMORY("max-memory", "2GiB", "address space of each process, and memory of each execution (its cgroup);"
             + " requests may ask for less"),
     MAX_PROCESSES("max-processes", "1024", "processes and threads of each execution (its cgroup), and of the code's"

@@ -10,20 +10,20 @@ import org.slf4j.LoggerFactory;
  * it is given its execution's cgroups and moves its waiting child into them. Under the warm pool
  * this happens ahead of need, off the path of a request.
  */
-final class CgroupWorkers implements WorkerSource {
+final class CgroupWorkers implements WorkerSource<SpawnedWorker> {
 
     private static final Logger log = LoggerFactory.getLogger(CgroupWorkers.class);
-    private final WorkerSource launcher;
+    private final WorkerSource<SpawnedWorker> launcher;
     private final Cgroups cgroups;
 
-    CgroupWorkers(WorkerSource launcher, Cgroups cgroups) {
+    CgroupWorkers(WorkerSource<SpawnedWorker> launcher, Cgroups cgroups) {
         this.launcher = launcher;
         this.cgroups = cgroups;
     }
 
     @Override
-    public Worker acquire() throws IOException, InterruptedException {
-        Worker worker = launcher.acquire();
+    public SpawnedWorker acquire() throws IOException, InterruptedException {
+        SpawnedWorker worker = launcher.acquire();
         ExecutionCgroup cgroup;
         try {
             cgroup = cgroups.create();

@@ -106,7 +106,11 @@ final class ControlServer implements AutoCloseable {
             connection.peerPid(hello.path("pid").asLong());
             CompletableFuture<ControlConnection> waiting = expected.remove(hello.path("secret").asText(""));
             deadline.cancel(false);
-            if (waiting == null || !waiting.complete(connection)) {
+            if (waiting != null && hello.hasNonNull("error")) {
+                // The runner could not become what it was asked to be, and says why.
+                waiting.completeExceptionally(new IOException(hello.path("error").asText()));
+                connection.close();
+            } else if (waiting == null || !waiting.complete(connection)) {
                 connection.close();
             }
         } catch (IOException | RuntimeException e) {

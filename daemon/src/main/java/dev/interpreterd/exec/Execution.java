@@ -5,6 +5,7 @@ import dev.interpreterd.os.Signal;
 import java.io.EOFException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.UUID;
@@ -25,7 +26,7 @@ final class Execution implements Stoppable {
 
     private final String sessionId = UUID.randomUUID().toString();
     private final Job job;
-    private final WorkerSource workers;
+    private final WorkerSource<?> workers;
     private final WorkerEnvironment environment;
     private final Duration grace;
     private final Escalation escalation;
@@ -33,7 +34,7 @@ final class Execution implements Stoppable {
     private final Outputs outputs;
     private final ExecutionListener listener;
 
-    Execution(Job job, WorkerSource workers, WorkerEnvironment environment,
+    Execution(Job job, WorkerSource<?> workers, WorkerEnvironment environment,
               ScheduledExecutorService timer, Duration grace, long resultsCapChars, ExecutionListener listener) {
         this.listener = listener;
         this.outputs = new Outputs(resultsCapChars);
@@ -76,14 +77,16 @@ final class Execution implements Stoppable {
         // as much CPU as the timeout allows, plus a second; threads can burn it faster than time passes.
         long cpuSeconds = (long) Math.ceil(job.timeout().toNanos() / 1e9) + 1;
         try {
-            w.cgroup().limit(job.limits());
+            w.limit(job.limits());
         } catch (IOException e) {
             log.warn("execution {}: could not set the cgroup's limits ({}); the process limits still hold",
                     sessionId, e.toString());
         }
-        control.send(Map.of("event", "job", "code", job.code(), "env", environment.with(job.envs()),
+        Map<String, Object> frame = new HashMap<>(w.jobFields());
+        frame.putAll(Map.of("event", "job", "code", job.code(), "env", environment.with(job.envs()),
                 "cwd", job.cwd().toString(), "limits", job.limits().forRunner(cpuSeconds), "network", job.network(),
                 "user", environment.user().forRunner()));
+        control.send(frame);
         escalation.arm(job.timeout());
         return awaitExit(control, w);
     }
@@ -92,9 +95,7 @@ final class Execution implements Stoppable {
         // With an exit frame the supervisor has reported and is exiting; its own status only
         // matters when it died without one.
         OptionalInt supervisorExit = exitFrame == null ? w.awaitSupervisorExit(grace) : OptionalInt.empty();
-        // Whatever escaped the supervisor (by killing it first) dies here, before it can hold the
-        // output pipes open.
-        w.cgroup().close();
+        w.endExecution();
         if (!w.awaitOutputEnd(grace)) {
             log.warn("execution {}: output pipes still open {} after the worker ended; answering with what was read",
                     sessionId, Durations.seconds(grace));

@@ -34,17 +34,19 @@ public final class ExecutionService implements AutoCloseable {
     private final WorkerEnvironment environment;
     private final ControlServer control;
     private final WorkerLauncher launcher;
-    private final WorkerSource source;
-    private final WorkerSource workers;
+    private final WorkerSource<?> workers;
     private final Cgroups cgroups;
+    private final String isolation;
     private volatile boolean closing;
 
     /**
-     * Opens the control socket in the runner's directory and gets ready to start workers.
+     * Opens the control socket in the runner's directory and gets ready to run code: in boxes where
+     * the machine allows namespaces and boxes are asked for, else in a fresh interpreter each time.
      *
      * @param python the real interpreter executable
      * @param runner the installed runner script
-     * @param cgroups where each execution gets its cgroups, {@link Cgroups#NONE} for none; closed with the service
+     * @param cgroups where each box or execution gets its cgroups, {@link Cgroups#NONE} for none;
+     *                closed with the service
      * @param settings limits and defaults
      */
     public ExecutionService(Path python, RunnerScript runner, Cgroups cgroups, Settings settings,
@@ -59,25 +61,42 @@ public final class ExecutionService implements AutoCloseable {
         this.control = new ControlServer(runner.directory().resolve("control.sock"), json, timer);
         this.launcher = new WorkerLauncher(python, runner.script(), settings.workDir(), environment.base(),
                 settings.outputCapBytes(), control);
-        WorkerSource source = launcher;
-        if (settings.forkServer()) {
-            try {
-                source = new ZygoteLauncher(launcher, control, runner.directory(), settings.preload(),
-                        settings.outputCapBytes());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while starting the fork server", e);
-            } catch (IOException e) {
-                control.close();
-                launcher.close();
-                throw e;
-            }
+        BoxPool boxes = settings.boxes() ? boxes(runner, settings) : null;
+        if (boxes != null) {
+            this.workers = boxes;
+            this.isolation = "namespaces";
+        } else {
+            WorkerSource<SpawnedWorker> source = cgroups.available() ? new CgroupWorkers(launcher, cgroups) : launcher;
+            this.workers = settings.warmWorkers() > 0 ? new WarmPool(source, settings.warmWorkers()) : source;
+            this.isolation = cgroups.mechanism();
         }
-        if (cgroups.available()) {
-            source = new CgroupWorkers(source, cgroups);
+    }
+
+    /** A box per slot, or null with a warning where this machine cannot make boxes. */
+    private BoxPool boxes(RunnerScript runner, Settings settings) throws IOException {
+        Zygote zygote;
+        try {
+            zygote = new Zygote(launcher, control, settings.preload());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the zygote", e);
+        } catch (IOException e) {
+            control.close();
+            launcher.close();
+            throw e;
         }
-        this.source = source;
-        this.workers = settings.warmWorkers() > 0 ? new WarmPool(source, settings.warmWorkers()) : source;
+        try {
+            return new BoxPool(zygote, cgroups, runner.directory(), settings.outputCapBytes(), settings.slots());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            zygote.close();
+            throw new IOException("interrupted while making the first box", e);
+        } catch (IOException e) {
+            zygote.close();
+            log.warn("no boxes here ({}): each execution runs in a fresh interpreter, isolated by {} only",
+                    e.getMessage(), cgroups.mechanism());
+            return null;
+        }
     }
 
     /**
@@ -88,12 +107,12 @@ public final class ExecutionService implements AutoCloseable {
      * @param grace wait between the stop signals
      * @param outputCapBytes bytes kept of each output stream
      * @param workDir directory the workers start in
-     * @param warmWorkers workers kept started ahead; 0 starts each worker on demand
-     * @param forkServer true to fork workers from a zygote instead of starting interpreters
+     * @param warmWorkers without boxes: workers kept started ahead; 0 starts each worker on demand
+     * @param boxes true to run code in boxes forked from a zygote, where the machine allows it
      * @param preload modules the zygote imports once
      */
     public record Settings(int slots, int queueCapacity, Duration grace, long outputCapBytes, Path workDir,
-                           int warmWorkers, boolean forkServer, List<String> preload) {
+                           int warmWorkers, boolean boxes, List<String> preload) {
 
         /** Copies the module list. */
         public Settings {
@@ -175,6 +194,14 @@ public final class ExecutionService implements AutoCloseable {
         return cgroups.mechanism();
     }
 
+    /**
+     * What keeps executions apart: {@code namespaces} (a box each, see {@link BoxPool}), else
+     * {@link #cleanupMechanism()}.
+     */
+    public String isolation() {
+        return isolation;
+    }
+
     /** What the cgroups give in each hierarchy, for the start log. */
     public String cgroupDetails() {
         return cgroups.describe();
@@ -208,7 +235,6 @@ public final class ExecutionService implements AutoCloseable {
     @Override
     public void close() {
         workers.close();
-        source.close(); // the zygote, when forking; closing twice is harmless
         control.close();
         launcher.close();
         cgroups.close();

@@ -16,19 +16,19 @@ import org.slf4j.LoggerFactory;
  * the work dir) and get the job's environment and directory when the job arrives, so an execution
  * cannot tell where its worker came from.
  */
-final class WarmPool implements WorkerSource {
+final class WarmPool implements WorkerSource<SpawnedWorker> {
 
     private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
 
-    private final WorkerSource launcher;
-    private final BlockingQueue<Worker> ready;
+    private final WorkerSource<SpawnedWorker> launcher;
+    private final BlockingQueue<SpawnedWorker> ready;
     private final int size;
     /** Refills queued or starting; with the ready ones they never exceed the pool's size. */
     private final AtomicInteger pending = new AtomicInteger();
     private final ExecutorService refiller = Executors.newSingleThreadExecutor(Threads.named("interpreterd-pool"));
     private volatile boolean closed;
 
-    WarmPool(WorkerSource launcher, int size) {
+    WarmPool(WorkerSource<SpawnedWorker> launcher, int size) {
         this.launcher = launcher;
         this.ready = new ArrayBlockingQueue<>(size);
         this.size = size;
@@ -42,8 +42,8 @@ final class WarmPool implements WorkerSource {
      * execution ends, so that starting it does not compete for the CPU with the execution itself.
      */
     @Override
-    public Worker acquire() throws IOException, InterruptedException {
-        for (Worker worker; (worker = ready.poll()) != null; ) {
+    public SpawnedWorker acquire() throws IOException, InterruptedException {
+        for (SpawnedWorker worker; (worker = ready.poll()) != null; ) {
             if (worker.isUsable()) {
                 return worker.whenClosed(this::refill);
             }
@@ -64,7 +64,7 @@ final class WarmPool implements WorkerSource {
         }
         refiller.execute(() -> {
             try {
-                Worker worker = launcher.acquire();
+                SpawnedWorker worker = launcher.acquire();
                 if (closed || !ready.offer(worker)) {
                     worker.close();
                 }
@@ -83,7 +83,7 @@ final class WarmPool implements WorkerSource {
     public void close() {
         closed = true;
         refiller.shutdownNow();
-        for (Worker worker; (worker = ready.poll()) != null; ) {
+        for (SpawnedWorker worker; (worker = ready.poll()) != null; ) {
             worker.close();
         }
     }

@@ -1,157 +1,50 @@
 package dev.interpreterd.exec;
 
-import dev.interpreterd.os.Posix;
-import dev.interpreterd.os.Signal;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * One runner ready for one job: its supervisor process, its captured output and its control
- * connection. The supervisor runs the code in a child that leads its own process group; signals for
- * the code go to that group.
+ * What one execution runs on: a runner process ready for one job, with its captured output and its
+ * control connection. Either a supervisor started afresh ({@link SpawnedWorker}) or a lease on a
+ * box ({@link BoxLease}). Closing it ends whatever of the execution is left.
  */
-final class Worker implements Stoppable, AutoCloseable {
+interface Worker extends Stoppable, AutoCloseable {
 
-    private final CappedOutput stdout;
-    private final CappedOutput stderr;
-    private final CompletableFuture<ControlConnection> connection;
-    private volatile Supervisor supervisor;
-    private volatile long codeGroup;
-    private volatile boolean reported;
-    private volatile Runnable whenClosed = () -> { };
-    private volatile ExecutionCgroup cgroup = ExecutionCgroup.NONE;
+    /** What the code writes to fd 1. */
+    CappedOutput stdout();
 
-    private Worker(Supervisor supervisor, CappedOutput stdout, CappedOutput stderr,
-                   CompletableFuture<ControlConnection> connection) {
-        this.supervisor = supervisor;
-        this.stdout = stdout;
-        this.stderr = stderr;
-        this.connection = connection;
+    /** What the code writes to fd 2. */
+    CappedOutput stderr();
+
+    /** Waits until the runner is connected and ready for the job. */
+    ControlConnection awaitConnection(Duration timeout) throws IOException, InterruptedException;
+
+    /** Fields the job frame carries besides the job itself, such as where the output goes. */
+    default Map<String, Object> jobFields() {
+        return Map.of();
     }
 
-    /** A worker whose supervisor the daemon started; a supervisor that dies before connecting fails it. */
-    static Worker spawned(Process process, CappedOutput stdout, CappedOutput stderr,
-                          CompletableFuture<ControlConnection> connection) {
-        Worker worker = new Worker(new SpawnedSupervisor(process), stdout, stderr, connection);
-        process.onExit().thenRun(() -> connection.completeExceptionally(new IOException(
-                "the worker exited with code " + process.exitValue() + " before connecting: " + stderr.text().strip())));
-        return worker;
-    }
+    /** Applies the job's limits to the execution's cgroup, if it has one. */
+    void limit(Limits limits) throws IOException;
 
-    /**
-     * A worker forked by the zygote; its supervisor is known once it connects and says its pid, and
-     * {@code exitOf} gives the future the zygote completes when it reaps that pid.
-     */
-    static Worker forked(CappedOutput stdout, CappedOutput stderr, CompletableFuture<ControlConnection> connection,
-                         java.util.function.LongFunction<CompletableFuture<Integer>> exitOf) {
-        Worker worker = new Worker(null, stdout, stderr, connection);
-        connection.thenAccept(c -> worker.supervisor = new ForkedSupervisor(c.peerPid(), exitOf.apply(c.peerPid())));
-        return worker;
-    }
+    /** The child that runs the code has taken the job; {@code pid} is its pid as the runner sees it. */
+    void codeStarted(long pid);
 
-    /** Waits for the worker's hello on the control socket. */
-    ControlConnection awaitConnection(Duration timeout) throws IOException, InterruptedException {
-        try {
-            return connection.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IOException("the worker did not connect within " + timeout.toSeconds() + " seconds");
-        }
-    }
+    /** The runner sent its exit frame: the code and everything it started are dead and reaped. */
+    void reported();
 
-    /** True while the supervisor is alive, or still coming up, and its connection has not failed. */
-    boolean isUsable() {
-        Supervisor s = supervisor;
-        return !connection.isCompletedExceptionally() && (s == null || s.isAlive());
-    }
+    /** The runner's own exit value once it has exited, or empty if unknown after the wait. */
+    OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException;
 
-    /**
-     * The supervisor sent its exit frame: the code and everything it started are dead and reaped,
-     * so closing must not signal their process groups, whose ids the kernel may hand out again.
-     */
-    void reported() {
-        reported = true;
-    }
+    /** Kills whatever of the execution is still alive, before its output is awaited. */
+    void endExecution();
 
-    /** Records the child that runs the code; it leads its own process group. */
-    void codeStarted(long pid) {
-        codeGroup = pid;
-    }
+    /** Waits until both output pipes reached their end; false if something still held them at the deadline. */
+    boolean awaitOutputEnd(Duration timeout) throws InterruptedException;
 
+    /** Ends what is left of the worker; for a box, hands it back or replaces it. */
     @Override
-    public void signalCode(Signal signal) {
-        long group = codeGroup;
-        if (group > 1) {
-            Posix.killGroup(group, signal);
-        }
-    }
-
-    @Override
-    public void killSupervisor() {
-        signalCode(Signal.SIGKILL);
-        Supervisor s = supervisor;
-        if (s != null && s.pid() > 1 && s.isAlive()) {
-            // The supervisor leads its own session and group, which holds anything it has not reaped.
-            Posix.killGroup(s.pid(), Signal.SIGKILL);
-        }
-    }
-
-    /** The supervisor's exit value once it has exited, or empty if unknown after the wait. */
-    OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException {
-        Supervisor s = supervisor;
-        return s == null ? OptionalInt.empty() : s.awaitExit(timeout);
-    }
-
-    /** Waits until both pipes reached their end; false if something still held them at the deadline. */
-    boolean awaitOutputEnd(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        return stdout.awaitEnd(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                && stderr.awaitEnd(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    CappedOutput stdout() {
-        return stdout;
-    }
-
-    CappedOutput stderr() {
-        return stderr;
-    }
-
-    /** Gives the worker the cgroups its code process has joined; closing the worker kills them. */
-    Worker withCgroup(ExecutionCgroup joined) {
-        cgroup = joined;
-        return this;
-    }
-
-    /** The cgroups of this worker's execution, {@link ExecutionCgroup#NONE} without any. */
-    ExecutionCgroup cgroup() {
-        return cgroup;
-    }
-
-    /** Runs {@code action} once this worker has been closed; returns this worker. */
-    Worker whenClosed(Runnable action) {
-        whenClosed = action;
-        return this;
-    }
-
-    /** Kills whatever is left of the worker and closes its connection. */
-    @Override
-    public void close() {
-        connection.thenAccept(ControlConnection::close);
-        connection.completeExceptionally(new IOException("worker closed"));
-        Supervisor s = supervisor;
-        if (!reported && s != null && s.isAlive()) {
-            killSupervisor();
-        }
-        cgroup.close();
-        Runnable action = whenClosed;
-        whenClosed = () -> { };
-        action.run();
-    }
+    void close();
 }

@@ -17,7 +17,7 @@ import org.zeroturnaround.exec.StartedProcess;
  * Starts runner processes: the real python executable, no shell, the base environment only, and a
  * one-time secret on stdin that the worker presents on the control socket.
  */
-final class WorkerLauncher implements WorkerSource {
+final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
 
     private final Path python;
     private final Path runner;
@@ -44,17 +44,17 @@ final class WorkerLauncher implements WorkerSource {
     }
 
     @Override
-    public Worker acquire() throws IOException, InterruptedException {
+    public SpawnedWorker acquire() throws IOException, InterruptedException {
         return launch();
     }
 
     /** Starts one worker; it connects to the control socket on its own. */
-    Worker launch() throws IOException, InterruptedException {
+    SpawnedWorker launch() throws IOException, InterruptedException {
         return launch(List.of());
     }
 
-    /** Starts a runner with extra arguments, e.g. as the fork-mode zygote. */
-    Worker launch(List<String> runnerArguments) throws IOException, InterruptedException {
+    /** Starts a runner with extra arguments, e.g. as the zygote. */
+    SpawnedWorker launch(List<String> runnerArguments) throws IOException, InterruptedException {
         ControlServer.Expectation expectation = control.expect();
         CappedOutput stdout = new CappedOutput(outputCapBytes);
         CappedOutput stderr = new CappedOutput(outputCapBytes);
@@ -73,7 +73,7 @@ final class WorkerLauncher implements WorkerSource {
         executor.environment(environment);
         try {
             StartedProcess started = spawner.submit(executor::start).get();
-            return Worker.spawned(started.getProcess(), stdout, stderr, expectation.connection());
+            return SpawnedWorker.spawned(started.getProcess(), stdout, stderr, expectation.connection());
         } catch (ExecutionException e) {
             expectation.connection().cancel(false);
             throw new IOException("could not start " + python + ": " + e.getCause().getMessage(), e.getCause());

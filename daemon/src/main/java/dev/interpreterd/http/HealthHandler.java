@@ -31,7 +31,7 @@ final class HealthHandler implements Handler {
 
     /** The health answer. */
     record Health(String status, String version, Interpreter python, long uptimeSeconds, int running,
-                  int queued, int slots, String cleanup, boolean networkIsolation, User user) {
+                  int queued, int slots, String isolation, String cleanup, boolean networkIsolation, User user) {
     }
 
     /** The user the code runs as. */
@@ -46,6 +46,6 @@ final class HealthHandler implements Handler {
     public void handle(Context ctx) throws Exception {
         long uptime = Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds();
         Responses.json(ctx, 200, new Health("ok", version, python, uptime, executions.running(), executions.queued(),
-                executions.slots(), executions.cleanupMechanism(), networkIsolation, user), json);
+                executions.slots(), executions.isolation(), executions.cleanupMechanism(), networkIsolation, user), json);
     }
 }
