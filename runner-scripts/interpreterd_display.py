@@ -14,7 +14,6 @@ Standard library only: matplotlib and pandas are touched only when the code itse
 import ast
 import base64
 import builtins
-import importlib.abc
 import importlib.machinery
 import io
 import json
@@ -147,8 +146,12 @@ def figure_png(obj):
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-class PyplotHook(importlib.abc.MetaPathFinder):
-    """Replaces pyplot.show, as soon as the code imports pyplot, by one that displays the figures."""
+class PyplotHook:
+    """Replaces pyplot.show, as soon as the code imports pyplot, by one that displays the figures.
+
+    A meta path finder needs only find_spec, and a loader only create_module and exec_module: plain
+    classes, because importing importlib.abc would cost every execution milliseconds.
+    """
 
     def __init__(self, show):
         self.show = show
@@ -161,7 +164,7 @@ class PyplotHook(importlib.abc.MetaPathFinder):
             return spec
         loader, show = spec.loader, self.show
 
-        class Loader(importlib.abc.Loader):
+        class Loader:
             def create_module(self, spec):
                 return loader.create_module(spec)
 

@@ -19,6 +19,13 @@ import org.zeroturnaround.exec.StartedProcess;
  */
 final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
 
+    /**
+     * Imports the runner rather than running it as a script, so that its compiled code is cached in
+     * its directory after the first start instead of being compiled again at every start.
+     */
+    private static final String BOOTSTRAP =
+            "import sys; sys.path[0] = sys.argv[1]; import runner; sys.exit(runner.main(sys.argv[1:]))";
+
     private final Path python;
     private final Path runner;
     private final Path workDir;
@@ -58,8 +65,9 @@ final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
         ControlServer.Expectation expectation = control.expect();
         CappedOutput stdout = new CappedOutput(outputCapBytes);
         CappedOutput stderr = new CappedOutput(outputCapBytes);
-        List<String> command = new ArrayList<>(List.of(python.toString(), runner.toString(),
-                control.socketPath().toString(), Long.toString(ProcessHandle.current().pid())));
+        List<String> command = new ArrayList<>(List.of(python.toString(), "-c", BOOTSTRAP,
+                runner.getParent().toString(), control.socketPath().toString(),
+                Long.toString(ProcessHandle.current().pid())));
         command.addAll(runnerArguments);
         ProcessExecutor executor = new ProcessExecutor()
                 .command(command)
