@@ -28,7 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** A daemon started with a token runs code only for requests that carry it; a public host needs one. */
+/**
+ * A daemon started with a token runs code only for requests that carry it; a public host needs one;
+ * a token on the command line is warned about.
+ */
 class AuthTest {
 
     private static final String TOKEN = "s3cret";
@@ -124,10 +127,45 @@ class AuthTest {
     }
 
     @Test
+    void token_on_the_command_line_is_warned_about_at_start(@TempDir Path tmp) throws Exception {
+        try (DaemonProcess process = DaemonProcess.start(tmp, "--token", TOKEN)) {
+            List<String> warnings = tokenWarnings(process.log());
+            assertEquals(1, warnings.size(), () -> String.join("\n", process.log()));
+            assertTrue(warnings.get(0).contains("--token-file or INTERPRETERD_TOKEN"), warnings.get(0));
+            assertFalse(warnings.get(0).contains(TOKEN), warnings.get(0));
+        }
+    }
+
+    @Test
+    void token_from_the_environment_is_not_warned_about(@TempDir Path tmp) throws Exception {
+        try (DaemonProcess process = DaemonProcess.start(tmp, Map.of("INTERPRETERD_TOKEN", TOKEN))) {
+            assertStartedWithATokenAndNoWarning(process.log());
+        }
+    }
+
+    @Test
+    void token_from_a_file_is_not_warned_about(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("token"), TOKEN + "\n");
+        try (DaemonProcess process = DaemonProcess.start(tmp, "--token-file", file.toString())) {
+            assertStartedWithATokenAndNoWarning(process.log());
+        }
+    }
+
+    @Test
     void daemon_with_a_token_file_that_does_not_exist_refuses_to_start(@TempDir Path tmp) {
         String missing = tmp.resolve("missing").toString();
         IOException e = assertThrows(IOException.class, () -> DaemonProcess.start(tmp, "--token-file", missing));
         assertTrue(e.getMessage().contains("interpreterd: --token-file " + missing + " does not exist"), e.getMessage());
+    }
+
+    private static List<String> tokenWarnings(List<String> log) {
+        return log.stream().filter(line -> line.contains("WARN") && line.contains("--token")).toList();
+    }
+
+    private static void assertStartedWithATokenAndNoWarning(List<String> log) {
+        assertTrue(log.stream().anyMatch(line -> line.contains("listening on") && line.contains("token=set")),
+                () -> String.join("\n", log));
+        assertEquals(List.of(), tokenWarnings(log));
     }
 
     private static Optional<Config> parse(String... args) {
