@@ -30,6 +30,11 @@ final class Escalation {
         this.target = target;
     }
 
+    /** When, counted from the start of the code, SIGKILL comes at the latest for this timeout. */
+    Duration lastSignalAfter(Duration timeout) {
+        return timeout.plus(grace.multipliedBy(STEPS.length - 1));
+    }
+
     /** Starts the escalation after {@code timeout}, unless it is cancelled first. */
     synchronized void arm(Duration timeout) {
         if (!finished && reason == null) {
