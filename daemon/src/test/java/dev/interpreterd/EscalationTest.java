@@ -1,5 +1,6 @@
 package dev.interpreterd;
 
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.nullValue;
@@ -161,6 +162,19 @@ class EscalationTest {
                     .body("signal", equalTo("SIGKILL"))
                     .body("exitCode", nullValue());
         }
+    }
+
+    @Test
+    void signal_the_daemon_did_not_send_is_named_when_it_ends_the_code_during_the_escalation() {
+        daemon.execute("""
+                import os, signal, time
+                signal.signal(signal.SIGINT, lambda *_: os.kill(os.getpid(), signal.SIGXCPU))
+                time.sleep(30)
+                """, HALF_A_SECOND)
+                .body("status", equalTo("killed"))
+                .body("signal", equalTo("SIGXCPU"))
+                .body("exitCode", nullValue())
+                .body("error.value", containsString("execution timed out after 0.5 seconds"));
     }
 
     @Test
