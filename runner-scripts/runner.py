@@ -815,7 +815,8 @@ def apply_limits(limits):
         if name in limits:
             lower(which, int(limits[name]))
     if "cpuSeconds" in limits:
-        # SIGXCPU at the soft limit ends the process; the hard one, a second later, is SIGKILL.
+        # SIGXCPU at the soft limit ends the process; the hard one, a second later, is SIGKILL. The
+        # daemon puts it past its own SIGKILL, so that its escalation ends code on one core first.
         cpu = int(limits["cpuSeconds"])
         soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
         if hard != resource.RLIM_INFINITY:

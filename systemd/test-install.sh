@@ -119,7 +119,8 @@ verify_clean() {
 defaults_cover_every_option() {
     local flag missing=0 seen=0
     while read -r flag; do
-        [[ $flag == help ]] && continue
+        # --help and --version ask for something; they configure nothing.
+        [[ $flag == help || $flag == version ]] && continue
         seen=$((seen + 1))
         local name=INTERPRETERD_${flag//-/_}
         name=${name^^}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
 import dev.interpreterd.exec.Cgroups;
 import dev.interpreterd.exec.DaemonInstance;
+import dev.interpreterd.config.Token;
 import dev.interpreterd.exec.Durations;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.NetworkProbe;
@@ -76,6 +77,10 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(Config config, Map<String, String> environment) throws IOException {
         // The code must not read the token from /proc/<daemon>/environ, even when it runs as the daemon's user.
         Posix.forbidInspection();
+        if (config.token().filter(Token::visibleToOtherUsers).isPresent()) {
+            log.warn("the token was given with --token: every user of this machine can read it in the daemon's"
+                    + " command line (ps); give it with --token-file or INTERPRETERD_TOKEN instead");
+        }
         WorkerUser user = WorkerUsers.resolve(config.user(), Posix.effectiveUserId(), Posix.effectiveGroupId());
         Path tmpDir = Path.of(System.getProperty("java.io.tmpdir"));
         Optional<Path> passwdHome = user.switched() ? Optional.of(user.home())

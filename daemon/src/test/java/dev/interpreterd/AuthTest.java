@@ -10,20 +10,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.interpreterd.config.CommandLine;
 import dev.interpreterd.config.Config;
+import dev.interpreterd.config.Token;
 import dev.interpreterd.config.UsageException;
 import dev.interpreterd.http.HttpApi;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** A daemon started with a token runs code only for requests that carry it; a public host needs one. */
+/**
+ * A daemon started with a token runs code only for requests that carry it; a public host needs one;
+ * a token on the command line is warned about.
+ */
 class AuthTest {
 
     private static final String TOKEN = "s3cret";
@@ -88,14 +96,14 @@ class AuthTest {
     void public_host_with_a_token_is_accepted() {
         Config config = parse("--host", "0.0.0.0", "--token", "x").orElseThrow();
         assertEquals("0.0.0.0", config.host());
-        assertEquals(Optional.of("x"), config.token());
+        assertEquals(Optional.of("x"), config.token().map(Token::value));
     }
 
     @Test
     void public_host_with_a_token_from_the_environment_is_accepted() {
         Config config = CommandLine.parse(List.of("--host", "0.0.0.0"), Map.of("INTERPRETERD_TOKEN", "x"))
                 .orElseThrow();
-        assertEquals(Optional.of("x"), config.token());
+        assertEquals(Optional.of("x"), config.token().map(Token::value));
     }
 
     @Test
@@ -104,6 +112,60 @@ class AuthTest {
         assertEquals("0.0.0.0", config.host());
         assertTrue(config.allowUnauthenticated());
         assertFalse(config.token().isPresent());
+    }
+
+    @Test
+    void daemon_started_with_a_token_file_requires_the_token_in_it(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("token"), "from-a-file\n");
+        try (TestDaemon fromFile = TestDaemon.start("--token-file", file.toString())) {
+            expectUnauthorized(post(fromFile.request(), PRINT_ONE));
+            expectUnauthorized(post(fromFile.request().header("Authorization", "Bearer " + TOKEN), PRINT_ONE));
+            post(fromFile.request().header("Authorization", "Bearer from-a-file"), PRINT_ONE)
+                    .statusCode(200)
+                    .body("stdout", equalTo("1\n"));
+        }
+    }
+
+    @Test
+    void token_on_the_command_line_is_warned_about_at_start(@TempDir Path tmp) throws Exception {
+        try (DaemonProcess process = DaemonProcess.start(tmp, "--token", TOKEN)) {
+            List<String> warnings = tokenWarnings(process.log());
+            assertEquals(1, warnings.size(), () -> String.join("\n", process.log()));
+            assertTrue(warnings.get(0).contains("--token-file or INTERPRETERD_TOKEN"), warnings.get(0));
+            assertFalse(warnings.get(0).contains(TOKEN), warnings.get(0));
+        }
+    }
+
+    @Test
+    void token_from_the_environment_is_not_warned_about(@TempDir Path tmp) throws Exception {
+        try (DaemonProcess process = DaemonProcess.start(tmp, Map.of("INTERPRETERD_TOKEN", TOKEN))) {
+            assertStartedWithATokenAndNoWarning(process.log());
+        }
+    }
+
+    @Test
+    void token_from_a_file_is_not_warned_about(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("token"), TOKEN + "\n");
+        try (DaemonProcess process = DaemonProcess.start(tmp, "--token-file", file.toString())) {
+            assertStartedWithATokenAndNoWarning(process.log());
+        }
+    }
+
+    @Test
+    void daemon_with_a_token_file_that_does_not_exist_refuses_to_start(@TempDir Path tmp) {
+        String missing = tmp.resolve("missing").toString();
+        IOException e = assertThrows(IOException.class, () -> DaemonProcess.start(tmp, "--token-file", missing));
+        assertTrue(e.getMessage().contains("interpreterd: --token-file " + missing + " does not exist"), e.getMessage());
+    }
+
+    private static List<String> tokenWarnings(List<String> log) {
+        return log.stream().filter(line -> line.contains("WARN") && line.contains("--token")).toList();
+    }
+
+    private static void assertStartedWithATokenAndNoWarning(List<String> log) {
+        assertTrue(log.stream().anyMatch(line -> line.contains("listening on") && line.contains("token=set")),
+                () -> String.join("\n", log));
+        assertEquals(List.of(), tokenWarnings(log));
     }
 
     private static Optional<Config> parse(String... args) {

@@ -1,5 +1,6 @@
 package dev.interpreterd;
 
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.nullValue;
@@ -7,11 +8,18 @@ import static org.hamcrest.Matchers.nullValue;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The timeout's SIGINT, SIGTERM, SIGKILL escalation, each stage reached by code that resists the previous one. */
 class EscalationTest {
 
     private static final Map<String, Object> HALF_A_SECOND = Map.of("timeout", 0.5);
+    private static final String IGNORE_SIGINT_AND_SIGTERM = """
+            import signal
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            """;
     @RegisterExtension
     static final TestDaemon daemon = TestDaemon.shared("--grace", "0.3");
 
@@ -88,6 +96,85 @@ class EscalationTest {
         daemon.execute("while True:\n    pass", HALF_A_SECOND)
                 .body("status", equalTo("interrupted"))
                 .body("signal", equalTo("SIGINT"));
+    }
+
+    @ParameterizedTest(name = "timeout {0}")
+    @ValueSource(doubles = {1, 0.5})
+    void busy_loop_that_ignores_sigint_and_sigterm_is_ended_by_sigkill(double timeout) {
+        daemon.execute(IGNORE_SIGINT_AND_SIGTERM + "print('burning', flush=True)\nwhile True:\n    pass\n",
+                        Map.of("timeout", timeout))
+                .body("status", equalTo("interrupted"))
+                .body("signal", equalTo("SIGKILL"))
+                .body("exitCode", nullValue())
+                .body("stdout", equalTo("burning\n"));
+    }
+
+    @Test
+    void threads_burning_two_cores_that_ignore_sigint_and_sigterm_are_ended_by_sigkill() {
+        // The threads hash outside the GIL, so until SIGKILL (1.1 s) they burn up to 2.2 s of CPU: more
+        // than the timeout plus a second, less than the limit past the whole escalation (3 s).
+        daemon.execute(IGNORE_SIGINT_AND_SIGTERM + """
+                import hashlib, threading
+                data = bytes(1 << 20)
+                def burn():
+                    while True:
+                        hashlib.sha256(data).digest()
+                threads = [threading.Thread(target=burn) for _ in range(2)]
+                for thread in threads:
+                    thread.start()
+                print('burning', flush=True)
+                for thread in threads:
+                    thread.join()
+                """, HALF_A_SECOND)
+                .body("status", equalTo("interrupted"))
+                .body("signal", equalTo("SIGKILL"))
+                .body("exitCode", nullValue())
+                .body("stdout", equalTo("burning\n"));
+    }
+
+    @Test
+    void busy_loop_that_ignores_only_sigint_is_ended_by_sigterm() {
+        daemon.execute("""
+                import signal
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                while True:
+                    pass
+                """, HALF_A_SECOND)
+                .body("status", equalTo("interrupted"))
+                .body("signal", equalTo("SIGTERM"))
+                .body("exitCode", nullValue());
+    }
+
+    @Test
+    void cpu_limit_lies_past_the_whole_escalation_of_a_fractional_timeout() {
+        // 0.5 s, then 0.3 s to SIGTERM and 0.3 s to SIGKILL: 1.1 s, rounded up, and a second more.
+        daemon.execute("import resource as r\nprint(*r.getrlimit(r.RLIMIT_CPU))", HALF_A_SECOND)
+                .body("stdout", equalTo("3 4\n"));
+    }
+
+    @Test
+    void busy_loop_reaches_sigkill_before_the_cpu_limit_when_the_grace_is_long() {
+        // SIGKILL comes at 2.5 s; a CPU limit of the timeout plus a second would end the loop with
+        // SIGXCPU at about 2 s, between SIGTERM and SIGKILL.
+        try (TestDaemon longGrace = TestDaemon.start("--grace", "1")) {
+            longGrace.execute(IGNORE_SIGINT_AND_SIGTERM + "while True:\n    pass\n", HALF_A_SECOND)
+                    .body("status", equalTo("interrupted"))
+                    .body("signal", equalTo("SIGKILL"))
+                    .body("exitCode", nullValue());
+        }
+    }
+
+    @Test
+    void signal_the_daemon_did_not_send_is_named_when_it_ends_the_code_during_the_escalation() {
+        daemon.execute("""
+                import os, signal, time
+                signal.signal(signal.SIGINT, lambda *_: os.kill(os.getpid(), signal.SIGXCPU))
+                time.sleep(30)
+                """, HALF_A_SECOND)
+                .body("status", equalTo("killed"))
+                .body("signal", equalTo("SIGXCPU"))
+                .body("exitCode", nullValue())
+                .body("error.value", containsString("execution timed out after 0.5 seconds"));
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Turns command-line flags and their {@code INTERPRETERD_*} environment twins into a {@link Config}. */
 public final class CommandLine {
@@ -50,8 +51,9 @@ public final class CommandLine {
                 values.put(option, value);
             }
         }
-        values.putAll(readFlags(args));
-        return Optional.of(toConfig(values));
+        Map<Option, String> flags = readFlags(args);
+        values.putAll(flags);
+        return Optional.of(toConfig(values, flags.keySet()));
     }
 
     /** The --help text: every flag, its environment twin and its default. */
@@ -101,7 +103,8 @@ public final class CommandLine {
         return flags;
     }
 
-    private static Config toConfig(Map<Option, String> values) {
+    /** {@code given} are the options set on the command line, as opposed to the environment. */
+    private static Config toConfig(Map<Option, String> values, Set<Option> given) {
         Config defaults = Config.defaults();
         try {
             return new Config(
@@ -124,11 +127,31 @@ public final class CommandLine {
                     !values.containsKey(Option.NETWORK) || bool(values, Option.NETWORK),
                     !values.containsKey(Option.CGROUPS) || bool(values, Option.CGROUPS),
                     limits(values, defaults.limits()),
-                    Optional.ofNullable(values.get(Option.TOKEN)),
+                    token(values, given),
                     bool(values, Option.ALLOW_UNAUTHENTICATED));
         } catch (IllegalArgumentException e) {
             throw e instanceof UsageException ? e : new UsageException(e.getMessage());
         }
+    }
+
+    /** The token from --token, INTERPRETERD_TOKEN or a token file; more than one way is a mistake. */
+    private static Optional<Token> token(Map<Option, String> values, Set<Option> given) {
+        String token = values.get(Option.TOKEN);
+        String file = values.get(Option.TOKEN_FILE);
+        if (token != null && file != null) {
+            throw new UsageException(origin(Option.TOKEN, given) + " and " + origin(Option.TOKEN_FILE, given)
+                    + " both give a token; give it one way only");
+        }
+        if (file != null) {
+            return Optional.of(Token.readFile(file));
+        }
+        return Optional.ofNullable(token).map(t -> new Token(t,
+                given.contains(Option.TOKEN) ? Token.Origin.COMMAND_LINE : Token.Origin.ENVIRONMENT));
+    }
+
+    /** How an option was set: its flag, or its environment twin. */
+    private static String origin(Option option, Set<Option> given) {
+        return given.contains(option) ? "--" + option.flag() : option.environmentName();
     }
 
     private static Optional<Path> directory(Map<Option, String> values) {

@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  * @param cgroups whether each execution gets a cgroup where the daemon can make one (default true)
  * @param limits the most each execution may use (default 2 GiB memory, 1024 processes, 1 GiB
  *               files, 1024 open files); requests may ask for less
- * @param token bearer token required on every request but /health, if present
+ * @param token bearer token required on every request but /health, if present, with where it was given
  * @param allowUnauthenticated whether a non-loopback host may run without a token
  */
 public record Config(
@@ -59,7 +59,7 @@ public record Config(
         boolean network,
         boolean cgroups,
         Limits limits,
-        Optional<String> token,
+        Optional<Token> token,
         boolean allowUnauthenticated) {
 
     private static final Pattern MODULE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
@@ -106,11 +106,10 @@ public record Config(
         require(maxConcurrent > 0, "--max-concurrent must be greater than 0");
         require(queue >= 0, "--queue must not be negative");
         require(warmWorkers >= 0 && warmWorkers <= 64, "--warm-workers must be between 0 and 64");
-        require(token.map(t -> !t.isEmpty() && t.chars().allMatch(c -> c > ' ' && c < 127)).orElse(true),
-                "--token must be printable ASCII without spaces, as it travels in an HTTP header");
         require(isLoopback(host) || token.isPresent() || allowUnauthenticated,
                 "listening on " + host + " without a token would let anyone on the network run code;"
-                        + " set --token (or INTERPRETERD_TOKEN), or pass --allow-unauthenticated");
+                        + " set --token-file (or INTERPRETERD_TOKEN_FILE, or INTERPRETERD_TOKEN), or pass"
+                        + " --allow-unauthenticated");
     }
 
     /** The defaults of every option. */

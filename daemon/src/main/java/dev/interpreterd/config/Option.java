@@ -34,7 +34,9 @@ enum Option {
     NETWORK("network", "true", "whether executions may use the network; false gives each an empty network namespace"),
     CGROUPS("cgroups", "true", "give each execution a cgroup where the daemon can make one (false: the subreaper only)"),
     KEEPALIVE("keepalive", "10", "seconds of silence after which a streaming answer sends a keepalive frame"),
-    TOKEN("token", "none", "bearer token required in the Authorization header"),
+    TOKEN("token", "none", "bearer token required in the Authorization header (any user sees it in ps:"
+            + " prefer --token-file or the environment)"),
+    TOKEN_FILE("token-file", "none", "file holding the bearer token alone on one line, read at start"),
     ALLOW_UNAUTHENTICATED("allow-unauthenticated", "false", "allow a non-loopback host without a token", true),
     HELP("help", "", "print this help and exit (also -h)", true),
     VERSION("version", "", "print the version and exit", true);

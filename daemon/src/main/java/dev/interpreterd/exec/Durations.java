@@ -19,6 +19,11 @@ public final class Durations {
         return number(duration) + (duration.equals(Duration.ofSeconds(1)) ? " second" : " seconds");
     }
 
+    /** Whole seconds, rounded up: 0.5 s is 1, 2 s is 2. */
+    static long wholeSecondsUp(Duration duration) {
+        return duration.getSeconds() + (duration.getNano() > 0 ? 1 : 0);
+    }
+
     /** Milliseconds with one decimal, for JSON. */
     static double millis(long nanos) {
         return Math.round(nanos / 100_000.0) / 10.0;

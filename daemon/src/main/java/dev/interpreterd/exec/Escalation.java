@@ -2,6 +2,7 @@ package dev.interpreterd.exec;
 
 import dev.interpreterd.os.Signal;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -28,6 +29,18 @@ final class Escalation {
         this.timer = timer;
         this.grace = grace;
         this.target = target;
+    }
+
+    /** Whether an escalation that got as far as {@code last} sent the signal with this number. */
+    static boolean sent(int signal, Optional<Signal> last) {
+        List<Signal> steps = List.of(STEPS);
+        return last.isPresent() && Signal.of(signal)
+                .filter(s -> steps.contains(s) && steps.indexOf(s) <= steps.indexOf(last.get())).isPresent();
+    }
+
+    /** When, counted from the start of the code, SIGKILL comes at the latest for this timeout. */
+    Duration lastSignalAfter(Duration timeout) {
+        return timeout.plus(grace.multipliedBy(STEPS.length - 1));
     }
 
     /** Starts the escalation after {@code timeout}, unless it is cancelled first. */

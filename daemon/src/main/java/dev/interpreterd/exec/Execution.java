@@ -23,6 +23,8 @@ final class Execution implements Stoppable {
     private static final Logger log = LoggerFactory.getLogger(Execution.class);
     /** How long a starting worker may take to connect; python itself starts in tens of milliseconds. */
     static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+    /** CPU time the code may burn past the daemon's SIGKILL before the kernel's SIGXCPU. */
+    private static final Duration CPU_MARGIN = Duration.ofSeconds(1);
 
     private final String sessionId = UUID.randomUUID().toString();
     private final Job job;
@@ -73,9 +75,10 @@ final class Execution implements Stoppable {
             control.close(); // stopped before it began: the supervisor sees no job coming and exits
             return null;
         }
-        // CPU time is a backstop behind the wall-clock timeout: SIGXCPU once the code has burned
-        // as much CPU as the timeout allows, plus a second; threads can burn it faster than time passes.
-        long cpuSeconds = (long) Math.ceil(job.timeout().toNanos() / 1e9) + 1;
+        // CPU time is a backstop behind the wall-clock timeout. It lies past the whole escalation,
+        // plus a margin, so that the daemon's SIGTERM and SIGKILL come before the kernel's SIGXCPU
+        // for code that burns one core; threads on several cores can burn it sooner.
+        long cpuSeconds = Durations.wholeSecondsUp(escalation.lastSignalAfter(job.timeout()).plus(CPU_MARGIN));
         try {
             w.limit(job.limits());
         } catch (IOException e) {

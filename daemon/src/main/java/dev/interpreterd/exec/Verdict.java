@@ -32,7 +32,9 @@ record Verdict(Status status, Integer exitCode, String signal, ErrorInfo error) 
                 ? null : exitFrame.path("exitCode").asInt();
         JsonNode report = exitFrame == null ? null : exitFrame.path("report");
         boolean hasReport = report != null && report.isObject();
-        if (stopReason.isPresent()) {
+        Integer signal = exitFrame == null || exitFrame.path("signal").isNull()
+                ? null : exitFrame.path("signal").asInt();
+        if (stopReason.isPresent() && (signal == null || Escalation.sent(signal, lastSignal))) {
             // The daemon's signal ended the code, whatever exit code Python chose on its way out.
             List<String> traceback = hasReport ? lines(report.path("traceback")) : List.of();
             return new Verdict(Status.INTERRUPTED, null, lastSignal.map(Enum::name).orElse(null),
@@ -41,10 +43,8 @@ record Verdict(Status status, Integer exitCode, String signal, ErrorInfo error) 
         if (exitFrame == null) {
             return lostWorker(supervisorExit);
         }
-        if (!exitFrame.path("signal").isNull()) {
-            String name = Signal.nameOf(exitFrame.path("signal").asInt());
-            return new Verdict(Status.KILLED, null, name,
-                    new ErrorInfo("Killed", "the code was killed by signal " + name, List.of()));
+        if (signal != null) {
+            return killedBy(signal, stopReason);
         }
         String outcome = hasReport ? report.path("outcome").asText() : "";
         if (outcome.equals("error")) {
@@ -53,6 +53,14 @@ record Verdict(Status status, Integer exitCode, String signal, ErrorInfo error) 
         }
         boolean clean = outcome.equals("ok") && exitCode != null && exitCode == 0;
         return new Verdict(clean ? Status.OK : Status.EXIT, exitCode, null, null);
+    }
+
+    /** Also when a signal the daemon did not send (a resource limit, a crash) came before its own. */
+    private static Verdict killedBy(int signal, Optional<String> stopReason) {
+        String name = Signal.nameOf(signal);
+        String during = stopReason.map(why -> " while the daemon was stopping it (" + why + ")").orElse("");
+        return new Verdict(Status.KILLED, null, name,
+                new ErrorInfo("Killed", "the code was killed by signal " + name + during, List.of()));
     }
 
     private static Verdict lostWorker(OptionalInt supervisorExit) {

@@ -54,7 +54,7 @@ public final class HttpApi implements AutoCloseable {
             cfg.routes.before(ctx -> inFlight.enter());
             cfg.routes.after(ctx -> inFlight.exit());
             config.token().ifPresent(token -> {
-                BearerAuth auth = new BearerAuth(token);
+                BearerAuth auth = new BearerAuth(token.value());
                 cfg.routes.before(ctx -> {
                     if (!ctx.path().equals("/health")) {
                         auth.handle(ctx);

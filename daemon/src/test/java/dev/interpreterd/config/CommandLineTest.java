@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Flags, their environment twins, defaults, --help and the sentences for every mistake. */
 class CommandLineTest {
@@ -51,7 +54,7 @@ class CommandLineTest {
                 new Setting("max-body", "INTERPRETERD_MAX_BODY", "2MiB", Config::maxBodyBytes, 2097152L),
                 new Setting("max-concurrent", "INTERPRETERD_MAX_CONCURRENT", "3", Config::maxConcurrent, 3),
                 new Setting("queue", "INTERPRETERD_QUEUE", "0", Config::queue, 0),
-                new Setting("token", "INTERPRETERD_TOKEN", "abc", Config::token, Optional.of("abc")));
+                new Setting("token", "INTERPRETERD_TOKEN", "abc", c -> c.token().map(Token::value), Optional.of("abc")));
     }
 
     @Test
@@ -158,6 +161,7 @@ class CommandLineTest {
             "max-concurrent        | INTERPRETERD_MAX_CONCURRENT        | 8",
             "queue                 | INTERPRETERD_QUEUE                 | 64",
             "token                 | INTERPRETERD_TOKEN                 | none",
+            "token-file            | INTERPRETERD_TOKEN_FILE            | none",
             "allow-unauthenticated | INTERPRETERD_ALLOW_UNAUTHENTICATED | false"})
     void help_lists_the_option_with_its_environment_variable_and_default(String flag, String variable,
                                                                          String defaultValue) {
@@ -195,6 +199,10 @@ class CommandLineTest {
                 mistake("--max-concurrent", "--max-concurrent", "0"),
                 mistake("--queue", "--queue", "-1"),
                 mistake("--token", "--token="),
+                mistake("--token-file", "--token-file="),
+                mistake("--token-file", "--token-file", tempDir.resolve("missing").toString()),
+                mistake("--token-file", "--token-file", tempDir.toString()),
+                mistake("--token-file", "--token-file", "/dev/null"),
                 mistake("--allow-unauthenticated", "--allow-unauthenticated=maybe"));
     }
 
@@ -212,6 +220,69 @@ class CommandLineTest {
         assertTrue(e.getMessage().contains("--port"), e.getMessage());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"s3cret", "s3cret\n", "s3cret\r\n"})
+    void token_file_gives_its_token_without_the_trailing_newline(String content) throws IOException {
+        Config config = parse("--token-file", tokenFile(content).toString());
+        assertEquals(Optional.of(new Token("s3cret", Token.Origin.FILE)), config.token());
+    }
+
+    @Test
+    void token_file_has_an_environment_twin() throws IOException {
+        Config config = parseWithEnvironment(Map.of("INTERPRETERD_TOKEN_FILE", tokenFile("s3cret\n").toString()));
+        assertEquals(Optional.of(new Token("s3cret", Token.Origin.FILE)), config.token());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"\n", "\n\n", "s3cret\n\n", "s3 cret\n", "s3cret\nmore\n", "\ts3cret\n", "caf\u00e9\n"})
+    void token_file_without_a_valid_token_alone_on_its_line_is_refused(String content) throws IOException {
+        String file = tokenFile(content).toString();
+        UsageException e = assertThrows(UsageException.class, () -> parse("--token-file", file));
+        assertTrue(e.getMessage().startsWith("--token-file " + file), e.getMessage());
+    }
+
+    @Test
+    void token_file_longer_than_any_token_is_refused() throws IOException {
+        String file = tokenFile("x".repeat(Token.MAX_FILE_BYTES + 1)).toString();
+        UsageException e = assertThrows(UsageException.class, () -> parse("--token-file", file));
+        assertTrue(e.getMessage().contains("--token-file"), e.getMessage());
+    }
+
+    static Stream<Arguments> tokensGivenTwice() throws IOException {
+        String file = tokenFile("s3cret\n").toString();
+        return Stream.of(
+                Arguments.of(List.of("--token", "abc", "--token-file", file), Map.of(), "--token and --token-file"),
+                Arguments.of(List.of("--token-file", file), Map.of("INTERPRETERD_TOKEN", "abc"),
+                        "INTERPRETERD_TOKEN and --token-file"),
+                Arguments.of(List.of("--token", "abc"), Map.of("INTERPRETERD_TOKEN_FILE", file),
+                        "--token and INTERPRETERD_TOKEN_FILE"),
+                Arguments.of(List.of(), Map.of("INTERPRETERD_TOKEN", "abc", "INTERPRETERD_TOKEN_FILE", file),
+                        "INTERPRETERD_TOKEN and INTERPRETERD_TOKEN_FILE"));
+    }
+
+    @ParameterizedTest(name = "{2}")
+    @MethodSource("tokensGivenTwice")
+    void token_given_both_directly_and_in_a_file_is_a_usage_error(List<String> args, Map<String, String> environment,
+                                                                  String named) {
+        UsageException e = assertThrows(UsageException.class, () -> CommandLine.parse(args, environment));
+        assertTrue(e.getMessage().startsWith(named), e.getMessage());
+    }
+
+    @Test
+    void only_a_token_on_the_command_line_is_visible_to_other_users() throws IOException {
+        assertTrue(parse("--token", "abc").token().orElseThrow().visibleToOtherUsers());
+        assertTrue(parse("--token=abc").token().orElseThrow().visibleToOtherUsers());
+        assertFalse(parseWithEnvironment(Map.of("INTERPRETERD_TOKEN", "abc")).token().orElseThrow()
+                .visibleToOtherUsers());
+        assertFalse(parse("--token-file", tokenFile("abc").toString()).token().orElseThrow().visibleToOtherUsers());
+    }
+
+    @Test
+    void token_never_shows_in_the_configuration_as_text() {
+        String text = parse("--token", "s3cret").toString();
+        assertFalse(text.contains("s3cret"), text);
+    }
+
     @ParameterizedTest(name = "--grace {0}")
     @CsvSource({"0.5, 500", "0.001, 1", "1.25, 1250", "2, 2000", "3s, 3000"})
     void durations_accept_fractions_of_a_second(String value, long millis) {
@@ -222,6 +293,11 @@ class CommandLineTest {
     @CsvSource({"1000, 1000", "64KiB, 65536", "2MiB, 2097152", "1GiB, 1073741824"})
     void sizes_accept_binary_suffixes(String value, long bytes) {
         assertEquals(bytes, parse("--max-output", value).maxOutputBytes());
+    }
+
+    /** A new file in the temp dir holding {@code content}. */
+    private static Path tokenFile(String content) throws IOException {
+        return Files.writeString(Files.createTempFile(tempDir, "token", ""), content);
     }
 
     private static Config parse(String... args) {
