@@ -14,7 +14,8 @@ PHASE_TIMEOUT_SECONDS = 600
 
 
 class Caller(Protocol):
-    def call(self) -> None: ...
+    def call(self) -> float | None:
+        """One checked execution; returns the ms it timed itself, or None to be timed around the call."""
 
     def close(self) -> None: ...
 
@@ -88,12 +89,12 @@ def _drain(caller: Caller, tickets: _Tickets, latencies: list[float] | None) -> 
     while tickets.take():
         start = time.perf_counter()
         try:
-            caller.call()
+            timed_ms = caller.call()
         except Exception as error:  # every failure counts, whatever raised it
             tickets.fail(error)
             continue
         if latencies is not None:
-            latencies.append((time.perf_counter() - start) * 1000)
+            latencies.append(timed_ms if timed_ms is not None else (time.perf_counter() - start) * 1000)
         # A paced caller waits between requests, outside the measured time, as an assistant would.
         time.sleep(getattr(caller, "pause_seconds", 0))
 

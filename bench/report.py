@@ -66,12 +66,20 @@ def _text_header(run: BenchRun) -> list[str]:
         f"java      {m.java_version}",
         f"daemon    interpreterd {run.daemon_version}, extra flags: {flags_text(run.flags)}",
         f"python    {run.python} ({run.python_version})",
+        f"bare      {bare_text(run)}",
         f"load      {run.requests} requests per case after {run.warmup} warm-up; each thread has its own"
         " keep-alive connection; every answer checked",
         "",
         f"start     listening logged after {run.startup.listening_ms:.1f} ms,"
         f" /health 200 after {run.startup.ready_ms:.1f} ms (from process start)",
     ]
+
+
+def bare_text(run: BenchRun) -> str:
+    """Which interpreter the bare spawn starts, and as whom."""
+    user = run.code_user
+    who = f"as {user.name} (uid {user.uid}), the code's user" if user else "as the benchmark's own user"
+    return f"{run.python} -c 'print(42)', the daemon's interpreter, {who}"
 
 
 def _text_loads(run: BenchRun) -> list[str]:
@@ -130,7 +138,12 @@ def _markdown_setup(run: BenchRun, command: str) -> str:
             f" {m.memory_gib:.1f} GiB RAM, Linux {m.kernel} (load average {m.load_average:.2f} at start),"
             f" Python {run.python_version} (`{run.python}`), {m.java_version}, daemon flags: {flags}."
             f" {run.requests} requests per case after {run.warmup} warm-up; \"bare\" is `python -c 'print(42)'`"
-            " of the same interpreter, spawned from the same number of threads.")
+            f" of the same interpreter, {markdown_bare_user(run)}, spawned from the same number of threads.")
+
+
+def markdown_bare_user(run: BenchRun) -> str:
+    user = run.code_user
+    return f"run as `{user.name}` like the code" if user else "run as the benchmark's own user"
 
 
 def _markdown_loads(run: BenchRun) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cases import BARE_SPAWN_NAME, PACED_NAME, PRINT_42
+from code_user import CodeUser, user_to_switch_to
 from daemon_process import Startup, Stop
 from flood import FloodResult
 from load import LoadResult
@@ -48,6 +49,11 @@ class BenchRun:
     @property
     def python_version(self) -> str:
         return self.startup.health["python"]["version"]
+
+    @property
+    def code_user(self) -> CodeUser | None:
+        """The user the daemon runs the code as, when it is not the benchmark's own."""
+        return user_to_switch_to(self.startup.health)
 
     @property
     def daemon_version(self) -> str:

@@ -9,7 +9,8 @@ Usage (from the repository root, after `mvn -q -B package -DskipTests`):
   python3 bench/run.py -- --launcher fork --preload json   # flags after -- go to the daemon
 
 The benchmark starts its own daemon on 127.0.0.1 with a free port and stops it at the end, even on
-errors or Ctrl-C. Every answer is checked; any wrong one makes the exit status 1.
+errors or Ctrl-C. The bare spawn uses the interpreter the daemon's /health names, and runs as the
+user the daemon runs the code as. Every answer is checked; any wrong one makes the exit status 1.
 """
 import sys
 
@@ -92,7 +93,7 @@ def measure_loads(run: BenchRun, daemon: DaemonProcess, token: str | None, stop:
     for concurrency in sorted(set(HTTP_CONCURRENCIES) | set(BARE_CONCURRENCIES)):
         plans = []
         if concurrency in BARE_CONCURRENCIES:
-            plans.append((BARE_SPAWN_NAME, functools.partial(SpawnCaller, run.python)))
+            plans.append((BARE_SPAWN_NAME, functools.partial(SpawnCaller, run.python, run.code_user)))
         if concurrency in HTTP_CONCURRENCIES:
             plans += [(case.name, functools.partial(HttpCaller, daemon.port, token, case)) for case in HTTP_CASES]
         if concurrency == 1:
