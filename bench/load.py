@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
+from cpu import busy_cpu_ms
+
 # Distinct failure messages kept per phase, so the report stays readable.
 MAX_FAILURE_MESSAGES = 5
 # A phase waits at most this long for every thread to reach it; calls have their own timeouts.
@@ -22,12 +24,14 @@ class Caller(Protocol):
 
 @dataclass
 class LoadResult:
-    """Latencies of the measured (not warm-up) requests of one case at one concurrency."""
+    """Latencies of the measured (not warm-up) requests of one case at one concurrency, and the
+    machine's busy CPU time while they ran."""
 
     case: str
     concurrency: int
     latencies_ms: list[float]
     wall_seconds: float
+    busy_cpu_ms: float
     failures: int = 0
     failure_messages: list[str] = field(default_factory=list)
 
@@ -53,6 +57,11 @@ class LoadResult:
     def throughput(self) -> float:
         """Correct executions per second of wall-clock time, all threads together."""
         return len(self.latencies_ms) / self.wall_seconds if self.wall_seconds > 0 else float("nan")
+
+    @property
+    def cpu_per_execution_ms(self) -> float:
+        """The whole machine's busy CPU time per correct execution, in ms."""
+        return self.busy_cpu_ms / len(self.latencies_ms) if self.latencies_ms else float("nan")
 
 
 class _Tickets:
@@ -133,15 +142,15 @@ def run_load(case: str, make_caller: Callable[[], Caller], concurrency: int, war
     try:
         barrier.wait()
         barrier.wait()
-        start = time.perf_counter()
+        start, busy_at_start = time.perf_counter(), busy_cpu_ms()
         for thread in threads:
             thread.join(PHASE_TIMEOUT_SECONDS)
-        wall = time.perf_counter() - start
+        wall, busy = time.perf_counter() - start, busy_cpu_ms() - busy_at_start
     except BaseException:
         stop.set()  # Ctrl-C or a broken thread: the others stop after their current call
         barrier.abort()
         raise
     latencies = [ms for thread_latencies in per_thread for ms in thread_latencies]
     # A wrong answer during warm-up is as wrong as one measured.
-    return LoadResult(case, concurrency, latencies, wall, measured.failures + warm.failures,
+    return LoadResult(case, concurrency, latencies, wall, busy, measured.failures + warm.failures,
                       (warm.failure_messages() + measured.failure_messages())[:2 * MAX_FAILURE_MESSAGES])

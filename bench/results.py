@@ -13,6 +13,12 @@ from memory import TreeRss
 
 GOAL_P50_RATIO_AT_MOST = 0.5
 GOAL_THROUGHPUT_RATIO_AT_LEAST = 3.0
+GOAL_CPU_VS_BARE_AT_MOST = 0.5
+
+
+def ratio(measured: float, reference: float) -> float:
+    """measured / reference, NaN when the reference is 0 (every call of it failed, say)."""
+    return measured / reference if reference else float("nan")
 
 
 @dataclass(frozen=True)
@@ -66,16 +72,24 @@ class BenchRun:
         return self.load(BARE_SPAWN_NAME, concurrency)
 
     def goals(self) -> list[Goal]:
-        """The two targets the daemon is measured against, both relative to the bare spawn."""
+        """The targets the daemon is measured against, all relative to the bare spawn."""
         return [
             Goal("p50 of print(42) via HTTP / p50 of bare spawn, both at concurrency 1",
-                 self.load(PRINT_42.name, 1).p50 / self.baseline(1).p50, GOAL_P50_RATIO_AT_MOST, True),
+                 ratio(self.load(PRINT_42.name, 1).p50, self.baseline(1).p50), GOAL_P50_RATIO_AT_MOST, True),
             Goal("the same, with requests 100 ms apart (an assistant's pace)",
-                 self.load(PACED_NAME, 1).p50 / self.baseline(1).p50, GOAL_P50_RATIO_AT_MOST, True),
+                 ratio(self.load(PACED_NAME, 1).p50, self.baseline(1).p50), GOAL_P50_RATIO_AT_MOST, True),
             Goal("throughput of print(42) via HTTP at concurrency 8 / bare spawn loop at concurrency 2",
-                 self.load(PRINT_42.name, 8).throughput / self.baseline(2).throughput,
+                 ratio(self.load(PRINT_42.name, 8).throughput, self.baseline(2).throughput),
                  GOAL_THROUGHPUT_RATIO_AT_LEAST, False),
+            Goal("machine CPU per execution of print(42) via HTTP / of bare spawn, both at concurrency 1",
+                 self.cpu_vs_bare(1), GOAL_CPU_VS_BARE_AT_MOST, True),
+            Goal("the same, both at concurrency 8", self.cpu_vs_bare(8), GOAL_CPU_VS_BARE_AT_MOST, True),
         ]
+
+    def cpu_vs_bare(self, concurrency: int) -> float:
+        """Machine CPU per execution of print(42) via HTTP over that of the bare spawn, at one concurrency."""
+        return ratio(self.load(PRINT_42.name, concurrency).cpu_per_execution_ms,
+                     self.baseline(concurrency).cpu_per_execution_ms)
 
     def problems(self) -> list[str]:
         """Every wrong answer or failed step; the run fails when this is not empty."""
