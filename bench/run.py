@@ -123,8 +123,8 @@ def benchmark(args: argparse.Namespace) -> BenchRun:
     return run
 
 
-class Terminated(Exception):
-    """SIGTERM arrived (a CI timeout, say)."""
+class Terminated(BaseException):
+    """SIGTERM arrived (a CI timeout, say); like KeyboardInterrupt, no `except Exception` catches it."""
 
 
 def raise_on_sigterm() -> None:
