@@ -1,7 +1,7 @@
 """The run as a readable report for a terminal, and as Markdown for the README's Performance section."""
 from __future__ import annotations
 
-from cases import BARE_SPAWN_NAME, HTTP_CASES, PACED_NAME, PRINT_42
+from cases import BARE_SPAWN_NAME, HTTP_CASES, JUPYTER_NAME, PACED_NAME, PRINT_42
 from load import LoadResult
 from memory import TreeRss
 from results import BenchRun, ratio
@@ -15,6 +15,8 @@ def label(case: str, code: str = "") -> str:
         return f"bare {code}python -c 'print(42)'{code}"
     if case == PACED_NAME:
         return f"{code}print(42){code} via HTTP, 100 ms apart"
+    if case == JUPYTER_NAME:
+        return f"{code}print(42){code} in a Jupyter kernel"
     return f"{code}{case}{code} via HTTP" if case == PRINT_42.name else f"{case} via HTTP"
 
 
@@ -37,8 +39,9 @@ def ratios(run: BenchRun, result: LoadResult) -> tuple[str, str, str]:
 
 
 def ordered_loads(run: BenchRun) -> list[LoadResult]:
-    """HTTP cases first, then the baseline, each by concurrency."""
-    order = [HTTP_CASES[0].name, PACED_NAME] + [case.name for case in HTTP_CASES[1:]] + [BARE_SPAWN_NAME]
+    """HTTP cases first, then the Jupyter kernel, then the baseline, each by concurrency."""
+    order = ([HTTP_CASES[0].name, PACED_NAME] + [case.name for case in HTTP_CASES[1:]]
+             + [JUPYTER_NAME, BARE_SPAWN_NAME])
     return sorted(run.loads, key=lambda r: (order.index(r.case), r.concurrency))
 
 
@@ -69,6 +72,7 @@ def _text_header(run: BenchRun) -> list[str]:
         f"daemon    interpreterd {run.daemon_version}, extra flags: {flags_text(run.flags)}",
         f"python    {run.python} ({run.python_version})",
         f"bare      {bare_text(run)}",
+        f"jupyter   {jupyter_text(run)}",
         "cpu       machine CPU per execution: busy time of all CPUs in /proc/stat over the measured"
         " requests (everything that ran, this script included) / executions",
         f"load      {run.requests} requests per case after {run.warmup} warm-up; each thread has its own"
@@ -84,6 +88,15 @@ def bare_text(run: BenchRun) -> str:
     user = run.code_user
     who = f"as {user.name} (uid {user.uid}), the code's user" if user else "as the benchmark's own user"
     return f"{run.python} -c 'print(42)', the daemon's interpreter, {who}"
+
+
+def jupyter_text(run: BenchRun) -> str:
+    """Which kernel was measured, or why none was."""
+    if run.jupyter_skipped is not None:
+        return f"skipped: {run.jupyter_skipped}"
+    if run.jupyter_error is not None:
+        return f"FAILED: {run.jupyter_error}"
+    return f"ipykernel of {run.python}, started once, as the benchmark's own user"
 
 
 def _text_loads(run: BenchRun) -> list[str]:
@@ -144,13 +157,21 @@ def _markdown_setup(run: BenchRun, command: str) -> str:
             f" Python {run.python_version} (`{run.python}`), {m.java_version}, daemon flags: {flags}."
             f" {run.requests} requests per case after {run.warmup} warm-up; \"bare\" is `python -c 'print(42)'`"
             f" of the same interpreter, {markdown_bare_user(run)}, spawned from the same number of threads;"
-            " \"CPU\" is the busy time of all CPUs (`/proc/stat`) over the measured requests divided by the"
-            " executions, whatever ran them, the benchmark's client included.")
+            f" {markdown_jupyter(run)}; \"CPU\" is the busy time of all CPUs (`/proc/stat`) over the measured"
+            " requests divided by the executions, whatever ran them, the benchmark's client included.")
 
 
 def markdown_bare_user(run: BenchRun) -> str:
     user = run.code_user
     return f"run as `{user.name}` like the code" if user else "run as the benchmark's own user"
+
+
+def markdown_jupyter(run: BenchRun) -> str:
+    if run.jupyter_skipped is not None:
+        return "no Jupyter kernel was measured (`jupyter_client` or `ipykernel` missing)"
+    if run.jupyter_error is not None:
+        return f"the Jupyter kernel failed ({run.jupyter_error})"
+    return "the Jupyter kernel is an ipykernel of the same interpreter, started once"
 
 
 def _markdown_loads(run: BenchRun) -> list[str]:
