@@ -8,14 +8,18 @@ from __future__ import annotations
 import http.client
 import json
 import subprocess
+from pathlib import Path
 
 from cases import BARE_SPAWN_ARGS, BARE_SPAWN_STDOUT, Case
+from code_user import CodeUser
 
 LOOPBACK = "127.0.0.1"
 EXECUTE_PATH = "/process/interpreter/execute"
 EXECUTION_TIMEOUT_SECONDS = 30
 # Longer than the execution timeout, so the daemon's own timeout answer arrives before ours fires.
 SOCKET_TIMEOUT_SECONDS = EXECUTION_TIMEOUT_SECONDS + 30
+SPAWNER_SOURCE = (Path(__file__).resolve().parent / "spawner.py").read_text(encoding="utf-8")
+SPAWNER_STOP_SECONDS = 5
 
 
 class WrongAnswer(Exception):
@@ -71,24 +75,46 @@ class PacedCaller:
         self._inner = inner
         self.pause_seconds = pause_seconds
 
-    def call(self) -> None:
-        self._inner.call()
+    def call(self) -> float | None:
+        return self._inner.call()
 
     def close(self) -> None:
         self._inner.close()
 
 
 class SpawnCaller:
-    """Starts the interpreter bare, `python -c 'print(42)'`, as a client without a daemon would."""
+    """Starts the interpreter bare, `python -c 'print(42)'`, as a client without a daemon would.
 
-    def __init__(self, python: str):
-        self._argv = [python, *BARE_SPAWN_ARGS]
+    The spawns come from a spawner process of this caller's own (spawner.py), started as `user` when
+    one is given, so they run as the code does; the spawner times each one itself.
+    """
 
-    def call(self) -> None:
-        done = subprocess.run(self._argv, stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=EXECUTION_TIMEOUT_SECONDS, check=False)
-        if (done.returncode, done.stdout, done.stderr) != (0, BARE_SPAWN_STDOUT, b""):
-            raise WrongAnswer(f"exit={done.returncode} stdout={done.stdout[:80]!r} stderr={done.stderr[:200]!r}")
+    def __init__(self, python: str, user: CodeUser | None):
+        argv = [python, "-c", SPAWNER_SOURCE, str(EXECUTION_TIMEOUT_SECONDS), python, *BARE_SPAWN_ARGS]
+        # "/" as the directory: the benchmark's own may be closed to the code's user.
+        self._spawner = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/",
+                                         **(user.popen_options() if user else {}))
+
+    def call(self) -> float:
+        self._spawner.stdin.write(b"\n")
+        self._spawner.stdin.flush()
+        line = self._spawner.stdout.readline()
+        if not line:
+            raise WrongAnswer(f"the spawner exited with code {self._spawner.wait(SPAWNER_STOP_SECONDS)}")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise WrongAnswer(answer["error"])
+        stdout, stderr = answer["stdout"].encode("latin-1"), answer["stderr"].encode("latin-1")
+        if (answer["exit"], stdout, stderr) != (0, BARE_SPAWN_STDOUT, b""):
+            raise WrongAnswer(f"exit={answer['exit']} stdout={stdout[:80]!r} stderr={stderr[:200]!r}")
+        return answer["ms"]
 
     def close(self) -> None:
-        pass
+        """Closes the spawner's stdin, which ends it; kills it if it does not end within 5 s."""
+        self._spawner.stdin.close()
+        try:
+            self._spawner.wait(SPAWNER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self._spawner.kill()
+            self._spawner.wait()
+        self._spawner.stdout.close()

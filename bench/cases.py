@@ -43,6 +43,9 @@ BARE_SPAWN_NAME = "bare python -c"
 BARE_SPAWN_ARGS = ("-c", "print(42)")
 BARE_SPAWN_STDOUT = b"42\n"
 
+# Another reference: print(42) sent to a running Jupyter kernel of the same interpreter.
+JUPYTER_NAME = "print(42) in a Jupyter kernel"
+
 
 def flood_code(mebibytes: int) -> str:
     """Code that writes `mebibytes` MiB of 'x' straight to fd 1, past any sane output cap."""

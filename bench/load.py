@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
+from cpu import busy_cpu_ms
+
 # Distinct failure messages kept per phase, so the report stays readable.
 MAX_FAILURE_MESSAGES = 5
 # A phase waits at most this long for every thread to reach it; calls have their own timeouts.
@@ -14,19 +16,22 @@ PHASE_TIMEOUT_SECONDS = 600
 
 
 class Caller(Protocol):
-    def call(self) -> None: ...
+    def call(self) -> float | None:
+        """One checked execution; returns the ms it timed itself, or None to be timed around the call."""
 
     def close(self) -> None: ...
 
 
 @dataclass
 class LoadResult:
-    """Latencies of the measured (not warm-up) requests of one case at one concurrency."""
+    """Latencies of the measured (not warm-up) requests of one case at one concurrency, and the
+    machine's busy CPU time while they ran."""
 
     case: str
     concurrency: int
     latencies_ms: list[float]
     wall_seconds: float
+    busy_cpu_ms: float
     failures: int = 0
     failure_messages: list[str] = field(default_factory=list)
 
@@ -52,6 +57,11 @@ class LoadResult:
     def throughput(self) -> float:
         """Correct executions per second of wall-clock time, all threads together."""
         return len(self.latencies_ms) / self.wall_seconds if self.wall_seconds > 0 else float("nan")
+
+    @property
+    def cpu_per_execution_ms(self) -> float:
+        """The whole machine's busy CPU time per correct execution, in ms."""
+        return self.busy_cpu_ms / len(self.latencies_ms) if self.latencies_ms else float("nan")
 
 
 class _Tickets:
@@ -88,12 +98,12 @@ def _drain(caller: Caller, tickets: _Tickets, latencies: list[float] | None) -> 
     while tickets.take():
         start = time.perf_counter()
         try:
-            caller.call()
+            timed_ms = caller.call()
         except Exception as error:  # every failure counts, whatever raised it
             tickets.fail(error)
             continue
         if latencies is not None:
-            latencies.append((time.perf_counter() - start) * 1000)
+            latencies.append(timed_ms if timed_ms is not None else (time.perf_counter() - start) * 1000)
         # A paced caller waits between requests, outside the measured time, as an assistant would.
         time.sleep(getattr(caller, "pause_seconds", 0))
 
@@ -132,15 +142,15 @@ def run_load(case: str, make_caller: Callable[[], Caller], concurrency: int, war
     try:
         barrier.wait()
         barrier.wait()
-        start = time.perf_counter()
+        start, busy_at_start = time.perf_counter(), busy_cpu_ms()
         for thread in threads:
             thread.join(PHASE_TIMEOUT_SECONDS)
-        wall = time.perf_counter() - start
+        wall, busy = time.perf_counter() - start, busy_cpu_ms() - busy_at_start
     except BaseException:
         stop.set()  # Ctrl-C or a broken thread: the others stop after their current call
         barrier.abort()
         raise
     latencies = [ms for thread_latencies in per_thread for ms in thread_latencies]
     # A wrong answer during warm-up is as wrong as one measured.
-    return LoadResult(case, concurrency, latencies, wall, measured.failures + warm.failures,
+    return LoadResult(case, concurrency, latencies, wall, busy, measured.failures + warm.failures,
                       (warm.failure_messages() + measured.failure_messages())[:2 * MAX_FAILURE_MESSAGES])

@@ -1,10 +1,10 @@
 """The run as a readable report for a terminal, and as Markdown for the README's Performance section."""
 from __future__ import annotations
 
-from cases import BARE_SPAWN_NAME, HTTP_CASES, PACED_NAME, PRINT_42
+from cases import BARE_SPAWN_NAME, HTTP_CASES, JUPYTER_NAME, PACED_NAME, PRINT_42
 from load import LoadResult
 from memory import TreeRss
-from results import BenchRun
+from results import BenchRun, ratio
 
 KIB_PER_MIB = 1024
 
@@ -15,6 +15,8 @@ def label(case: str, code: str = "") -> str:
         return f"bare {code}python -c 'print(42)'{code}"
     if case == PACED_NAME:
         return f"{code}print(42){code} via HTTP, 100 ms apart"
+    if case == JUPYTER_NAME:
+        return f"{code}print(42){code} in a Jupyter kernel"
     return f"{code}{case}{code} via HTTP" if case == PRINT_42.name else f"{case} via HTTP"
 
 
@@ -26,17 +28,20 @@ def mib(kib: int) -> str:
     return f"{kib / KIB_PER_MIB:.1f} MiB"
 
 
-def ratios(run: BenchRun, result: LoadResult) -> tuple[str, str]:
-    """p50 and throughput of `result` relative to the bare spawn at the same concurrency."""
+def ratios(run: BenchRun, result: LoadResult) -> tuple[str, str, str]:
+    """p50, throughput and machine CPU per execution of `result` relative to the bare spawn at the
+    same concurrency; empty for the bare spawn itself."""
     if result.case == BARE_SPAWN_NAME:
-        return "", ""
+        return "", "", ""
     bare = run.baseline(result.concurrency)
-    return f"{result.p50 / bare.p50:.2f}x", f"{result.throughput / bare.throughput:.2f}x"
+    return (f"{ratio(result.p50, bare.p50):.2f}x", f"{ratio(result.throughput, bare.throughput):.2f}x",
+            f"{ratio(result.cpu_per_execution_ms, bare.cpu_per_execution_ms):.2f}x")
 
 
 def ordered_loads(run: BenchRun) -> list[LoadResult]:
-    """HTTP cases first, then the baseline, each by concurrency."""
-    order = [HTTP_CASES[0].name, PACED_NAME] + [case.name for case in HTTP_CASES[1:]] + [BARE_SPAWN_NAME]
+    """HTTP cases first, then the Jupyter kernel, then the baseline, each by concurrency."""
+    order = ([HTTP_CASES[0].name, PACED_NAME] + [case.name for case in HTTP_CASES[1:]]
+             + [JUPYTER_NAME, BARE_SPAWN_NAME])
     return sorted(run.loads, key=lambda r: (order.index(r.case), r.concurrency))
 
 
@@ -66,6 +71,10 @@ def _text_header(run: BenchRun) -> list[str]:
         f"java      {m.java_version}",
         f"daemon    interpreterd {run.daemon_version}, extra flags: {flags_text(run.flags)}",
         f"python    {run.python} ({run.python_version})",
+        f"bare      {bare_text(run)}",
+        f"jupyter   {jupyter_text(run)}",
+        "cpu       machine CPU per execution: busy time of all CPUs in /proc/stat over the measured"
+        " requests (everything that ran, this script included) / executions",
         f"load      {run.requests} requests per case after {run.warmup} warm-up; each thread has its own"
         " keep-alive connection; every answer checked",
         "",
@@ -74,13 +83,30 @@ def _text_header(run: BenchRun) -> list[str]:
     ]
 
 
+def bare_text(run: BenchRun) -> str:
+    """Which interpreter the bare spawn starts, and as whom."""
+    user = run.code_user
+    who = f"as {user.name} (uid {user.uid}), the code's user" if user else "as the benchmark's own user"
+    return f"{run.python} -c 'print(42)', the daemon's interpreter, {who}"
+
+
+def jupyter_text(run: BenchRun) -> str:
+    """Which kernel was measured, or why none was."""
+    if run.jupyter_skipped is not None:
+        return f"skipped: {run.jupyter_skipped}"
+    if run.jupyter_error is not None:
+        return f"FAILED: {run.jupyter_error}"
+    return f"ipykernel of {run.python}, started once, as the benchmark's own user"
+
+
 def _text_loads(run: BenchRun) -> list[str]:
-    lines = [f"{'case':<34}{'conc':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'exec/s':>9}"
-             f"{'p50/bare':>10}{'exec/s/bare':>13}{'failed':>8}"]
+    lines = [f"{'case':<34}{'conc':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'exec/s':>9}{'CPU ms':>8}"
+             f"{'p50/bare':>10}{'exec/s/bare':>13}{'CPU/bare':>10}{'failed':>8}"]
     for r in ordered_loads(run):
-        p50_ratio, throughput_ratio = ratios(run, r)
+        p50_ratio, throughput_ratio, cpu_ratio = ratios(run, r)
         lines.append(f"{label(r.case):<34}{r.concurrency:>5}{r.p50:>9.1f}{r.p95:>9.1f}{r.p99:>9.1f}"
-                     f"{r.throughput:>9.1f}{p50_ratio:>10}{throughput_ratio:>13}{r.failures:>8}")
+                     f"{r.throughput:>9.1f}{r.cpu_per_execution_ms:>8.2f}{p50_ratio:>10}{throughput_ratio:>13}"
+                     f"{cpu_ratio:>10}{r.failures:>8}")
     return lines
 
 
@@ -130,16 +156,33 @@ def _markdown_setup(run: BenchRun, command: str) -> str:
             f" {m.memory_gib:.1f} GiB RAM, Linux {m.kernel} (load average {m.load_average:.2f} at start),"
             f" Python {run.python_version} (`{run.python}`), {m.java_version}, daemon flags: {flags}."
             f" {run.requests} requests per case after {run.warmup} warm-up; \"bare\" is `python -c 'print(42)'`"
-            " of the same interpreter, spawned from the same number of threads.")
+            f" of the same interpreter, {markdown_bare_user(run)}, spawned from the same number of threads;"
+            f" {markdown_jupyter(run)}; \"CPU\" is the busy time of all CPUs (`/proc/stat`) over the measured"
+            " requests divided by the executions, whatever ran them, the benchmark's client included.")
+
+
+def markdown_bare_user(run: BenchRun) -> str:
+    user = run.code_user
+    return f"run as `{user.name}` like the code" if user else "run as the benchmark's own user"
+
+
+def markdown_jupyter(run: BenchRun) -> str:
+    if run.jupyter_skipped is not None:
+        return "no Jupyter kernel was measured (`jupyter_client` or `ipykernel` missing)"
+    if run.jupyter_error is not None:
+        return f"the Jupyter kernel failed ({run.jupyter_error})"
+    return "the Jupyter kernel is an ipykernel of the same interpreter, started once"
 
 
 def _markdown_loads(run: BenchRun) -> list[str]:
-    lines = ["| case | concurrency | p50 | p95 | p99 | executions/s | p50 vs bare | executions/s vs bare |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| case | concurrency | p50 | p95 | p99 | executions/s | CPU per execution | p50 vs bare"
+             " | executions/s vs bare | CPU vs bare |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in ordered_loads(run):
-        p50_ratio, throughput_ratio = ratios(run, r)
+        p50_ratio, throughput_ratio, cpu_ratio = ratios(run, r)
         lines.append(f"| {label(r.case, '`')} | {r.concurrency} | {r.p50:.1f} ms | {r.p95:.1f} ms | {r.p99:.1f} ms"
-                     f" | {r.throughput:.1f} | {p50_ratio or '—'} | {throughput_ratio or '—'} |")
+                     f" | {r.throughput:.1f} | {r.cpu_per_execution_ms:.2f} ms | {p50_ratio or '—'}"
+                     f" | {throughput_ratio or '—'} | {cpu_ratio or '—'} |")
     return lines
 
 

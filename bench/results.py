@@ -3,15 +3,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cases import BARE_SPAWN_NAME, PACED_NAME, PRINT_42
+from cases import BARE_SPAWN_NAME, JUPYTER_NAME, PACED_NAME, PRINT_42
+from code_user import CodeUser, user_to_switch_to
 from daemon_process import Startup, Stop
 from flood import FloodResult
 from load import LoadResult
 from machine import Machine
 from memory import TreeRss
 
-GOAL_P50_RATIO_AT_MOST = 0.5
-GOAL_THROUGHPUT_RATIO_AT_LEAST = 3.0
+GOAL_P50_VS_BARE_AT_MOST = 0.3
+GOAL_P50_VS_JUPYTER_AT_MOST = 2.0
+GOAL_THROUGHPUT_VS_BARE_AT_LEAST = 3.0
+GOAL_CPU_VS_BARE_AT_MOST = 0.5
+GOAL_READY_SECONDS_AT_MOST = 1.0
+MS_PER_SECOND = 1000
+
+
+def ratio(measured: float, reference: float) -> float:
+    """measured / reference, NaN when the reference is 0 (every call of it failed, say)."""
+    return measured / reference if reference else float("nan")
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,9 @@ class BenchRun:
     idle: TreeRss | None = None
     flood: FloodResult | None = None
     stop: Stop | None = None
+    # Why no Jupyter kernel was measured (what to install), or why its start failed.
+    jupyter_skipped: str | None = None
+    jupyter_error: str | None = None
 
     @property
     def python(self) -> str:
@@ -50,26 +63,52 @@ class BenchRun:
         return self.startup.health["python"]["version"]
 
     @property
+    def code_user(self) -> CodeUser | None:
+        """The user the daemon runs the code as, when it is not the benchmark's own."""
+        return user_to_switch_to(self.startup.health)
+
+    @property
     def daemon_version(self) -> str:
         return str(self.startup.health.get("version", "?"))
 
     def load(self, case: str, concurrency: int) -> LoadResult:
         return next(r for r in self.loads if r.case == case and r.concurrency == concurrency)
 
+    def jupyter(self) -> LoadResult | None:
+        """The Jupyter kernel's print(42), when it was measured."""
+        return next((r for r in self.loads if r.case == JUPYTER_NAME), None)
+
     def baseline(self, concurrency: int) -> LoadResult:
         return self.load(BARE_SPAWN_NAME, concurrency)
 
     def goals(self) -> list[Goal]:
-        """The two targets the daemon is measured against, both relative to the bare spawn."""
-        return [
+        """The targets the daemon is measured against: the bare spawn, a Jupyter kernel when there
+        was one, and its own start."""
+        http_1, bare_1 = self.load(PRINT_42.name, 1), self.baseline(1)
+        goals = [
             Goal("p50 of print(42) via HTTP / p50 of bare spawn, both at concurrency 1",
-                 self.load(PRINT_42.name, 1).p50 / self.baseline(1).p50, GOAL_P50_RATIO_AT_MOST, True),
+                 ratio(http_1.p50, bare_1.p50), GOAL_P50_VS_BARE_AT_MOST, True),
             Goal("the same, with requests 100 ms apart (an assistant's pace)",
-                 self.load(PACED_NAME, 1).p50 / self.baseline(1).p50, GOAL_P50_RATIO_AT_MOST, True),
-            Goal("throughput of print(42) via HTTP at concurrency 8 / bare spawn loop at concurrency 2",
-                 self.load(PRINT_42.name, 8).throughput / self.baseline(2).throughput,
-                 GOAL_THROUGHPUT_RATIO_AT_LEAST, False),
+                 ratio(self.load(PACED_NAME, 1).p50, bare_1.p50), GOAL_P50_VS_BARE_AT_MOST, True),
         ]
+        if self.jupyter() is not None:
+            goals.append(Goal("p50 of print(42) via HTTP at concurrency 1 / p50 of print(42) in a Jupyter kernel",
+                              ratio(http_1.p50, self.jupyter().p50), GOAL_P50_VS_JUPYTER_AT_MOST, True))
+        return goals + [
+            Goal("throughput of print(42) via HTTP at concurrency 8 / bare spawn loop at concurrency 2",
+                 ratio(self.load(PRINT_42.name, 8).throughput, self.baseline(2).throughput),
+                 GOAL_THROUGHPUT_VS_BARE_AT_LEAST, False),
+            Goal("machine CPU per execution of print(42) via HTTP / of bare spawn, both at concurrency 1",
+                 self.cpu_vs_bare(1), GOAL_CPU_VS_BARE_AT_MOST, True),
+            Goal("the same, both at concurrency 8", self.cpu_vs_bare(8), GOAL_CPU_VS_BARE_AT_MOST, True),
+            Goal("start to /health 200, in seconds", self.startup.ready_ms / MS_PER_SECOND,
+                 GOAL_READY_SECONDS_AT_MOST, True),
+        ]
+
+    def cpu_vs_bare(self, concurrency: int) -> float:
+        """Machine CPU per execution of print(42) via HTTP over that of the bare spawn, at one concurrency."""
+        return ratio(self.load(PRINT_42.name, concurrency).cpu_per_execution_ms,
+                     self.baseline(concurrency).cpu_per_execution_ms)
 
     def problems(self) -> list[str]:
         """Every wrong answer or failed step; the run fails when this is not empty."""
@@ -77,4 +116,6 @@ class BenchRun:
                  for r in self.loads if r.failures]
         if self.flood is not None and not self.flood.ok:
             found.append(f"flood: {self.flood.problem}")
+        if self.jupyter_error is not None:
+            found.append(f"Jupyter kernel: {self.jupyter_error}")
         return found

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark of interpreterd: start-to-ready time, latency and throughput next to a bare interpreter
-spawn, idle memory and memory under an stdout flood.
+"""Benchmark of interpreterd: start-to-ready time, latency, throughput and machine CPU per execution
+next to a bare interpreter spawn and a Jupyter kernel, idle memory and memory under an stdout flood.
 
 Usage (from the repository root, after `mvn -q -B package -DskipTests`):
   python3 bench/run.py                                  # full run, readable report
@@ -9,7 +9,10 @@ Usage (from the repository root, after `mvn -q -B package -DskipTests`):
   python3 bench/run.py -- --launcher fork --preload json   # flags after -- go to the daemon
 
 The benchmark starts its own daemon on 127.0.0.1 with a free port and stops it at the end, even on
-errors or Ctrl-C. Every answer is checked; any wrong one makes the exit status 1.
+errors or Ctrl-C. The bare spawn and the Jupyter kernel use the interpreter the daemon's /health
+names, and the bare spawn runs as the user the daemon runs the code as. The Jupyter kernel is
+measured when the python3 running this script can import jupyter_client. Every answer is checked;
+any wrong one makes the exit status 1.
 """
 import sys
 
@@ -24,9 +27,10 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from callers import HttpCaller, PacedCaller, SpawnCaller  # noqa: E402
-from cases import BARE_SPAWN_NAME, HTTP_CASES, PACE_SECONDS, PACED_NAME, PRINT_42  # noqa: E402
+from cases import BARE_SPAWN_NAME, HTTP_CASES, JUPYTER_NAME, PACE_SECONDS, PACED_NAME, PRINT_42  # noqa: E402
 from daemon_process import DaemonError, DaemonProcess, reserved_flag, token_in  # noqa: E402
 from flood import run_flood  # noqa: E402
+from jupyter import JupyterKernel, skip_reason  # noqa: E402
 from load import run_load  # noqa: E402
 from machine import describe_machine  # noqa: E402
 from memory import tree_rss  # noqa: E402
@@ -92,7 +96,7 @@ def measure_loads(run: BenchRun, daemon: DaemonProcess, token: str | None, stop:
     for concurrency in sorted(set(HTTP_CONCURRENCIES) | set(BARE_CONCURRENCIES)):
         plans = []
         if concurrency in BARE_CONCURRENCIES:
-            plans.append((BARE_SPAWN_NAME, functools.partial(SpawnCaller, run.python)))
+            plans.append((BARE_SPAWN_NAME, functools.partial(SpawnCaller, run.python, run.code_user)))
         if concurrency in HTTP_CONCURRENCIES:
             plans += [(case.name, functools.partial(HttpCaller, daemon.port, token, case)) for case in HTTP_CASES]
         if concurrency == 1:
@@ -100,6 +104,21 @@ def measure_loads(run: BenchRun, daemon: DaemonProcess, token: str | None, stop:
         for name, make_caller in plans:
             progress(f"{name} at concurrency {concurrency}")
             run.loads.append(run_load(name, make_caller, concurrency, run.warmup, run.requests, stop))
+
+
+def measure_jupyter(run: BenchRun, stop: threading.Event) -> None:
+    """print(42) in one Jupyter kernel at concurrency 1, or the reason why not in `run.jupyter_skipped`."""
+    run.jupyter_skipped = skip_reason(run.python)
+    if run.jupyter_skipped is not None:
+        progress(f"Jupyter kernel skipped: {run.jupyter_skipped}")
+        return
+    progress(f"{JUPYTER_NAME} at concurrency 1")
+    try:
+        with JupyterKernel(run.python) as kernel:
+            run.loads.append(run_load(JUPYTER_NAME, functools.partial(kernel.caller, PRINT_42), 1,
+                                      run.warmup, run.requests, stop))
+    except Exception as error:  # a kernel that cannot start fails the run, and the report says why
+        run.jupyter_error = f"{type(error).__name__}: {error}"
 
 
 def benchmark(args: argparse.Namespace) -> BenchRun:
@@ -111,6 +130,7 @@ def benchmark(args: argparse.Namespace) -> BenchRun:
         startup = daemon.start()
         run = BenchRun(machine, args.daemon_flags, args.requests, args.warmup, startup, tree_rss(daemon.pid))
         measure_loads(run, daemon, token, stop)
+        measure_jupyter(run, stop)
         time.sleep(IDLE_PAUSE_SECONDS)  # let in-flight cleanup finish before calling the daemon idle
         run.idle = tree_rss(daemon.pid)
         if args.flood_mib:
@@ -122,8 +142,8 @@ def benchmark(args: argparse.Namespace) -> BenchRun:
     return run
 
 
-class Terminated(Exception):
-    """SIGTERM arrived (a CI timeout, say)."""
+class Terminated(BaseException):
+    """SIGTERM arrived (a CI timeout, say); like KeyboardInterrupt, no `except Exception` catches it."""
 
 
 def raise_on_sigterm() -> None:
