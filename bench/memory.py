@@ -20,6 +20,22 @@ def vm_rss_kib(pid: int) -> int:
     return 0
 
 
+def pss_kib(pid: int) -> int:
+    """Proportional set size of one process in KiB: its private pages, plus its share of shared ones.
+
+    Forked processes share most of their pages with their parent; summing their RSS counts those
+    pages once per process, summing PSS counts them once. 0 when the process is gone or unreadable.
+    """
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0
+
+
 def descendants(pid: int) -> list[int]:
     """Every live process below `pid` (workers, pooled or running), found through their parent ids."""
     children: dict[int, list[int]] = {}
@@ -47,17 +63,19 @@ def _parent_pid(pid: int) -> int | None:
 
 @dataclass(frozen=True)
 class TreeRss:
-    """The daemon's own RSS and the summed RSS of its descendants (shared pages counted each time)."""
+    """The daemon's own RSS, and the summed RSS (shared pages counted each time) and PSS of its descendants."""
 
     daemon_kib: int
     descendants_kib: int
     descendant_count: int
+    descendants_pss_kib: int
 
 
 def tree_rss(pid: int) -> TreeRss:
-    """Measures the daemon and everything it started, e.g. a warm pool of workers."""
+    """Measures the daemon and everything it started: its zygote and boxes, or a warm pool of workers."""
     below = descendants(pid)
-    return TreeRss(vm_rss_kib(pid), sum(vm_rss_kib(child) for child in below), len(below))
+    return TreeRss(vm_rss_kib(pid), sum(vm_rss_kib(child) for child in below), len(below),
+                   sum(pss_kib(child) for child in below))
 
 
 class RssSampler:

@@ -46,11 +46,13 @@ def ordered_loads(run: BenchRun) -> list[LoadResult]:
 
 
 def tree_text(tree: TreeRss) -> str:
-    return f"{mib(tree.daemon_kib)}   (its {tree.descendant_count} child processes: {mib(tree.descendants_kib)})"
+    return (f"{mib(tree.daemon_kib)}   (its {tree.descendant_count} child processes: {mib(tree.descendants_kib)} RSS,"
+            f" {mib(tree.descendants_pss_kib)} PSS)")
 
 
 def tree_markdown(tree: TreeRss) -> str:
-    return f"{mib(tree.daemon_kib)} (+ {tree.descendant_count} child processes, {mib(tree.descendants_kib)})"
+    return (f"{mib(tree.daemon_kib)} (+ {tree.descendant_count} child processes, {mib(tree.descendants_kib)} RSS,"
+            f" {mib(tree.descendants_pss_kib)} PSS)")
 
 
 def text_report(run: BenchRun) -> str:

@@ -6,7 +6,7 @@ Usage (from the repository root, after `mvn -q -B package -DskipTests`):
   python3 bench/run.py                                  # full run, readable report
   python3 bench/run.py --markdown                       # also a Markdown table for the README
   python3 bench/run.py --smoke                          # a quick check for CI; exit 1 on any wrong answer
-  python3 bench/run.py -- --launcher fork --preload json   # flags after -- go to the daemon
+  python3 bench/run.py -- --launcher spawn      # flags after -- go to the daemon
 
 The benchmark starts its own daemon on 127.0.0.1 with a free port and stops it at the end, even on
 errors or Ctrl-C. The bare spawn and the Jupyter kernel use the interpreter the daemon's /health
