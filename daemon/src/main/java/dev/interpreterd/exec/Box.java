@@ -4,7 +4,6 @@ import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.Signal;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -60,7 +59,7 @@ final class Box implements AutoCloseable {
         Box box = new Box(connection, cgroup, zygote.exitOf(connection.peerPid()));
         try {
             // Always sent, even empty: the init forks nothing before it has joined its cgroups.
-            connection.send(Map.of("event", "cgroup", "procs", cgroup.procsFiles()));
+            connection.send(new Frame.JoinCgroups(cgroup.procsFiles()));
         } catch (IOException e) {
             box.close();
             throw e;
@@ -85,7 +84,7 @@ final class Box implements AutoCloseable {
 
     /** Asks the init to send {@code signal} to the code's process group. */
     void signalCode(Signal signal) throws IOException {
-        control.send(Map.of("event", "signal", "signal", signal.number()));
+        control.send(new Frame.SignalCode(signal.number()));
     }
 
     /** Kills the init; the kernel then kills every process in the box. */

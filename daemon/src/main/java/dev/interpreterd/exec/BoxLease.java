@@ -4,7 +4,7 @@ import dev.interpreterd.os.NamedPipe;
 import dev.interpreterd.os.Signal;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -58,8 +58,8 @@ final class BoxLease implements Worker {
     }
 
     @Override
-    public Map<String, Object> jobFields() {
-        return Map.of("stdout", stdoutPipe.path().toString(), "stderr", stderrPipe.path().toString());
+    public Optional<String> outputPipe(int fd) {
+        return Optional.of((fd == 1 ? stdoutPipe : stderrPipe).path().toString());
     }
 
     @Override

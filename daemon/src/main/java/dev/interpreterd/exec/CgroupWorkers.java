@@ -1,7 +1,6 @@
 package dev.interpreterd.exec;
 
 import java.io.IOException;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +31,7 @@ final class CgroupWorkers implements WorkerSource<SpawnedWorker> {
             return worker;
         }
         try {
-            worker.awaitConnection(Execution.STARTUP_TIMEOUT).send(Map.of("event", "cgroup", "procs", cgroup.procsFiles()));
+            worker.awaitConnection(Execution.STARTUP_TIMEOUT).send(new Frame.JoinCgroups(cgroup.procsFiles()));
         } catch (IOException | InterruptedException | RuntimeException e) {
             cgroup.close();
             worker.close();

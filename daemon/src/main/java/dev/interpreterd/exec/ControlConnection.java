@@ -1,6 +1,5 @@
 package dev.interpreterd.exec;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -35,7 +34,7 @@ final class ControlConnection implements AutoCloseable {
      * @throws EOFException when the worker closed the connection
      * @throws IOException when the frame is not valid or the connection broke
      */
-    JsonNode read() throws IOException {
+    Frame read() throws IOException {
         int length = in.readInt();
         if (length < 0 || length > MAX_FRAME_BYTES) {
             throw new IOException("worker sent a frame of " + Integer.toUnsignedString(length)
@@ -43,7 +42,7 @@ final class ControlConnection implements AutoCloseable {
         }
         byte[] payload = new byte[length];
         in.readFully(payload);
-        return json.readTree(payload);
+        return json.readValue(payload, Frame.class);
     }
 
     /** The pid the peer gave in its hello. */
@@ -56,7 +55,7 @@ final class ControlConnection implements AutoCloseable {
     }
 
     /** Sends one frame. */
-    void send(Object message) throws IOException {
+    void send(Frame message) throws IOException {
         byte[] payload = json.writeValueAsBytes(message);
         ByteBuffer frame = ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).flip();
         while (frame.hasRemaining()) {

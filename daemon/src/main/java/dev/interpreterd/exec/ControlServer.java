@@ -1,6 +1,5 @@
 package dev.interpreterd.exec;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -14,6 +13,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -102,13 +102,16 @@ final class ControlServer implements AutoCloseable {
         try {
             // A peer that connects and never speaks is cut off instead of holding a thread forever.
             var deadline = timer.schedule(connection::close, HELLO_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            JsonNode hello = connection.read();
-            connection.peerPid(hello.path("pid").asLong());
-            CompletableFuture<ControlConnection> waiting = expected.remove(hello.path("secret").asText(""));
+            if (!(connection.read() instanceof Frame.Hello hello)) {
+                connection.close();
+                return;
+            }
+            connection.peerPid(hello.pid());
+            CompletableFuture<ControlConnection> waiting = expected.remove(Objects.requireNonNullElse(hello.secret(), ""));
             deadline.cancel(false);
-            if (waiting != null && hello.hasNonNull("error")) {
+            if (waiting != null && hello.error() != null) {
                 // The runner could not become what it was asked to be, and says why.
-                waiting.completeExceptionally(new IOException(hello.path("error").asText()));
+                waiting.completeExceptionally(new IOException(hello.error()));
                 connection.close();
             } else if (waiting == null || !waiting.complete(connection)) {
                 connection.close();

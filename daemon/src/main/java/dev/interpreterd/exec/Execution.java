@@ -1,12 +1,10 @@
 package dev.interpreterd.exec;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.interpreterd.os.Signal;
 import java.io.EOFException;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
@@ -60,7 +58,7 @@ final class Execution implements Stoppable {
             worker.set(w);
             w.stdout().listen(listener::stdout);
             w.stderr().listen(listener::stderr);
-            JsonNode exitFrame = runJob(w);
+            Frame.Exit exitFrame = runJob(w);
             escalation.cancel();
             return answer(w, exitFrame, start);
         } finally {
@@ -69,7 +67,7 @@ final class Execution implements Stoppable {
     }
 
     /** Hands the job to the worker and waits for its exit frame; null when there was none. */
-    private JsonNode runJob(Worker w) throws IOException, InterruptedException {
+    private Frame.Exit runJob(Worker w) throws IOException, InterruptedException {
         ControlConnection control = w.awaitConnection(STARTUP_TIMEOUT);
         if (escalation.reason().isPresent()) {
             control.close(); // stopped before it began: the supervisor sees no job coming and exits
@@ -85,16 +83,14 @@ final class Execution implements Stoppable {
             log.warn("execution {}: could not set the cgroup's limits ({}); the process limits still hold",
                     sessionId, e.toString());
         }
-        Map<String, Object> frame = new HashMap<>(w.jobFields());
-        frame.putAll(Map.of("event", "job", "code", job.code(), "env", environment.with(job.envs()),
-                "cwd", job.cwd().toString(), "limits", job.limits().forRunner(cpuSeconds), "network", job.network(),
-                "user", environment.user().forRunner()));
-        control.send(frame);
+        control.send(new Frame.RunJob(job.code(), environment.with(job.envs()), job.cwd().toString(),
+                job.limits().forRunner(cpuSeconds), job.network(), environment.user().forRunner(),
+                w.outputPipe(1).orElse(null), w.outputPipe(2).orElse(null)));
         escalation.arm(job.timeout());
         return awaitExit(control, w);
     }
 
-    private ExecutionResult answer(Worker w, JsonNode exitFrame, long start) throws InterruptedException {
+    private ExecutionResult answer(Worker w, Frame.Exit exitFrame, long start) throws InterruptedException {
         // With an exit frame the supervisor has reported and is exiting; its own status only
         // matters when it died without one.
         OptionalInt supervisorExit = exitFrame == null ? w.awaitSupervisorExit(grace) : OptionalInt.empty();
@@ -128,25 +124,25 @@ final class Execution implements Stoppable {
         }
     }
 
-    /** Reads frames until the supervisor's exit frame; null if the connection ended without one. */
-    private JsonNode awaitExit(ControlConnection control, Worker w) {
+    /** Reads frames until the runner's exit frame; null if the connection ended without one. */
+    private Frame.Exit awaitExit(ControlConnection control, Worker w) {
         try {
             while (true) {
-                JsonNode frame = control.read();
-                switch (frame.path("event").asText()) {
-                    case "started" -> w.codeStarted(frame.path("pid").asLong());
-                    case "display" -> {
-                        Output output = new Output(frame.path("kind").asText("display"), frame.path("data"));
-                        if (outputs.add(output)) {
-                            listener.output(output);
-                        }
+                Frame frame = control.read();
+                if (frame instanceof Frame.Started started) {
+                    w.codeStarted(started.pid());
+                } else if (frame instanceof Frame.Display display) {
+                    Output output = new Output(Objects.requireNonNullElse(display.kind(), "display"), display.data());
+                    if (outputs.add(output)) {
+                        listener.output(output);
                     }
-                    case "warning" -> log.warn("execution {}: {}", sessionId, frame.path("message").asText());
-                    case "exit" -> {
-                        w.reported();
-                        return frame;
-                    }
-                    default -> log.warn("execution {}: ignoring unknown frame from worker", sessionId);
+                } else if (frame instanceof Frame.Warning warning) {
+                    log.warn("execution {}: {}", sessionId, warning.message());
+                } else if (frame instanceof Frame.Exit exit) {
+                    w.reported();
+                    return exit;
+                } else {
+                    log.warn("execution {}: ignoring a {} frame from the runner", sessionId, frame.getClass().getSimpleName());
                 }
             }
         } catch (EOFException e) {

@@ -1,9 +1,8 @@
 package dev.interpreterd.exec;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.interpreterd.os.Signal;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -26,17 +25,15 @@ record Verdict(Status status, Integer exitCode, String signal, ErrorInfo error) 
      * @param lastSignal the last signal the daemon sent to the code's group
      * @param supervisorExit the supervisor's own exit value, if known
      */
-    static Verdict of(JsonNode exitFrame, Optional<String> stopReason, Optional<Signal> lastSignal,
+    static Verdict of(Frame.Exit exitFrame, Optional<String> stopReason, Optional<Signal> lastSignal,
                       OptionalInt supervisorExit) {
-        Integer exitCode = exitFrame == null || exitFrame.path("exitCode").isNull()
-                ? null : exitFrame.path("exitCode").asInt();
-        JsonNode report = exitFrame == null ? null : exitFrame.path("report");
-        boolean hasReport = report != null && report.isObject();
-        Integer signal = exitFrame == null || exitFrame.path("signal").isNull()
-                ? null : exitFrame.path("signal").asInt();
+        Integer exitCode = exitFrame == null ? null : exitFrame.exitCode();
+        Frame.Report report = exitFrame == null ? null : exitFrame.report();
+        boolean hasReport = report != null;
+        Integer signal = exitFrame == null ? null : exitFrame.signal();
         if (stopReason.isPresent() && (signal == null || Escalation.sent(signal, lastSignal))) {
             // The daemon's signal ended the code, whatever exit code Python chose on its way out.
-            List<String> traceback = hasReport ? lines(report.path("traceback")) : List.of();
+            List<String> traceback = hasReport ? lines(report.traceback()) : List.of();
             return new Verdict(Status.INTERRUPTED, null, lastSignal.map(Enum::name).orElse(null),
                     new ErrorInfo(TIMEOUT_ERROR, stopReason.get(), traceback));
         }
@@ -46,10 +43,10 @@ record Verdict(Status status, Integer exitCode, String signal, ErrorInfo error) 
         if (signal != null) {
             return killedBy(signal, stopReason);
         }
-        String outcome = hasReport ? report.path("outcome").asText() : "";
+        String outcome = hasReport ? Objects.requireNonNullElse(report.outcome(), "") : "";
         if (outcome.equals("error")) {
-            return new Verdict(Status.ERROR, exitCode, null, new ErrorInfo(report.path("name").asText(),
-                    report.path("value").asText(), lines(report.path("traceback"))));
+            return new Verdict(Status.ERROR, exitCode, null, new ErrorInfo(Objects.toString(report.name(), ""),
+                    Objects.toString(report.value(), ""), lines(report.traceback())));
         }
         boolean clean = outcome.equals("ok") && exitCode != null && exitCode == 0;
         return new Verdict(clean ? Status.OK : Status.EXIT, exitCode, null, null);
@@ -73,9 +70,7 @@ record Verdict(Status status, Integer exitCode, String signal, ErrorInfo error) 
                 "the worker's supervisor " + how + " before reporting a result", List.of()));
     }
 
-    private static List<String> lines(JsonNode array) {
-        List<String> lines = new ArrayList<>();
-        array.forEach(line -> lines.add(line.asText()));
-        return lines;
+    private static List<String> lines(List<String> traceback) {
+        return traceback == null ? List.of() : traceback;
     }
 }

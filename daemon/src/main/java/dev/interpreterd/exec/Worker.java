@@ -2,7 +2,7 @@ package dev.interpreterd.exec;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -21,9 +21,12 @@ interface Worker extends Stoppable, AutoCloseable {
     /** Waits until the runner is connected and ready for the job. */
     ControlConnection awaitConnection(Duration timeout) throws IOException, InterruptedException;
 
-    /** Fields the job frame carries besides the job itself, such as where the output goes. */
-    default Map<String, Object> jobFields() {
-        return Map.of();
+    /**
+     * The named pipe the child must open as file descriptor {@code fd} (1 or 2), for a worker whose
+     * runner does not already hold its output; empty when the runner's own output is the code's.
+     */
+    default Optional<String> outputPipe(int fd) {
+        return Optional.empty();
     }
 
     /** Applies the job's limits to the execution's cgroup, if it has one. */

@@ -1,6 +1,5 @@
 package dev.interpreterd.exec;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,11 +59,8 @@ final class Zygote implements AutoCloseable {
     private void readReports(ControlConnection reports) {
         try {
             while (true) {
-                JsonNode frame = reports.read();
-                if (frame.path("event").asText().equals("reaped")) {
-                    int value = frame.path("signal").isNull()
-                            ? frame.path("exitCode").asInt() : 128 + frame.path("signal").asInt();
-                    exitOf(frame.path("pid").asLong()).complete(value);
+                if (reports.read() instanceof Frame.Reaped reaped) {
+                    exitOf(reaped.pid()).complete(reaped.exitValue());
                 }
             }
         } catch (IOException e) {
@@ -94,7 +90,7 @@ final class Zygote implements AutoCloseable {
         }
         ControlServer.Expectation expectation = control.expect();
         try {
-            connection.send(Map.of("event", "box", "secret", expectation.secret()));
+            connection.send(new Frame.ForkBox(expectation.secret()));
         } catch (IOException e) {
             expectation.connection().cancel(false);
             process.close();
