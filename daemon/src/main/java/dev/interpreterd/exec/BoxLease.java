@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,9 +130,7 @@ final class BoxLease implements Worker {
         if (!pumping) {
             return true;
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        return stdout.awaitEnd(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                && stderr.awaitEnd(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return CappedOutput.awaitEnds(Deadline.after(timeout), stdout, stderr);
     }
 
     @Override

@@ -51,6 +51,16 @@ final class CappedOutput extends OutputStream {
         closed.countDown();
     }
 
+    /** Waits until every one of the streams' pipes has reached its end; false if one had not by the deadline. */
+    static boolean awaitEnds(Deadline deadline, CappedOutput... outputs) throws InterruptedException {
+        for (CappedOutput output : outputs) {
+            if (!output.awaitEnd(deadline.remainingNanos(), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Waits until the stream's pipe has reached its end; false if it had not by the deadline. */
     boolean awaitEnd(long timeout, TimeUnit unit) throws InterruptedException {
         return closed.await(timeout, unit);

@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +24,7 @@ final class ExecutionCgroup implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ExecutionCgroup.class);
     /** How long killed processes may take to leave their cgroup. */
-    private static final long EMPTY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final Duration EMPTY_TIMEOUT = Duration.ofSeconds(2);
     /** Rounds of SIGKILL where neither cgroup.kill nor a freezer is there to stop new forks. */
     private static final int SIGNAL_ROUNDS = 100;
 
@@ -108,7 +108,7 @@ final class ExecutionCgroup implements AutoCloseable {
             }
             if (!awaitEmpty(dirs)) {
                 log.warn("processes of {} still alive {} s after SIGKILL: {}", dirs.get(0).getFileName(),
-                        TimeUnit.NANOSECONDS.toSeconds(EMPTY_TIMEOUT_NANOS), members(dirs));
+                        EMPTY_TIMEOUT.toSeconds(), members(dirs));
             }
         }
         for (Path dir : dirs) {
@@ -145,9 +145,8 @@ final class ExecutionCgroup implements AutoCloseable {
         }
         try {
             Files.writeString(state, "FROZEN");
-            long deadline = System.nanoTime() + EMPTY_TIMEOUT_NANOS;
-            while (!Files.readString(state, StandardCharsets.US_ASCII).trim().equals("FROZEN")
-                    && System.nanoTime() < deadline) {
+            Deadline deadline = Deadline.after(EMPTY_TIMEOUT);
+            while (!Files.readString(state, StandardCharsets.US_ASCII).trim().equals("FROZEN") && !deadline.passed()) {
                 Thread.sleep(1);
             }
             members(dirs).forEach(pid -> Posix.kill(pid, Signal.SIGKILL));
@@ -177,9 +176,9 @@ final class ExecutionCgroup implements AutoCloseable {
     }
 
     private static boolean awaitEmpty(List<Path> dirs) {
-        long deadline = System.nanoTime() + EMPTY_TIMEOUT_NANOS;
+        Deadline deadline = Deadline.after(EMPTY_TIMEOUT);
         while (!members(dirs).isEmpty()) {
-            if (System.nanoTime() > deadline) {
+            if (deadline.passed()) {
                 return false;
             }
             try {

@@ -219,10 +219,10 @@ public final class ExecutionService implements AutoCloseable {
     public void shutdown() throws InterruptedException {
         closing = true;
         running.forEach(e -> e.interrupt("the daemon is shutting down"));
-        long deadline = System.nanoTime() + grace.multipliedBy(4).plusSeconds(1).toNanos();
-        while (!running.isEmpty() && System.nanoTime() < deadline) {
+        Deadline deadline = Deadline.after(grace.multipliedBy(4).plusSeconds(1));
+        while (!running.isEmpty() && !deadline.passed()) {
             // Each finished execution hands back its slot; wait for all of them or the deadline.
-            if (freeSlots.tryAcquire(slots, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            if (freeSlots.tryAcquire(slots, Math.max(1, deadline.remainingNanos()), TimeUnit.NANOSECONDS)) {
                 freeSlots.release(slots);
                 break;
             }

@@ -101,9 +101,7 @@ final class SpawnedWorker implements Worker {
 
     @Override
     public boolean awaitOutputEnd(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        return stdout.awaitEnd(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                && stderr.awaitEnd(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return CappedOutput.awaitEnds(Deadline.after(timeout), stdout, stderr);
     }
 
     @Override

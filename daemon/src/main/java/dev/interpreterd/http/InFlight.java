@@ -1,5 +1,6 @@
 package dev.interpreterd.http;
 
+import dev.interpreterd.exec.Deadline;
 import java.time.Duration;
 
 /** Counts requests between their before and after handlers, so that stopping can wait for their answers. */
@@ -20,9 +21,9 @@ final class InFlight {
 
     /** Waits until no request is in flight; false if some still were at the deadline. */
     synchronized boolean awaitIdle(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Deadline deadline = Deadline.after(timeout);
         while (count > 0) {
-            long left = deadline - System.nanoTime();
+            long left = deadline.remainingNanos();
             if (left <= 0) {
                 return false;
             }
