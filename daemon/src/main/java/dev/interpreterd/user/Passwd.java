@@ -5,10 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.zeroturnaround.exec.ProcessExecutor;
-import org.zeroturnaround.exec.ProcessResult;
+import dev.interpreterd.host.Probe;
+import java.time.Duration;
 
 /**
  * Looks up accounts as the C library does, through {@code getent passwd} (so LDAP and other
@@ -49,28 +47,19 @@ final class Passwd {
 
     /** The account with this name, or with this uid when the key is a number. */
     static Optional<Entry> lookup(String key) throws IOException {
-        ProcessResult result;
-        try {
-            result = new ProcessExecutor("getent", "passwd", key)
-                    .readOutput(true)
-                    .exitValueAny()
-                    .timeout(10, TimeUnit.SECONDS)
-                    .execute();
-        } catch (IOException e) {
+        Optional<Path> getent = Probe.onPath("getent");
+        if (getent.isEmpty()) {
             return lookupInFile(key);
-        } catch (TimeoutException e) {
-            throw new IOException("getent passwd " + key + " did not answer within 10 seconds", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while looking up user " + key, e);
         }
-        if (result.getExitValue() == GETENT_NOT_FOUND) {
+        Probe probe = Probe.run("looking up user " + key, Duration.ofSeconds(10), null,
+                List.of(getent.get().toString(), "passwd", key));
+        if (probe.exitValue() == GETENT_NOT_FOUND) {
             return Optional.empty();
         }
-        if (result.getExitValue() != 0) {
-            throw new IOException("getent passwd " + key + " failed with exit code " + result.getExitValue());
+        if (!probe.succeeded()) {
+            throw new IOException("getent passwd " + key + " failed with exit code " + probe.exitValue());
         }
-        return result.getOutput().getLinesAsUTF8().stream().findFirst().flatMap(Entry::parse);
+        return probe.lines().stream().findFirst().flatMap(Entry::parse);
     }
 
     private static Optional<Entry> lookupInFile(String key) throws IOException {

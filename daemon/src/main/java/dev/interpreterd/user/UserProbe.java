@@ -1,12 +1,11 @@
 package dev.interpreterd.user;
 
 import dev.interpreterd.exec.RunnerScript;
+import dev.interpreterd.host.Probe;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.zeroturnaround.exec.ProcessExecutor;
-import org.zeroturnaround.exec.ProcessResult;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * Checks once, at start, that the code can run as its user: the runner switches to that user in a
@@ -27,25 +26,12 @@ public final class UserProbe {
         if (!user.switched()) {
             return;
         }
-        ProcessResult result;
-        try {
-            result = new ProcessExecutor(python.toString(), runner.script().toString(), "--probe-user",
-                    String.valueOf(user.uid()), String.valueOf(user.gid()), workDir.toString())
-                    .directory(runner.directory().toFile())
-                    .readOutput(true)
-                    .redirectErrorStream(true)
-                    .exitValueAny()
-                    .timeout(30, TimeUnit.SECONDS)
-                    .execute();
-        } catch (TimeoutException e) {
-            throw new IOException("checking that user " + user + " can run the code took over 30 seconds", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while checking that user " + user + " can run the code", e);
-        }
-        if (result.getExitValue() != 0) {
+        Probe probe = Probe.run("checking that user " + user + " can run the code", Duration.ofSeconds(30),
+                runner.directory(), List.of(python.toString(), runner.script().toString(), "--probe-user",
+                        String.valueOf(user.uid()), String.valueOf(user.gid()), workDir.toString()));
+        if (!probe.succeeded()) {
             throw new IOException("the code would run as user " + user + ", who cannot use what it needs: "
-                    + String.join(" ", result.getOutput().getLinesAsUTF8()).strip()
+                    + probe.text()
                     + "; pass a --python that every user may read (such as /usr/bin/python3),"
                     + " a --work-dir that user may enter, or another --user");
         }
