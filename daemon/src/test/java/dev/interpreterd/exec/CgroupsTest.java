@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.interpreterd.Requires;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -59,6 +60,7 @@ class CgroupsTest {
 
     /** Puts a shell that keeps forking sleepers into a new cgroup of the hierarchy, then kills it. */
     private static void killsEverything(String hierarchy, boolean kill, boolean freezer) throws Exception {
+        Requires.root("check killing the processes of a cgroup");
         Path root = Path.of(hierarchy);
         assumeTrue(Files.isWritable(root.resolve("cgroup.procs")), hierarchy + " is not writable here");
         Path dir = Files.createDirectory(root.resolve("interpreterd-test-" + UUID.randomUUID()));
