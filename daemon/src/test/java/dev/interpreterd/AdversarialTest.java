@@ -282,8 +282,8 @@ class AdversarialTest {
 
     @Test
     void code_that_kills_its_supervisor_is_killed_and_its_own_process_goes_too() throws InterruptedException {
-        // Code that runs as the daemon's own user can kill its supervisor; as root that takes --user root.
-        try (TestDaemon sameUser = TestDaemon.start("--user", "root")) {
+        // Code that runs as the daemon's own user can kill its supervisor.
+        try (TestDaemon sameUser = TestDaemon.startAsItsOwnUser()) {
             String stdout = sameUser.execute("""
                     import os, time
                     print(os.getpid(), flush=True)

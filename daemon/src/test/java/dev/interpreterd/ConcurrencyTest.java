@@ -65,8 +65,8 @@ class ConcurrencyTest {
 
     @Test
     void every_way_of_ending_gives_the_slot_back() {
-        // --user root: the code kills its supervisor, as it can when it runs as the daemon's own user.
-        try (TestDaemon daemon = TestDaemon.start("--max-concurrent", "1", "--queue", "0", "--user", "root")) {
+        // The code kills its supervisor, as it can when it runs as the daemon's own user.
+        try (TestDaemon daemon = TestDaemon.startAsItsOwnUser("--max-concurrent", "1", "--queue", "0")) {
             daemon.execute("1/0").body("status", equalTo("error"));
             daemon.execute("import os\nos._exit(3)").body("status", equalTo("exit"));
             daemon.execute("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)").body("status", equalTo("killed"));

@@ -15,6 +15,7 @@ class ExampleScriptTest {
 
     @Test
     void example_test_sh_passes_against_the_daemon() throws IOException, InterruptedException {
+        Requires.command("curl", "apt-get install -y curl");
         try (TestDaemon daemon = TestDaemon.start()) {
             Process script = new ProcessBuilder("bash", Path.of("..", "example_test.sh").toString(),
                     "http://127.0.0.1:" + daemon.port())

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.interpreterd.os.Posix;
 import io.restassured.path.json.JsonPath;
@@ -23,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,12 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A daemon running as root runs the code as an unprivileged user, which can neither get root back
  * nor reach the daemon, and is held to the per-user process limit; a daemon that is not root runs
- * the code as itself. Every test here needs the tests to run as root, as they do in CI.
+ * the code as itself. The switch needs the tests to run as root, as they do in CI; the rest holds
+ * for whichever user runs them.
  */
 class PrivilegeTest {
 
     private static final int MAX_PROCESSES = 20;
     private static final int NOBODY = 65534;
+    private static final String THE_SWITCH = "check the switch to an unprivileged user";
 
     @RegisterExtension
     static final TestDaemon daemon = TestDaemon.shared("--max-processes", String.valueOf(MAX_PROCESSES));
@@ -44,13 +44,9 @@ class PrivilegeTest {
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void onlyAsRoot() {
-        assumeTrue(Posix.effectiveUserId() == 0, "the tests do not run as root: the code runs as their own user");
-    }
-
     @Test
     void the_code_runs_as_the_default_worker_user_and_cannot_become_root_again() throws IOException {
+        Requires.root(THE_SWITCH);
         WorkerIds worker = worker();
         assertTrue(worker.name().equals("interpreterd") || worker.name().equals("nobody"), worker::toString);
         assertTrue(worker.uid() != 0);
@@ -63,6 +59,7 @@ class PrivilegeTest {
 
     @Test
     void the_code_can_neither_signal_nor_read_the_daemon_its_supervisor_or_the_runner() {
+        Requires.root(THE_SWITCH);
         long daemonPid = ProcessHandle.current().pid();
         daemon.execute("""
                 import os
@@ -82,6 +79,7 @@ class PrivilegeTest {
 
     @Test
     void a_fork_loop_stops_at_the_process_limit() {
+        Requires.root(THE_SWITCH);
         // Bounded: at most 100 children, each asleep until the runner kills it at the end.
         String stdout = daemon.execute("""
                 import os, time
@@ -120,7 +118,8 @@ class PrivilegeTest {
 
     @Test
     void a_cwd_the_worker_user_cannot_enter_is_an_error_of_the_execution() throws IOException {
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
+        // Closed to everyone but root: the worker user, or the tests' own when they are not root.
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("---------"));
         daemon.execute("print('never')", Map.of("cwd", tmp.toString()))
                 .body("status", equalTo("error"))
                 .body("stdout", equalTo(""))
@@ -150,6 +149,7 @@ class PrivilegeTest {
 
     @Test
     void the_code_dies_with_its_supervisor_after_the_switch() throws Exception {
+        Requires.root(THE_SWITCH);
         String name = worker().name();
         CompletableFuture<JsonPath> answer = CompletableFuture.supplyAsync(() -> daemon.execute(
                 "import time\ntime.sleep(30)", Map.of("timeout", 20)).extract().jsonPath());
@@ -172,6 +172,7 @@ class PrivilegeTest {
 
     @Test
     void user_root_is_honoured() {
+        Requires.root(THE_SWITCH);
         try (TestDaemon asRoot = TestDaemon.start("--user", "root")) {
             asRoot.request().get("/health").then().body("user.name", equalTo("root")).body("user.uid", equalTo(0));
             asRoot.execute("import os\nprint(os.getuid(), os.geteuid())").body("stdout", equalTo("0 0\n"));
@@ -180,20 +181,30 @@ class PrivilegeTest {
 
     @Test
     void a_daemon_that_is_not_root_runs_the_code_as_its_own_user() throws Exception {
-        try (DaemonProcess unprivileged = DaemonProcess.startAs(tmp, NOBODY, NOBODY)) {
+        int uid = asRoot() ? NOBODY : Posix.effectiveUserId();
+        String name = asRoot() ? "nobody" : System.getProperty("user.name");
+        try (DaemonProcess unprivileged = startUnprivileged()) {
             given().baseUri("http://127.0.0.1").port(unprivileged.port()).get("/health").then()
-                    .body("user.uid", equalTo(NOBODY)).body("user.name", equalTo("nobody"));
+                    .body("user.uid", equalTo(uid)).body("user.name", equalTo(name));
             JsonPath result = unprivileged.executeAsync("import os\nprint(os.getuid(), os.geteuid())", Map.of())
                     .get(30, TimeUnit.SECONDS);
-            assertEquals(NOBODY + " " + NOBODY + "\n", result.getString("stdout"));
+            assertEquals(uid + " " + uid + "\n", result.getString("stdout"));
         }
     }
 
     @Test
     void a_daemon_that_is_not_root_refuses_to_run_the_code_as_another_user() {
-        IOException refused = assertThrows(IOException.class,
-                () -> DaemonProcess.startAs(tmp, NOBODY, NOBODY, "--user", "root").close());
+        IOException refused = assertThrows(IOException.class, () -> startUnprivileged("--user", "root").close());
         assertTrue(refused.getMessage().contains("--user root needs a daemon running as root"), refused.getMessage());
+    }
+
+    /** A daemon that is not root: as root, one started as nobody; otherwise one as the tests' own user. */
+    private DaemonProcess startUnprivileged(String... flags) throws IOException {
+        return asRoot() ? DaemonProcess.startAs(tmp, NOBODY, NOBODY, flags) : DaemonProcess.start(tmp, flags);
+    }
+
+    private static boolean asRoot() {
+        return Posix.effectiveUserId() == 0;
     }
 
     @Test

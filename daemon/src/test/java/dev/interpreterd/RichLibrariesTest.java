@@ -10,18 +10,25 @@ import io.restassured.path.json.JsonPath;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real matplotlib and pandas, from Debian's python3-matplotlib and python3-pandas (which .ci/run
- * installs for /usr/bin/python3). The runner itself uses neither: it only reacts when the code does.
+ * installs for /usr/bin/python3); skipped where the test interpreter lacks them. The runner itself
+ * uses neither: it only reacts when the code does.
  */
 class RichLibrariesTest {
 
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     @RegisterExtension
-    static final TestDaemon daemon = TestDaemon.shared("--python", "/usr/bin/python3");
+    static final TestDaemon daemon = TestDaemon.shared();
+
+    @BeforeAll
+    static void librariesInstalled() {
+        Requires.pythonModules("matplotlib", "pandas");
+    }
 
     @Test
     void plt_show_sends_each_figure_as_a_png_display() {

@@ -3,6 +3,7 @@ package dev.interpreterd;
 import static io.restassured.RestAssured.given;
 
 import dev.interpreterd.config.CommandLine;
+import dev.interpreterd.os.Posix;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
@@ -61,6 +62,19 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
     /** Starts a daemon with {@code --port 0 --grace 0.2 --python PYTHON} plus the given flags. */
     static TestDaemon start(String... flags) {
         return startWithEnvironment(System.getenv(), flags);
+    }
+
+    /**
+     * Starts a daemon that runs the code as the daemon's own user, the one user whose code may kill
+     * its supervisor: with {@code --user root} when the tests run as root; with no flag otherwise, as a
+     * daemon that is not root runs the code as itself and refuses {@code --user} naming anyone else.
+     */
+    static TestDaemon startAsItsOwnUser(String... flags) {
+        List<String> all = new ArrayList<>(List.of(flags));
+        if (Posix.effectiveUserId() == 0) {
+            all.addAll(List.of("--user", "root"));
+        }
+        return start(all.toArray(String[]::new));
     }
 
     /** Starts a daemon as if its own environment were {@code environment}. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.interpreterd.LeftoverProcesses;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import dev.interpreterd.Requires;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,6 +68,7 @@ class CgroupsTest {
      * cgroup, and checks that no sleeper is left anywhere.
      */
     private static void killsEverything(String hierarchy, boolean kill, boolean freezer) throws Exception {
+        Requires.root("check killing the processes of a cgroup");
         Path root = Path.of(hierarchy);
         assumeTrue(Files.isWritable(root.resolve("cgroup.procs")), hierarchy + " is not writable here");
         String marker = LeftoverProcesses.sleepMarker();
