@@ -2,15 +2,15 @@ package dev.interpreterd;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
-import dev.interpreterd.exec.Cgroups;
-import dev.interpreterd.exec.DaemonInstance;
+import dev.interpreterd.exec.cgroup.Cgroups;
+import dev.interpreterd.host.DaemonInstance;
 import dev.interpreterd.config.Token;
-import dev.interpreterd.exec.Durations;
+import dev.interpreterd.units.Durations;
 import dev.interpreterd.exec.ExecutionService;
-import dev.interpreterd.exec.NetworkProbe;
-import dev.interpreterd.exec.PythonLocator;
-import dev.interpreterd.exec.RunnerScript;
-import dev.interpreterd.exec.Sizes;
+import dev.interpreterd.host.NetworkProbe;
+import dev.interpreterd.host.PythonLocator;
+import dev.interpreterd.host.RunnerScript;
+import dev.interpreterd.units.Sizes;
 import dev.interpreterd.exec.WorkerEnvironment;
 import dev.interpreterd.http.HttpApi;
 import dev.interpreterd.http.Json;
@@ -41,6 +41,7 @@ public final class Daemon implements AutoCloseable {
     private static final Path SYSTEM_PYTHON = Path.of("/usr/bin/python3");
 
     private final RunnerScript runner;
+    private final Runners runners;
     private final ExecutionService executions;
     private final HttpApi http;
     private final ServiceNotifications notifications;
@@ -49,9 +50,10 @@ public final class Daemon implements AutoCloseable {
     private final String settings;
     private boolean closed;
 
-    private Daemon(RunnerScript runner, ExecutionService executions, HttpApi http,
+    private Daemon(RunnerScript runner, Runners runners, ExecutionService executions, HttpApi http,
                    ServiceNotifications notifications, String host, int port, String settings) {
         this.runner = runner;
+        this.runners = runners;
         this.executions = executions;
         this.http = http;
         this.notifications = notifications;
@@ -91,15 +93,16 @@ public final class Daemon implements AutoCloseable {
         // What this daemon makes on the machine is named for it, and it sweeps only what its own deployment left.
         DaemonInstance instance = DaemonInstance.current(workDir);
         RunnerScript runner = RunnerScript.install(tmpDir, instance);
-        Cgroups cgroups = Cgroups.NONE;
+        Runners runners = null;
         ExecutionService executions = null;
         try {
             PythonLocator.Python python = usablePython(config.python(), runner, user, workDir);
-            cgroups = config.cgroups() ? Cgroups.detect(instance) : Cgroups.NONE;
-            executions = new ExecutionService(python.executable(), runner, cgroups, new ExecutionService.Settings(
-                    config.maxConcurrent(), config.queue(), config.grace(), config.maxOutputBytes(), workDir,
-                    config.warmWorkers(), config.launcher() == Config.Launcher.BOX, config.preload()),
-                    new WorkerEnvironment(environment, user, home), json);
+            WorkerEnvironment workerEnvironment = new WorkerEnvironment(environment, user, home);
+            runners = Runners.start(config, python.executable(), runner,
+                    config.cgroups() ? Cgroups.detect(instance) : Cgroups.NONE, workDir, workerEnvironment, json);
+            executions = new ExecutionService(runners.workers(), runners.isolation(), runners.cgroups().mechanism(),
+                    new ExecutionService.Settings(config.maxConcurrent(), config.queue(), config.grace(),
+                            config.maxOutputBytes()), workerEnvironment);
             boolean networkIsolation = NetworkProbe.namespacesAvailable(python.executable(), runner);
             if (!config.network() && !networkIsolation) {
                 throw new IOException("--network false needs network namespaces, which this machine does not"
@@ -109,13 +112,14 @@ public final class Daemon implements AutoCloseable {
             int port = http.start();
             ServiceNotifications notifications = new ServiceNotifications(SdNotify.fromEnvironment(environment),
                     environment, executions);
-            return new Daemon(runner, executions, http, notifications, config.host(), port,
-                    effectiveConfiguration(config, python, executions, networkIsolation, user, workDir));
+            return new Daemon(runner, runners, executions, http, notifications, config.host(), port,
+                    effectiveConfiguration(config, python, runners, networkIsolation, user, workDir));
         } catch (IOException | RuntimeException e) {
             if (executions != null) {
                 executions.close();
-            } else {
-                cgroups.close();
+            }
+            if (runners != null) {
+                runners.close();
             }
             runner.close();
             throw e;
@@ -162,7 +166,7 @@ public final class Daemon implements AutoCloseable {
 
     /** The configuration as one line of key=value pairs for the start log, the token only as set or none. */
     private static String effectiveConfiguration(Config config, PythonLocator.Python python,
-                                                 ExecutionService executions, boolean networkIsolation,
+                                                 Runners runners, boolean networkIsolation,
                                                  WorkerUser user, Path workDir) {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("python", python.executable() + " (" + python.version() + ")");
@@ -182,9 +186,9 @@ public final class Daemon implements AutoCloseable {
         settings.put("max_processes", config.limits().processes());
         settings.put("max_file_size", Sizes.format(config.limits().fileSizeBytes()));
         settings.put("max_open_files", config.limits().openFiles());
-        settings.put("isolation", executions.isolation());
-        settings.put("cleanup", executions.cleanupMechanism());
-        settings.put("cgroups", executions.cgroupDetails());
+        settings.put("isolation", runners.isolation());
+        settings.put("cleanup", runners.cgroups().mechanism());
+        settings.put("cgroups", runners.cgroups().describe());
         settings.put("network", config.network());
         settings.put("network_isolation", networkIsolation);
         settings.put("token", config.token().isPresent() ? "set" : "none");
@@ -218,6 +222,7 @@ public final class Daemon implements AutoCloseable {
         http.close();
         notifications.close();
         executions.close();
+        runners.close();
         runner.close();
         log.info("stopped");
     }

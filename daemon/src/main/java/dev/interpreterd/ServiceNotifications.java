@@ -1,7 +1,7 @@
 package dev.interpreterd;
 
 import dev.interpreterd.exec.ExecutionService;
-import dev.interpreterd.exec.Threads;
+import dev.interpreterd.os.Threads;
 import dev.interpreterd.os.Notifier;
 import java.time.Duration;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.interpreterd;
 
-import dev.interpreterd.exec.Durations;
+import dev.interpreterd.units.Durations;
 import java.time.Duration;
 
 /** Polling in tests: waits, within a bound, until a condition holds, and fails naming what it awaited. */

@@ -1,8 +1,8 @@
 package dev.interpreterd.config;
 
 import java.math.BigDecimal;
-import dev.interpreterd.exec.Limits;
-import dev.interpreterd.exec.Sizes;
+import dev.interpreterd.config.Limits;
+import dev.interpreterd.units.Sizes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

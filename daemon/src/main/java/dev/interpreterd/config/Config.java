@@ -1,6 +1,6 @@
 package dev.interpreterd.config;
 
-import dev.interpreterd.exec.Limits;
+import dev.interpreterd.config.Limits;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;

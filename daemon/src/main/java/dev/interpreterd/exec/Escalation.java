@@ -1,5 +1,6 @@
 package dev.interpreterd.exec;
 
+import dev.interpreterd.units.Durations;
 import dev.interpreterd.os.Signal;
 import java.time.Duration;
 import java.util.List;

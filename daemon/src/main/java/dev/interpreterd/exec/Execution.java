@@ -1,5 +1,8 @@
 package dev.interpreterd.exec;
 
+import dev.interpreterd.exec.control.ControlConnection;
+import dev.interpreterd.exec.control.Frame;
+import dev.interpreterd.units.Durations;
 import dev.interpreterd.os.Signal;
 import java.io.EOFException;
 import java.io.IOException;
@@ -19,8 +22,6 @@ import org.slf4j.LoggerFactory;
 final class Execution implements Stoppable {
 
     private static final Logger log = LoggerFactory.getLogger(Execution.class);
-    /** How long a starting worker may take to connect; python itself starts in tens of milliseconds. */
-    static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
     /** CPU time the code may burn past the daemon's SIGKILL before the kernel's SIGXCPU. */
     private static final Duration CPU_MARGIN = Duration.ofSeconds(1);
 
@@ -68,7 +69,7 @@ final class Execution implements Stoppable {
 
     /** Hands the job to the worker and waits for its exit frame; null when there was none. */
     private Frame.Exit runJob(Worker w) throws IOException, InterruptedException {
-        ControlConnection control = w.awaitConnection(STARTUP_TIMEOUT);
+        ControlConnection control = w.awaitConnection(Worker.STARTUP_TIMEOUT);
         if (escalation.reason().isPresent()) {
             control.close(); // stopped before it began: the supervisor sees no job coming and exits
             return null;

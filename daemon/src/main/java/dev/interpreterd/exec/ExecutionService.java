@@ -1,10 +1,9 @@
 package dev.interpreterd.exec;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.interpreterd.os.Threads;
+import dev.interpreterd.units.Deadline;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -32,71 +31,29 @@ public final class ExecutionService implements AutoCloseable {
     private final Set<Execution> running = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-timer"));
     private final WorkerEnvironment environment;
-    private final ControlServer control;
-    private final WorkerLauncher launcher;
     private final WorkerSource<?> workers;
-    private final Cgroups cgroups;
     private final String isolation;
+    private final String cleanup;
     private volatile boolean closing;
 
     /**
-     * Opens the control socket in the runner's directory and gets ready to run code: in boxes where
-     * the machine allows namespaces and boxes are asked for, else in a fresh interpreter each time.
+     * Gets ready to run code on {@code workers}.
      *
-     * @param python the real interpreter executable
-     * @param runner the installed runner script
-     * @param cgroups where each box or execution gets its cgroups, {@link Cgroups#NONE} for none;
-     *                closed with the service
-     * @param settings limits and defaults
+     * @param isolation what keeps executions apart, for {@code /health}: {@code namespaces},
+     *                  {@code cgroup} or {@code subreaper}
+     * @param cleanup how leftover processes are found, for {@code /health}: {@code cgroup} or {@code subreaper}
      */
-    public ExecutionService(Path python, RunnerScript runner, Cgroups cgroups, Settings settings,
-                            WorkerEnvironment environment, ObjectMapper json) throws IOException {
+    public ExecutionService(WorkerSource<?> workers, String isolation, String cleanup, Settings settings,
+                            WorkerEnvironment environment) {
         this.slots = settings.slots();
         this.queueCapacity = settings.queueCapacity();
         this.grace = settings.grace();
         this.outputCapBytes = settings.outputCapBytes();
         this.freeSlots = new Semaphore(slots, true);
         this.environment = environment;
-        this.cgroups = cgroups;
-        this.control = new ControlServer(runner.directory().resolve("control.sock"), json, timer);
-        this.launcher = new WorkerLauncher(python, runner.script(), settings.workDir(), environment.base(),
-                settings.outputCapBytes(), control);
-        BoxPool boxes = settings.boxes() ? boxes(runner, settings) : null;
-        if (boxes != null) {
-            this.workers = boxes;
-            this.isolation = "namespaces";
-        } else {
-            WorkerSource<SpawnedWorker> source = cgroups.available() ? new CgroupWorkers(launcher, cgroups) : launcher;
-            this.workers = settings.warmWorkers() > 0 ? new WarmPool(source, settings.warmWorkers()) : source;
-            this.isolation = cgroups.mechanism();
-        }
-    }
-
-    /** A box per slot, or null with a warning where this machine cannot make boxes. */
-    private BoxPool boxes(RunnerScript runner, Settings settings) throws IOException {
-        Zygote zygote;
-        try {
-            zygote = new Zygote(launcher, control, settings.preload());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while starting the zygote", e);
-        } catch (IOException e) {
-            control.close();
-            launcher.close();
-            throw e;
-        }
-        try {
-            return new BoxPool(zygote, cgroups, runner.directory(), settings.outputCapBytes(), settings.slots());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            zygote.close();
-            throw new IOException("interrupted while making the first box", e);
-        } catch (IOException e) {
-            zygote.close();
-            log.warn("no boxes here ({}): each execution runs in a fresh interpreter, isolated by {} only",
-                    e.getMessage(), cgroups.mechanism());
-            return null;
-        }
+        this.workers = workers;
+        this.isolation = isolation;
+        this.cleanup = cleanup;
     }
 
     /**
@@ -105,19 +62,9 @@ public final class ExecutionService implements AutoCloseable {
      * @param slots executions running at once
      * @param queueCapacity requests waiting for a slot
      * @param grace wait between the stop signals
-     * @param outputCapBytes bytes kept of each output stream
-     * @param workDir directory the workers start in
-     * @param warmWorkers without boxes: workers kept started ahead; 0 starts each worker on demand
-     * @param boxes true to run code in boxes forked from a zygote, where the machine allows it
-     * @param preload modules the zygote imports once
+     * @param outputCapBytes bytes kept of each output stream, and characters of rich results
      */
-    public record Settings(int slots, int queueCapacity, Duration grace, long outputCapBytes, Path workDir,
-                           int warmWorkers, boolean boxes, List<String> preload) {
-
-        /** Copies the module list. */
-        public Settings {
-            preload = List.copyOf(preload);
-        }
+    public record Settings(int slots, int queueCapacity, Duration grace, long outputCapBytes) {
     }
 
     /**
@@ -191,20 +138,12 @@ public final class ExecutionService implements AutoCloseable {
      * also does with cgroups).
      */
     public String cleanupMechanism() {
-        return cgroups.mechanism();
+        return cleanup;
     }
 
-    /**
-     * What keeps executions apart: {@code namespaces} (a box each, see {@link BoxPool}), else
-     * {@link #cleanupMechanism()}.
-     */
+    /** What keeps executions apart: {@code namespaces} (a box each), else {@link #cleanupMechanism()}. */
     public String isolation() {
         return isolation;
-    }
-
-    /** What the cgroups give in each hierarchy, for the start log. */
-    public String cgroupDetails() {
-        return cgroups.describe();
     }
 
     /** The number of slots. */
@@ -232,12 +171,9 @@ public final class ExecutionService implements AutoCloseable {
         }
     }
 
+    /** Stops the service's own timer; the workers belong to whoever made them. */
     @Override
     public void close() {
-        workers.close();
-        control.close();
-        launcher.close();
-        cgroups.close();
         timer.shutdownNow();
     }
 }

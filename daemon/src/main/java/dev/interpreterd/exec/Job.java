@@ -1,5 +1,6 @@
 package dev.interpreterd.exec;
 
+import dev.interpreterd.config.Limits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.interpreterd.exec;
 
+import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.os.Signal;
 import java.util.List;
 import java.util.Objects;

@@ -1,5 +1,8 @@
 package dev.interpreterd.exec;
 
+import dev.interpreterd.config.Limits;
+import dev.interpreterd.exec.control.ControlConnection;
+import dev.interpreterd.exec.output.CappedOutput;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -10,7 +13,10 @@ import java.util.OptionalInt;
  * control connection. Either a supervisor started afresh ({@link SpawnedWorker}) or a lease on a
  * box ({@link BoxLease}). Closing it ends whatever of the execution is left.
  */
-interface Worker extends Stoppable, AutoCloseable {
+public interface Worker extends Stoppable, AutoCloseable {
+
+    /** How long a starting runner may take to connect; python itself starts in tens of milliseconds. */
+    Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
     /** What the code writes to fd 1. */
     CappedOutput stdout();

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.Job;
-import dev.interpreterd.exec.Limits;
+import dev.interpreterd.config.Limits;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.interpreterd.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.interpreterd.exec.Durations;
-import dev.interpreterd.exec.Limits;
+import dev.interpreterd.units.Durations;
+import dev.interpreterd.config.Limits;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Iterator;

@@ -2,7 +2,7 @@ package dev.interpreterd.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.exec.ExecutionService;
-import dev.interpreterd.exec.PythonLocator;
+import dev.interpreterd.host.PythonLocator;
 import dev.interpreterd.user.WorkerUser;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;

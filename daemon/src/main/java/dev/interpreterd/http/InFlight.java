@@ -1,6 +1,6 @@
 package dev.interpreterd.http;
 
-import dev.interpreterd.exec.Deadline;
+import dev.interpreterd.units.Deadline;
 import java.time.Duration;
 
 /** Counts requests between their before and after handlers, so that stopping can wait for their answers. */

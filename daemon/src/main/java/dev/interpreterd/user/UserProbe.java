@@ -1,6 +1,6 @@
 package dev.interpreterd.user;
 
-import dev.interpreterd.exec.RunnerScript;
+import dev.interpreterd.host.RunnerScript;
 import dev.interpreterd.host.Probe;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,0 +1,118 @@
+package dev.interpreterd.exec.box;
+
+import dev.interpreterd.exec.cgroup.Cgroups;
+import dev.interpreterd.exec.cgroup.ExecutionCgroup;
+import dev.interpreterd.exec.control.ControlConnection;
+import dev.interpreterd.exec.control.Frame;
+import dev.interpreterd.units.Durations;
+import dev.interpreterd.os.Posix;
+import dev.interpreterd.os.Signal;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One box: a process tree in PID and mount namespaces of its own, whose first process (its init)
+ * runs one job at a time in a fresh child and kills everything else in the box when the child ends.
+ * The daemon holds the init's control connection, its pid and the box's cgroup. A pool owns the
+ * box; one lease at a time uses it.
+ */
+final class Box implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Box.class);
+
+    private final ControlConnection control;
+    private final long initPid;
+    private final ExecutionCgroup cgroup;
+    private final CompletableFuture<Integer> exit;
+
+    private Box(ControlConnection control, ExecutionCgroup cgroup, CompletableFuture<Integer> exit) {
+        this.control = control;
+        this.initPid = control.peerPid();
+        this.cgroup = cgroup;
+        this.exit = exit;
+    }
+
+    /**
+     * Has the zygote fork a box and waits until its init is connected and in the box's cgroup.
+     *
+     * @throws IOException when the box cannot be made, with the reason the runner gave
+     */
+    static Box make(Zygote zygote, Cgroups cgroups, Duration timeout) throws IOException, InterruptedException {
+        CompletableFuture<ControlConnection> hello = zygote.forkBox();
+        ControlConnection connection;
+        try {
+            connection = hello.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("a box could not be made: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            hello.cancel(false);
+            throw new IOException("a box did not start within " + Durations.seconds(timeout));
+        }
+        ExecutionCgroup cgroup = ExecutionCgroup.NONE;
+        try {
+            cgroup = cgroups.create();
+        } catch (IOException e) {
+            log.warn("no cgroup for a box ({}); its namespace alone holds its processes", e.toString());
+        }
+        Box box = new Box(connection, cgroup, zygote.exitOf(connection.peerPid()));
+        try {
+            // Always sent, even empty: the init forks nothing before it has joined its cgroups.
+            connection.send(new Frame.JoinCgroups(cgroup.procsFiles()));
+        } catch (IOException e) {
+            box.close();
+            throw e;
+        }
+        return box;
+    }
+
+    /** The init's control connection. */
+    ControlConnection control() {
+        return control;
+    }
+
+    /** The box's cgroup, {@link ExecutionCgroup#NONE} without one. */
+    ExecutionCgroup cgroup() {
+        return cgroup;
+    }
+
+    /** True while the init lives. */
+    boolean isUsable() {
+        return !exit.isDone() && ProcessHandle.of(initPid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** Asks the init to send {@code signal} to the code's process group. */
+    void signalCode(Signal signal) throws IOException {
+        control.send(new Frame.SignalCode(signal.number()));
+    }
+
+    /** Kills the init; the kernel then kills every process in the box. */
+    void kill() {
+        if (!exit.isDone()) {
+            Posix.kill(initPid, Signal.SIGKILL);
+        }
+    }
+
+    /** The init's exit value once it has ended, or empty if it still runs after the wait. */
+    OptionalInt awaitExit(Duration timeout) throws InterruptedException {
+        try {
+            return OptionalInt.of(exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (ExecutionException | TimeoutException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    /** Kills the box and removes its cgroup. */
+    @Override
+    public void close() {
+        kill();
+        control.close();
+        cgroup.close();
+    }
+}

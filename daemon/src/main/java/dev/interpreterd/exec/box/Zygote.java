@@ -1,0 +1,114 @@
+package dev.interpreterd.exec.box;
+
+import dev.interpreterd.exec.control.ControlConnection;
+import dev.interpreterd.exec.control.ControlServer;
+import dev.interpreterd.exec.control.Frame;
+import dev.interpreterd.exec.spawn.SpawnedWorker;
+import dev.interpreterd.exec.spawn.WorkerLauncher;
+import dev.interpreterd.os.Threads;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fork server behind the boxes: one long-lived runner that imports the {@code --preload} modules
+ * once, never runs user code, and forks a box on request. It reaps each box's init when the box ends
+ * and reports how it ended. A zygote that died is started again at the next request.
+ */
+public final class Zygote implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Zygote.class);
+    /** Preloading large libraries can take seconds. */
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
+
+    private final WorkerLauncher starter;
+    private final ControlServer control;
+    private final List<String> preload;
+    /** How box inits ended, by pid, as the zygote reports it; removed once completed. */
+    private final Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
+    private SpawnedWorker process;
+    private ControlConnection connection;
+
+    public Zygote(WorkerLauncher starter, ControlServer control, List<String> preload)
+            throws IOException, InterruptedException {
+        this.starter = starter;
+        this.control = control;
+        this.preload = List.copyOf(preload);
+        start();
+    }
+
+    private synchronized void start() throws IOException, InterruptedException {
+        List<String> arguments = new ArrayList<>(List.of("--zygote"));
+        if (!preload.isEmpty()) {
+            arguments.addAll(List.of("--preload", String.join(",", preload)));
+        }
+        SpawnedWorker started = starter.launch(arguments);
+        try {
+            connection = started.awaitConnection(STARTUP_TIMEOUT);
+        } catch (IOException e) {
+            started.close();
+            throw new IOException("the zygote did not start (preload " + preload + "): " + e.getMessage(), e);
+        }
+        process = started;
+        ControlConnection reports = connection;
+        Threads.named("interpreterd-zygote").newThread(() -> readReports(reports)).start();
+        log.info("zygote {} ready, preloaded {}", connection.peerPid(), preload.isEmpty() ? "nothing" : preload);
+    }
+
+    /** Reads the zygote's reports of ended box inits until its connection ends. */
+    private void readReports(ControlConnection reports) {
+        try {
+            while (true) {
+                if (reports.read() instanceof Frame.Reaped reaped) {
+                    exitOf(reaped.pid()).complete(reaped.exitValue());
+                }
+            }
+        } catch (IOException e) {
+            // The zygote is gone; the next request starts a new one.
+        }
+    }
+
+    /**
+     * How the process {@code pid}, a box's init, ends: its exit value as the JDK would give it (128 +
+     * the signal for a death by signal).
+     */
+    CompletableFuture<Integer> exitOf(long pid) {
+        CompletableFuture<Integer> exit = exits.computeIfAbsent(pid, p -> new CompletableFuture<>());
+        exit.whenComplete((value, failure) -> exits.remove(pid, exit));
+        return exit;
+    }
+
+    /**
+     * Asks for a new box; the returned connection completes when the box's init says hello, or fails
+     * with the reason the box could not be made.
+     */
+    synchronized CompletableFuture<ControlConnection> forkBox() throws IOException, InterruptedException {
+        if (!process.isUsable()) {
+            log.warn("the zygote is gone; starting a new one");
+            process.close();
+            start();
+        }
+        ControlServer.Expectation expectation = control.expect();
+        try {
+            connection.send(new Frame.ForkBox(expectation.secret()));
+        } catch (IOException e) {
+            expectation.connection().cancel(false);
+            process.close();
+            throw new IOException("the zygote stopped answering: " + e.getMessage(), e);
+        }
+        return expectation.connection();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (process != null) {
+            process.close();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.interpreterd.exec.control;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The control protocol between the daemon and the runner: one record per frame. The same table heads
+ * {@code runner.py}. On the wire a frame is a 4-byte big-endian length and UTF-8 JSON whose
+ * {@code event} field names the record.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "event")
+@JsonSubTypes({
+        @JsonSubTypes.Type(Frame.ForkBox.class), @JsonSubTypes.Type(Frame.Hello.class),
+        @JsonSubTypes.Type(Frame.JoinCgroups.class), @JsonSubTypes.Type(Frame.RunJob.class),
+        @JsonSubTypes.Type(Frame.SignalCode.class), @JsonSubTypes.Type(Frame.Started.class),
+        @JsonSubTypes.Type(Frame.Display.class), @JsonSubTypes.Type(Frame.Warning.class),
+        @JsonSubTypes.Type(Frame.Exit.class), @JsonSubTypes.Type(Frame.Reaped.class)})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public sealed interface Frame {
+
+    /** Daemon to zygote: fork a new box, whose init will say hello with {@code secret}. */
+    @JsonTypeName("box")
+    record ForkBox(String secret) implements Frame {
+    }
+
+    /**
+     * Runner to daemon, first on every connection: who it is, its pid as the daemon sees it, and the
+     * reason it could not become what it was asked to be, if it could not.
+     */
+    @JsonTypeName("hello")
+    record Hello(String secret, long pid, String error) implements Frame {
+    }
+
+    /** Daemon to a box's init or a supervisor: join these cgroups before forking anything more. */
+    @JsonTypeName("cgroup")
+    record JoinCgroups(List<String> procs) implements Frame {
+
+        /** Copies the list. */
+        public JoinCgroups {
+            procs = List.copyOf(procs);
+        }
+    }
+
+    /**
+     * Daemon to a box's init or a supervisor: run this code. {@code stdout} and {@code stderr} name
+     * the pipes a box's child writes into; null for a supervisor, whose own pipes are the output.
+     */
+    @JsonTypeName("job")
+    record RunJob(String code, Map<String, String> env, String cwd, Map<String, Long> limits, boolean network,
+                  Map<String, Object> user, String stdout, String stderr) implements Frame {
+
+        /** Rejects a job without code, environment or directory. */
+        public RunJob {
+            Objects.requireNonNull(code, "code");
+            env = Map.copyOf(env);
+            Objects.requireNonNull(cwd, "cwd");
+            limits = Map.copyOf(limits);
+            user = Map.copyOf(user);
+        }
+    }
+
+    /** Daemon to a box's init: send {@code signal} to the code's process group. */
+    @JsonTypeName("signal")
+    record SignalCode(int signal) implements Frame {
+    }
+
+    /** Runner to daemon: the child took the job and opened its output; {@code pid} as the runner sees it. */
+    @JsonTypeName("started")
+    record Started(long pid) implements Frame {
+    }
+
+    /** Runner to daemon: a result or {@code display()} of the code, as a MIME bundle. */
+    @JsonTypeName("display")
+    record Display(String kind, JsonNode data) implements Frame {
+    }
+
+    /** Runner to daemon: something for the daemon's log. */
+    @JsonTypeName("warning")
+    record Warning(String message) implements Frame {
+    }
+
+    /**
+     * Runner to daemon, last for a job: how the child ended (its exit code, or the signal that killed
+     * it) and its report of how the code ended, null if it sent none.
+     */
+    @JsonTypeName("exit")
+    record Exit(long pid, Integer exitCode, Integer signal, Report report) implements Frame {
+    }
+
+    /** Zygote to daemon: a box's init, {@code pid}, has ended. */
+    @JsonTypeName("reaped")
+    record Reaped(long pid, Integer exitCode, Integer signal) implements Frame {
+
+        /** The exit value as the JDK gives a process's: 128 + the signal for a death by signal. */
+        @JsonIgnore
+        public int exitValue() {
+            return signal == null ? Objects.requireNonNullElse(exitCode, 0) : 128 + signal;
+        }
+    }
+
+    /**
+     * How the code ended, as the child saw it: {@code outcome} is {@code ok}, {@code exit} (with
+     * {@code code}) or {@code error} (with the exception's {@code name}, {@code value} and
+     * {@code traceback}). {@code event} is the child's own name for the report.
+     */
+    record Report(String event, String outcome, Integer code, String name, String value, List<String> traceback) {
+    }
+}

@@ -1,0 +1,161 @@
+package dev.interpreterd.exec.spawn;
+
+import dev.interpreterd.config.Limits;
+import dev.interpreterd.exec.Worker;
+import dev.interpreterd.exec.cgroup.ExecutionCgroup;
+import dev.interpreterd.exec.control.ControlConnection;
+import dev.interpreterd.exec.output.CappedOutput;
+import dev.interpreterd.units.Deadline;
+import dev.interpreterd.os.Posix;
+import dev.interpreterd.os.Signal;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A runner started afresh for one job: its supervisor process, its captured output and its control
+ * connection. The supervisor runs the code in a child that leads its own process group; signals for
+ * the code go to that group.
+ */
+public final class SpawnedWorker implements Worker {
+
+    private final CappedOutput stdout;
+    private final CappedOutput stderr;
+    private final CompletableFuture<ControlConnection> connection;
+    private volatile Supervisor supervisor;
+    private volatile long codeGroup;
+    private volatile boolean reported;
+    private volatile Runnable whenClosed = () -> { };
+    private volatile ExecutionCgroup cgroup = ExecutionCgroup.NONE;
+
+    private SpawnedWorker(Supervisor supervisor, CappedOutput stdout, CappedOutput stderr,
+                   CompletableFuture<ControlConnection> connection) {
+        this.supervisor = supervisor;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.connection = connection;
+    }
+
+    /** A worker whose supervisor the daemon started; a supervisor that dies before connecting fails it. */
+    static SpawnedWorker spawned(Process process, CappedOutput stdout, CappedOutput stderr,
+                          CompletableFuture<ControlConnection> connection) {
+        SpawnedWorker worker = new SpawnedWorker(new SpawnedSupervisor(process), stdout, stderr, connection);
+        process.onExit().thenRun(() -> connection.completeExceptionally(new IOException(
+                "the worker exited with code " + process.exitValue() + " before connecting: " + stderr.text().strip())));
+        return worker;
+    }
+
+    @Override
+    public ControlConnection awaitConnection(Duration timeout) throws IOException, InterruptedException {
+        try {
+            return connection.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("the worker did not connect within " + timeout.toSeconds() + " seconds");
+        }
+    }
+
+    /** True while the supervisor is alive, or still coming up, and its connection has not failed. */
+    public boolean isUsable() {
+        Supervisor s = supervisor;
+        return !connection.isCompletedExceptionally() && (s == null || s.isAlive());
+    }
+
+    /**
+     * The supervisor sent its exit frame: the code and everything it started are dead and reaped,
+     * so closing must not signal their process groups, whose ids the kernel may hand out again.
+     */
+    @Override
+    public void reported() {
+        reported = true;
+    }
+
+    /** Records the child that runs the code; it leads its own process group. */
+    @Override
+    public void codeStarted(long pid) {
+        codeGroup = pid;
+    }
+
+    @Override
+    public void signalCode(Signal signal) {
+        long group = codeGroup;
+        if (group > 1) {
+            Posix.killGroup(group, signal);
+        }
+    }
+
+    @Override
+    public void killSupervisor() {
+        signalCode(Signal.SIGKILL);
+        Supervisor s = supervisor;
+        if (s != null && s.pid() > 1 && s.isAlive()) {
+            // The supervisor leads its own session and group, which holds anything it has not reaped.
+            Posix.killGroup(s.pid(), Signal.SIGKILL);
+        }
+    }
+
+    @Override
+    public OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException {
+        Supervisor s = supervisor;
+        return s == null ? OptionalInt.empty() : s.awaitExit(timeout);
+    }
+
+    @Override
+    public boolean awaitOutputEnd(Duration timeout) throws InterruptedException {
+        return CappedOutput.awaitEnds(Deadline.after(timeout), stdout, stderr);
+    }
+
+    @Override
+    public CappedOutput stdout() {
+        return stdout;
+    }
+
+    @Override
+    public CappedOutput stderr() {
+        return stderr;
+    }
+
+    /** Gives the worker the cgroups its code process has joined; closing the worker kills them. */
+    SpawnedWorker withCgroup(ExecutionCgroup joined) {
+        cgroup = joined;
+        return this;
+    }
+
+    @Override
+    public void limit(Limits limits) throws IOException {
+        cgroup.limit(limits);
+    }
+
+    @Override
+    public void endExecution() {
+        // Whatever escaped the supervisor (by killing it first) dies here, before it can hold the
+        // output pipes open.
+        cgroup.close();
+    }
+
+    /** Runs {@code action} once this worker has been closed; returns this worker. */
+    SpawnedWorker whenClosed(Runnable action) {
+        whenClosed = action;
+        return this;
+    }
+
+    /** Kills whatever is left of the worker and closes its connection. */
+    @Override
+    public void close() {
+        connection.thenAccept(ControlConnection::close);
+        connection.completeExceptionally(new IOException("worker closed"));
+        Supervisor s = supervisor;
+        if (!reported && s != null && s.isAlive()) {
+            killSupervisor();
+        }
+        cgroup.close();
+        Runnable action = whenClosed;
+        whenClosed = () -> { };
+        action.run();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.interpreterd.exec.spawn;
+
+import dev.interpreterd.exec.WorkerSource;
+import dev.interpreterd.os.Threads;
+import java.io.IOException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps {@code size} workers started ahead, their interpreter loaded and connected, each waiting for
+ * its one job. A worker taken from the pool is replaced in the background; when the pool is empty
+ * a worker is started on the spot. Pool workers start exactly like fresh ones (base environment,
+ * the work dir) and get the job's environment and directory when the job arrives, so an execution
+ * cannot tell where its worker came from.
+ */
+public final class WarmPool implements WorkerSource<SpawnedWorker> {
+
+    private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
+
+    private final WorkerSource<SpawnedWorker> launcher;
+    private final BlockingQueue<SpawnedWorker> ready;
+    private final int size;
+    /** Refills queued or starting; with the ready ones they never exceed the pool's size. */
+    private final AtomicInteger pending = new AtomicInteger();
+    private final ExecutorService refiller = Executors.newSingleThreadExecutor(Threads.named("interpreterd-pool"));
+    private volatile boolean closed;
+
+    public WarmPool(WorkerSource<SpawnedWorker> launcher, int size) {
+        this.launcher = launcher;
+        this.ready = new ArrayBlockingQueue<>(size);
+        this.size = size;
+        for (int i = 0; i < size; i++) {
+            refill();
+        }
+    }
+
+    /**
+     * A pooled worker, or a new one when the pool is empty. Its replacement is started when the
+     * execution ends, so that starting it does not compete for the CPU with the execution itself.
+     */
+    @Override
+    public SpawnedWorker acquire() throws IOException, InterruptedException {
+        for (SpawnedWorker worker; (worker = ready.poll()) != null; ) {
+            if (worker.isUsable()) {
+                return worker.whenClosed(this::refill);
+            }
+            worker.close(); // died while idle, e.g. killed from outside; replace it and try the next
+            refill();
+        }
+        return launcher.acquire().whenClosed(this::refill);
+    }
+
+    /** Starts one more worker for the pool, unless the ready and starting ones already fill it. */
+    private void refill() {
+        if (closed) {
+            return;
+        }
+        if (pending.incrementAndGet() + ready.size() > size) {
+            pending.decrementAndGet();
+            return;
+        }
+        refiller.execute(() -> {
+            try {
+                SpawnedWorker worker = launcher.acquire();
+                if (closed || !ready.offer(worker)) {
+                    worker.close();
+                }
+            } catch (IOException e) {
+                log.warn("could not start a warm worker: {}", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                pending.decrementAndGet();
+            }
+        });
+    }
+
+    /** Stops refilling and ends the idle workers. */
+    @Override
+    public void close() {
+        closed = true;
+        refiller.shutdownNow();
+        for (SpawnedWorker worker; (worker = ready.poll()) != null; ) {
+            worker.close();
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.interpreterd.host;
+
+import dev.interpreterd.os.Posix;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runner script, copied out of the jar once per daemon start into a private 0700 directory
+ * ({@code interpreterd-<key>-<pid>-<start>-*} under the temp root, see {@link DaemonInstance}) that
+ * also holds the control socket. Removed at shutdown; a directory left by a daemon of the same
+ * deployment that is gone is swept at the next start, and other daemons' are left alone.
+ */
+public final class RunnerScript implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RunnerScript.class);
+    private static final String RESOURCE_DIRECTORY = "/runner/";
+    private static final String RUNNER = "runner.py";
+    /** The runner and the module it imports; both are copied next to each other. */
+    private static final List<String> FILES = List.of(RUNNER, "interpreterd_display.py");
+
+    private final Path directory;
+    private final Path script;
+
+    private RunnerScript(Path directory, Path script) {
+        this.directory = directory;
+        this.script = script;
+    }
+
+    /**
+     * Sweeps what earlier daemons of the same deployment left under {@code tempRoot}, then writes the
+     * runner into a new directory named for {@code instance}.
+     */
+    public static RunnerScript install(Path tempRoot, DaemonInstance instance) throws IOException {
+        int swept = sweepStale(tempRoot, instance);
+        if (swept > 0) {
+            log.info("removed {} runner directories left by daemons that are gone", swept);
+        }
+        Path directory = Files.createTempDirectory(tempRoot, instance.name() + "-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        for (String file : FILES) {
+            copy(RESOURCE_DIRECTORY + file, directory.resolve(file));
+        }
+        return new RunnerScript(directory, directory.resolve(RUNNER));
+    }
+
+    private static void copy(String resource, Path target) throws IOException {
+        try (InputStream in = RunnerScript.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("the jar has no " + resource);
+            }
+            Files.createFile(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.write(target, in.readAllBytes());
+        }
+    }
+
+    /** The private directory. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** The runner file inside it. */
+    public Path script() {
+        return script;
+    }
+
+    /** Deletes the directory and everything in it. */
+    @Override
+    public void close() {
+        deleteTree(directory);
+    }
+
+    /**
+     * Removes the directories under {@code tempRoot} that a daemon of this deployment left and that
+     * this user owns: anyone may make a directory of that name in a shared temp dir.
+     */
+    static int sweepStale(Path tempRoot, DaemonInstance instance) throws IOException {
+        int swept = 0;
+        int self = Posix.effectiveUserId();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(tempRoot, DaemonInstance.PREFIX + "*")) {
+            for (Path entry : entries) {
+                if (instance.leftBehind(entry.getFileName().toString())
+                        && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)
+                        && (Integer) Files.getAttribute(entry, "unix:uid", LinkOption.NOFOLLOW_LINKS) == self) {
+                    deleteTree(entry);
+                    swept++;
+                }
+            }
+        }
+        return swept;
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("could not remove {}: {}", root, e.toString());
+        }
+    }
+}
