@@ -8,8 +8,6 @@ import dev.interpreterd.exec.box.BoxPool;
 import dev.interpreterd.exec.box.Zygote;
 import dev.interpreterd.exec.cgroup.Cgroups;
 import dev.interpreterd.exec.control.ControlServer;
-import dev.interpreterd.exec.spawn.CgroupWorkers;
-import dev.interpreterd.exec.spawn.SpawnedWorker;
 import dev.interpreterd.exec.spawn.WarmPool;
 import dev.interpreterd.exec.spawn.WorkerLauncher;
 import dev.interpreterd.host.RunnerScript;
@@ -54,7 +52,7 @@ final class Runners implements AutoCloseable {
                          WorkerEnvironment environment, ObjectMapper json) throws IOException {
         ControlServer control = new ControlServer(runner.directory().resolve("control.sock"), json);
         WorkerLauncher launcher = new WorkerLauncher(python, runner.script(), workDir, environment.base(),
-                config.maxOutputBytes(), control);
+                config.maxOutputBytes(), control, cgroups);
         try {
             if (config.launcher() == Config.Launcher.BOX) {
                 BoxPool boxes = boxes(config, launcher, control, cgroups, runner);
@@ -62,9 +60,7 @@ final class Runners implements AutoCloseable {
                     return new Runners(control, launcher, cgroups, boxes, "namespaces");
                 }
             }
-            WorkerSource<SpawnedWorker> source = cgroups.available() ? new CgroupWorkers(launcher, cgroups) : launcher;
-            WorkerSource<SpawnedWorker> workers = config.warmWorkers() > 0
-                    ? new WarmPool(source, config.warmWorkers()) : source;
+            WorkerSource<?> workers = config.warmWorkers() > 0 ? new WarmPool(launcher, config.warmWorkers()) : launcher;
             return new Runners(control, launcher, cgroups, workers, cgroups.mechanism());
         } catch (IOException | RuntimeException e) {
             control.close();

@@ -26,24 +26,29 @@ public final class SpawnedWorker implements Worker {
     private final CappedOutput stdout;
     private final CappedOutput stderr;
     private final CompletableFuture<ControlConnection> connection;
-    private volatile Supervisor supervisor;
+    /** The runner process the daemon started; it leads its own session and process group. */
+    private final Process supervisor;
+    private final ExecutionCgroup cgroup;
     private volatile long codeGroup;
     private volatile boolean reported;
-    private volatile Runnable whenClosed = () -> { };
-    private volatile ExecutionCgroup cgroup = ExecutionCgroup.NONE;
 
-    private SpawnedWorker(Supervisor supervisor, CappedOutput stdout, CappedOutput stderr,
-                   CompletableFuture<ControlConnection> connection) {
+    private SpawnedWorker(Process supervisor, CappedOutput stdout, CappedOutput stderr,
+                          CompletableFuture<ControlConnection> connection, ExecutionCgroup cgroup) {
         this.supervisor = supervisor;
         this.stdout = stdout;
         this.stderr = stderr;
         this.connection = connection;
+        this.cgroup = cgroup;
     }
 
-    /** A worker whose supervisor the daemon started; a supervisor that dies before connecting fails it. */
+    /**
+     * A worker whose supervisor the daemon started; a supervisor that dies before connecting fails it.
+     * {@code cgroup} is the execution's, which the supervisor moves its child into once connected
+     * ({@link ExecutionCgroup#NONE} for none); closing the worker kills it.
+     */
     static SpawnedWorker spawned(Process process, CappedOutput stdout, CappedOutput stderr,
-                          CompletableFuture<ControlConnection> connection) {
-        SpawnedWorker worker = new SpawnedWorker(new SpawnedSupervisor(process), stdout, stderr, connection);
+                                 CompletableFuture<ControlConnection> connection, ExecutionCgroup cgroup) {
+        SpawnedWorker worker = new SpawnedWorker(process, stdout, stderr, connection, cgroup);
         process.onExit().thenRun(() -> connection.completeExceptionally(new IOException(
                 "the worker exited with code " + process.exitValue() + " before connecting: " + stderr.text().strip())));
         return worker;
@@ -62,8 +67,7 @@ public final class SpawnedWorker implements Worker {
 
     /** True while the supervisor is alive, or still coming up, and its connection has not failed. */
     public boolean isUsable() {
-        Supervisor s = supervisor;
-        return !connection.isCompletedExceptionally() && (s == null || s.isAlive());
+        return !connection.isCompletedExceptionally() && supervisor.isAlive();
     }
 
     /**
@@ -92,17 +96,16 @@ public final class SpawnedWorker implements Worker {
     @Override
     public void killSupervisor() {
         signalCode(Signal.SIGKILL);
-        Supervisor s = supervisor;
-        if (s != null && s.pid() > 1 && s.isAlive()) {
+        if (supervisor.isAlive()) {
             // The supervisor leads its own session and group, which holds anything it has not reaped.
-            Posix.killGroup(s.pid(), Signal.SIGKILL);
+            Posix.killGroup(supervisor.pid(), Signal.SIGKILL);
         }
     }
 
     @Override
     public OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException {
-        Supervisor s = supervisor;
-        return s == null ? OptionalInt.empty() : s.awaitExit(timeout);
+        return supervisor.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                ? OptionalInt.of(supervisor.exitValue()) : OptionalInt.empty();
     }
 
     @Override
@@ -120,12 +123,6 @@ public final class SpawnedWorker implements Worker {
         return stderr;
     }
 
-    /** Gives the worker the cgroups its code process has joined; closing the worker kills them. */
-    SpawnedWorker withCgroup(ExecutionCgroup joined) {
-        cgroup = joined;
-        return this;
-    }
-
     @Override
     public void limit(Limits limits) throws IOException {
         cgroup.limit(limits);
@@ -138,24 +135,14 @@ public final class SpawnedWorker implements Worker {
         cgroup.close();
     }
 
-    /** Runs {@code action} once this worker has been closed; returns this worker. */
-    SpawnedWorker whenClosed(Runnable action) {
-        whenClosed = action;
-        return this;
-    }
-
     /** Kills whatever is left of the worker and closes its connection. */
     @Override
     public void close() {
         connection.thenAccept(ControlConnection::close);
         connection.completeExceptionally(new IOException("worker closed"));
-        Supervisor s = supervisor;
-        if (!reported && s != null && s.isAlive()) {
+        if (!reported && supervisor.isAlive()) {
             killSupervisor();
         }
         cgroup.close();
-        Runnable action = whenClosed;
-        whenClosed = () -> { };
-        action.run();
     }
 }

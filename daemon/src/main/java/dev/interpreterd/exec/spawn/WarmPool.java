@@ -1,8 +1,15 @@
 package dev.interpreterd.exec.spawn;
 
+import dev.interpreterd.config.Limits;
+import dev.interpreterd.exec.Worker;
 import dev.interpreterd.exec.WorkerSource;
+import dev.interpreterd.exec.control.ControlConnection;
+import dev.interpreterd.exec.output.CappedOutput;
+import dev.interpreterd.os.Signal;
 import dev.interpreterd.os.Threads;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.OptionalInt;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -18,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * the work dir) and get the job's environment and directory when the job arrives, so an execution
  * cannot tell where its worker came from.
  */
-public final class WarmPool implements WorkerSource<SpawnedWorker> {
+public final class WarmPool implements WorkerSource<Worker> {
 
     private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
 
@@ -40,19 +47,91 @@ public final class WarmPool implements WorkerSource<SpawnedWorker> {
     }
 
     /**
-     * A pooled worker, or a new one when the pool is empty. Its replacement is started when the
-     * execution ends, so that starting it does not compete for the CPU with the execution itself.
+     * A lease on a pooled worker, or on a new one when the pool is empty. The worker's replacement is
+     * started when the lease is closed, at the execution's end, so that starting it does not compete
+     * for the CPU with the execution itself.
      */
     @Override
-    public SpawnedWorker acquire() throws IOException, InterruptedException {
+    public Worker acquire() throws IOException, InterruptedException {
         for (SpawnedWorker worker; (worker = ready.poll()) != null; ) {
             if (worker.isUsable()) {
-                return worker.whenClosed(this::refill);
+                return new Lease(worker);
             }
             worker.close(); // died while idle, e.g. killed from outside; replace it and try the next
             refill();
         }
-        return launcher.acquire().whenClosed(this::refill);
+        return new Lease(launcher.acquire());
+    }
+
+    /** One execution's use of a pooled worker: everything goes to the worker, and its end refills the pool. */
+    private final class Lease implements Worker {
+
+        private final SpawnedWorker worker;
+
+        Lease(SpawnedWorker worker) {
+            this.worker = worker;
+        }
+
+        @Override
+        public CappedOutput stdout() {
+            return worker.stdout();
+        }
+
+        @Override
+        public CappedOutput stderr() {
+            return worker.stderr();
+        }
+
+        @Override
+        public ControlConnection awaitConnection(Duration timeout) throws IOException, InterruptedException {
+            return worker.awaitConnection(timeout);
+        }
+
+        @Override
+        public void limit(Limits limits) throws IOException {
+            worker.limit(limits);
+        }
+
+        @Override
+        public void codeStarted(long pid) {
+            worker.codeStarted(pid);
+        }
+
+        @Override
+        public void reported() {
+            worker.reported();
+        }
+
+        @Override
+        public OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException {
+            return worker.awaitSupervisorExit(timeout);
+        }
+
+        @Override
+        public void endExecution() {
+            worker.endExecution();
+        }
+
+        @Override
+        public boolean awaitOutputEnd(Duration timeout) throws InterruptedException {
+            return worker.awaitOutputEnd(timeout);
+        }
+
+        @Override
+        public void signalCode(Signal signal) {
+            worker.signalCode(signal);
+        }
+
+        @Override
+        public void killSupervisor() {
+            worker.killSupervisor();
+        }
+
+        @Override
+        public void close() {
+            worker.close();
+            refill();
+        }
     }
 
     /** Starts one more worker for the pool, unless the ready and starting ones already fill it. */

@@ -1,7 +1,11 @@
 package dev.interpreterd.exec.spawn;
 
+import dev.interpreterd.exec.Worker;
 import dev.interpreterd.exec.WorkerSource;
+import dev.interpreterd.exec.cgroup.Cgroups;
+import dev.interpreterd.exec.cgroup.ExecutionCgroup;
 import dev.interpreterd.exec.control.ControlServer;
+import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.output.CappedOutput;
 import dev.interpreterd.exec.output.OutputPumps;
 import dev.interpreterd.os.Threads;
@@ -15,6 +19,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.zeroturnaround.exec.ProcessExecutor;
 import org.zeroturnaround.exec.StartedProcess;
 
@@ -23,6 +29,8 @@ import org.zeroturnaround.exec.StartedProcess;
  * one-time secret on stdin that the worker presents on the control socket.
  */
 public final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerLauncher.class);
 
     /**
      * Imports the runner rather than running it as a script, so that its compiled code is cached in
@@ -37,6 +45,7 @@ public final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
     private final Map<String, String> environment;
     private final long outputCapBytes;
     private final ControlServer control;
+    private final Cgroups cgroups;
     /**
      * Workers ask the kernel for a parent-death signal (SIGUSR1, on which they kill what the code
      * started and exit), and Linux counts the parent as the thread that started them. All starts
@@ -45,28 +54,52 @@ public final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
      */
     private final ExecutorService spawner = Executors.newSingleThreadExecutor(Threads.named("interpreterd-spawner"));
 
+    /**
+     * @param cgroups where each worker's execution gets its cgroup, {@link Cgroups#NONE} for none
+     */
     public WorkerLauncher(Path python, Path runner, Path workDir, Map<String, String> environment,
-                   long outputCapBytes, ControlServer control) {
+                          long outputCapBytes, ControlServer control, Cgroups cgroups) {
         this.python = python;
         this.runner = runner;
         this.workDir = workDir;
         this.environment = environment;
         this.outputCapBytes = outputCapBytes;
         this.control = control;
+        this.cgroups = cgroups;
     }
 
+    /**
+     * Starts a supervisor for one execution, whose waiting child joins a cgroup of the execution's
+     * own as soon as the supervisor connects: moving a process costs the kernel milliseconds, and
+     * under the warm pool this happens ahead of the request.
+     */
     @Override
     public SpawnedWorker acquire() throws IOException, InterruptedException {
-        return launch();
+        ExecutionCgroup cgroup = ExecutionCgroup.NONE;
+        try {
+            cgroup = cgroups.create();
+        } catch (IOException e) {
+            log.warn("no cgroup for a worker ({}); the subreaper alone cleans up after it", e.toString());
+        }
+        SpawnedWorker worker = launch(List.of(), cgroup);
+        if (cgroup != ExecutionCgroup.NONE) {
+            try {
+                worker.awaitConnection(Worker.STARTUP_TIMEOUT).send(new Frame.JoinCgroups(cgroup.procsFiles()));
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                worker.close();
+                throw e;
+            }
+        }
+        return worker;
     }
 
-    /** Starts one worker; it connects to the control socket on its own. */
-    SpawnedWorker launch() throws IOException, InterruptedException {
-        return launch(List.of());
-    }
-
-    /** Starts a runner with extra arguments, e.g. as the zygote. */
+    /** Starts a runner with extra arguments and no cgroup of its own, e.g. as the zygote. */
     public SpawnedWorker launch(List<String> runnerArguments) throws IOException, InterruptedException {
+        return launch(runnerArguments, ExecutionCgroup.NONE);
+    }
+
+    private SpawnedWorker launch(List<String> runnerArguments, ExecutionCgroup cgroup)
+            throws IOException, InterruptedException {
         ControlServer.Expectation expectation = control.expect();
         CappedOutput stdout = new CappedOutput(outputCapBytes);
         CappedOutput stderr = new CappedOutput(outputCapBytes);
@@ -86,12 +119,14 @@ public final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
         executor.environment(environment);
         try {
             StartedProcess started = spawner.submit(executor::start).get();
-            return SpawnedWorker.spawned(started.getProcess(), stdout, stderr, expectation.connection());
+            return SpawnedWorker.spawned(started.getProcess(), stdout, stderr, expectation.connection(), cgroup);
         } catch (ExecutionException e) {
             expectation.connection().cancel(false);
+            cgroup.close();
             throw new IOException("could not start " + python + ": " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             expectation.connection().cancel(false);
+            cgroup.close();
             throw e;
         }
     }
