@@ -25,10 +25,15 @@ The control protocol (the daemon's Frame records mirror this table):
     daemon    box/sup.  cgroup    procs                   join these cgroups before any code runs
     daemon    box/sup.  job       code, env, cwd, limits, network, user, [stdout, stderr]
     daemon    box       signal    signal                  signal the code's process group
+    daemon    box       context   stdout, stderr, env, cwd, limits, network, user
+                                                          make this box a context's: one child for every job
+    daemon    box       run       code, env, cpuSeconds, marker
+                                                          a context's job; marker ends its output on both pipes
     box/sup.  daemon    started   pid                     the child took the job
     box/sup.  daemon    display   kind, data              a result or display() of the code
     box/sup.  daemon    warning   message                 for the daemon's log
-    box/sup.  daemon    exit      pid, exitCode, signal, report
+    box/sup.  daemon    exit      pid, exitCode, signal, report, alive
+                                                          alive: a context's child lives on
     zygote    daemon    reaped    pid, exitCode, signal   a box's init ended
 """
 
@@ -333,6 +338,8 @@ def box_init(socket_path, secret):
         job = recv_frame(control)
         if job is None:
             break
+        if job.get("event") == "context":
+            serve_context(control, child, wakeup, job)
         send_report(child.job_w, job)
         os.close(child.job_w)
         wait_status, reports = wait_for_child(child.pid, control, child.report_r, wakeup)
@@ -340,6 +347,33 @@ def box_init(socket_path, secret):
         control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports)))
     # The daemon is done with this box: the end of pid 1 ends every process in it.
     os._exit(SUPERVISOR_OK)
+
+
+def serve_context(control, child, wakeup, settings):
+    """A box that holds a context: one child keeps its interpreter and runs every job of the context.
+
+    Processes the code starts live as long as the context. When the child dies, or the daemon ends
+    the context, the init reports and exits, and with it every process in the box.
+    """
+    send_report(child.job_w, settings)
+    # The child reports once it has set the context up, or why it could not.
+    wait_status, reports = wait_for_child(child.pid, control, child.report_r, wakeup, until_report=True)
+    control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports)))
+    if wait_status is not None:
+        os._exit(SUPERVISOR_OK)
+    while True:
+        job = recv_frame(control)
+        if job is None:
+            os._exit(SUPERVISOR_OK)
+        pid, status = os.waitpid(child.pid, os.WNOHANG)
+        if pid == child.pid:
+            control.sendall(encode_frame(exit_frame(child.pid, status, [])))
+            os._exit(SUPERVISOR_OK)
+        send_report(child.job_w, job)
+        wait_status, reports = wait_for_child(child.pid, control, child.report_r, wakeup, until_report=True)
+        control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports)))
+        if wait_status is not None:
+            os._exit(SUPERVISOR_OK)
 
 
 def mount(source, target, fstype, flags):
@@ -433,18 +467,20 @@ def release_output():
     os.close(devnull)
 
 
-def wait_for_child(child, control, report_r, wakeup):
+def wait_for_child(child, control, report_r, wakeup, until_report=False):
     """Forwards the child's events until it exits; returns its wait status and its reports.
 
-    Meanwhile the daemon may ask for a signal to the child's process group; if the daemon goes
-    away instead, this process ends, and with it everything below it.
+    With until_report (a context's child, which lives on), returns as soon as the child has reported
+    on its job, with a wait status of None while it lives. Meanwhile the daemon may ask for a signal
+    to the child's process group; if the daemon goes away instead, this process ends, and with it
+    everything below it.
     """
     selector = selectors.DefaultSelector()
     selector.register(report_r, selectors.EVENT_READ, "report")
     selector.register(wakeup.r, selectors.EVENT_READ, "wake")
     selector.register(control, selectors.EVENT_READ, "control")
     buffer, reports, wait_status = bytearray(), [], None
-    while wait_status is None:
+    while wait_status is None and not (until_report and reports):
         for key, _ in selector.select():
             if key.data == "wake":
                 drain(wakeup.r)
@@ -456,12 +492,14 @@ def wait_for_child(child, control, report_r, wakeup):
         pid, status = os.waitpid(child, os.WNOHANG)
         if pid == child:
             wait_status = status
+    selector.close()
+    if wait_status is None:
+        return None, reports
     # The child may have written its last report just before it exited.
     os.set_blocking(report_r, False)
     while read_into(report_r, buffer):
         pass
     forward(take_frames(buffer), child, control, reports)
-    selector.close()
     os.close(report_r)
     return wait_status, reports
 
@@ -516,7 +554,19 @@ def drain(fd):
 
 
 def exit_frame(child, wait_status, reports):
-    return dict(ending(wait_status), event="exit", pid=child, report=reports[-1] if reports else None)
+    """How a job ended: the child's wait status, or for a context's child that lives on, the exit code
+    its report implies; and the report itself."""
+    report = reports[-1] if reports else None
+    if wait_status is None:
+        return dict(event="exit", pid=child, exitCode=report_status(report), signal=None, report=report, alive=True)
+    return dict(ending(wait_status), event="exit", pid=child, report=report, alive=False)
+
+
+def report_status(outcome):
+    """The exit status a script with this outcome would have had."""
+    if outcome["outcome"] == "exit":
+        return outcome.get("code", 0)
+    return 1 if outcome["outcome"] == "error" else 0
 
 
 def ending(wait_status):
@@ -610,6 +660,9 @@ def run_child(job_r, report_w, supervisor):
     if job is None:
         os._exit(SUPERVISOR_NO_JOB)
     reseed_random()
+    if job.get("event") == "context":
+        run_context(job, job_r, report_w, supervisor, displays)
+    os.close(job_r)
     try:
         prepare(job)
         # Only now, with the output pipes open: the daemon may start reading them.
@@ -621,8 +674,75 @@ def run_child(job_r, report_w, supervisor):
     flush_standard_streams()
     send_report(report_w, dict(outcome, event="report"))
     os.close(report_w)
-    status = outcome.get("code", 0) if outcome["outcome"] == "exit" else (1 if outcome["outcome"] == "error" else 0)
-    finish(status)
+    finish(report_status(outcome))
+
+
+def run_context(settings, job_r, report_w, supervisor, displays):
+    """A context's interpreter: set up once, then runs each job in the same __main__, until told to stop.
+
+    Its output pipes are the context's for its whole life; after each job it writes the job's marker
+    to both, so the daemon knows where that job's output ends.
+    """
+    try:
+        prepare(settings)
+        enter_sandbox(settings, supervisor)
+    except BaseException as exc:
+        send_report(report_w, dict(error_outcome(exc), event="report"))
+        os._exit(SUPERVISOR_NO_JOB)
+    send_report(report_w, {"event": "report", "outcome": "ok"})
+    module = types.ModuleType("__main__")
+    module.__dict__["__builtins__"] = builtins
+    while True:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        job = read_job(job_r)
+        if job is None:
+            finish(0)
+        saved = use_environment(job.get("env") or {})
+        limit_cpu_from_now(job.get("cpuSeconds"))
+        send_report(report_w, {"event": "started"})
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        outcome = execute(job["code"], displays, module)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        use_environment(saved)
+        flush_standard_streams()
+        marker = job.get("marker", "").encode("ascii")
+        for fd in (1, 2):
+            write_all(fd, marker)
+        send_report(report_w, dict(outcome, event="report"))
+
+
+def use_environment(envs):
+    """Sets one execution's envs (a value of None removes the variable); returns what they replaced.
+
+    What the code itself does to os.environ stays, as in a notebook; only the envs are undone.
+    """
+    saved = {name: os.environ.get(name) for name in envs}
+    for name, value in envs.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    return saved
+
+
+def limit_cpu_from_now(seconds):
+    """CPU time counts from the start of this execution, not from the start of the context."""
+    if seconds is None:
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(usage.ru_utime + usage.ru_stime) + int(seconds)
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def write_all(fd, data):
+    while data:
+        try:
+            data = data[os.write(fd, data):]
+        except OSError:
+            return
 
 
 def finish(status):
@@ -652,13 +772,12 @@ def finish(status):
 
 
 def read_job(fd):
-    """Reads the one frame the supervisor writes on the job pipe; None if it never comes."""
+    """Reads the next frame the parent writes on the job pipe; None if it never comes."""
     header = read_exactly(fd, FRAME_HEADER.size)
     if header is None:
         return None
     (size,) = FRAME_HEADER.unpack(header)
     payload = read_exactly(fd, size)
-    os.close(fd)
     return None if payload is None else json.loads(payload)
 
 
@@ -831,10 +950,14 @@ def lower(which, value):
     resource.setrlimit(which, (value, value))
 
 
-def execute(source, displays):
-    """Runs source as the body of a fresh __main__ module, like a notebook cell; returns the outcome."""
-    module = types.ModuleType("__main__")
-    module.__dict__["__builtins__"] = builtins
+def execute(source, displays, module=None):
+    """Runs source as the body of __main__, like a notebook cell; returns the outcome.
+
+    The module is a fresh one, or a context's, whose globals outlive the cell.
+    """
+    if module is None:
+        module = types.ModuleType("__main__")
+        module.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = module
     # Registered so that tracebacks and inspect show the code's own lines.
     linecache.cache[CODE_FILENAME] = (len(source), None, source.splitlines(True), CODE_FILENAME)

@@ -100,7 +100,8 @@ public final class Daemon implements AutoCloseable {
             WorkerEnvironment workerEnvironment = new WorkerEnvironment(environment, user, home);
             runners = Runners.start(config, python.executable(), runner,
                     config.cgroups() ? Cgroups.detect(instance) : Cgroups.NONE, workDir, workerEnvironment, json);
-            executions = new ExecutionService(runners.workers(), runners.isolation(), runners.cgroups().mechanism(),
+            executions = new ExecutionService(runners.workers(), runners.contexts(), runners.isolation(),
+                    runners.cgroups().mechanism(),
                     new ExecutionService.Settings(config.maxConcurrent(), config.queue(), config.grace(),
                             config.maxOutputBytes()), workerEnvironment);
             boolean networkIsolation = NetworkProbe.namespacesAvailable(python.executable(), runner);
@@ -108,7 +109,7 @@ public final class Daemon implements AutoCloseable {
                 throw new IOException("--network false needs network namespaces, which this machine does not"
                         + " allow (root or unprivileged user namespaces are required)");
             }
-            HttpApi http = new HttpApi(config, executions, json, version(), python, networkIsolation, user, workDir);
+            HttpApi http = new HttpApi(config, executions, runners.contexts(), json, version(), python, networkIsolation, user, workDir);
             int port = http.start();
             ServiceNotifications notifications = new ServiceNotifications(SdNotify.fromEnvironment(environment),
                     environment, executions);
@@ -177,6 +178,8 @@ public final class Daemon implements AutoCloseable {
         settings.put("launcher", config.launcher().name().toLowerCase(Locale.ROOT));
         settings.put("warm_workers", config.warmWorkers());
         settings.put("preload", config.preload().isEmpty() ? "none" : String.join(",", config.preload()));
+        settings.put("max_contexts", config.maxContexts());
+        settings.put("context_idle_timeout", Durations.number(config.contextIdleTimeout()) + "s");
         settings.put("default_timeout", Durations.number(config.defaultTimeout()) + "s");
         settings.put("max_timeout", Durations.number(config.maxTimeout()) + "s");
         settings.put("grace", Durations.number(config.grace()) + "s");

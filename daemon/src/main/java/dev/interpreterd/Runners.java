@@ -5,6 +5,7 @@ import dev.interpreterd.config.Config;
 import dev.interpreterd.exec.WorkerEnvironment;
 import dev.interpreterd.exec.WorkerSource;
 import dev.interpreterd.exec.box.BoxPool;
+import dev.interpreterd.exec.box.Contexts;
 import dev.interpreterd.exec.box.Zygote;
 import dev.interpreterd.exec.cgroup.Cgroups;
 import dev.interpreterd.exec.control.ControlServer;
@@ -28,21 +29,25 @@ final class Runners implements AutoCloseable {
     private final ControlServer control;
     private final WorkerLauncher launcher;
     private final Cgroups cgroups;
+    private final Zygote zygote;
     private final WorkerSource<?> workers;
+    private final Contexts contexts;
     private final String isolation;
 
-    private Runners(ControlServer control, WorkerLauncher launcher, Cgroups cgroups, WorkerSource<?> workers,
-                    String isolation) {
+    private Runners(ControlServer control, WorkerLauncher launcher, Cgroups cgroups, Zygote zygote,
+                    WorkerSource<?> workers, Contexts contexts, String isolation) {
         this.control = control;
         this.launcher = launcher;
         this.cgroups = cgroups;
+        this.zygote = zygote;
         this.workers = workers;
+        this.contexts = contexts;
         this.isolation = isolation;
     }
 
     /**
      * Opens the control socket in the runner's directory and starts the zygote and its boxes, or the
-     * pool of fresh interpreters.
+     * pool of fresh interpreters; contexts always live in boxes of the zygote.
      *
      * @param python the real interpreter executable
      * @param cgroups where each box or execution gets its cgroups, {@link Cgroups#NONE} for none; closed here
@@ -53,16 +58,36 @@ final class Runners implements AutoCloseable {
         ControlServer control = new ControlServer(runner.directory().resolve("control.sock"), json);
         WorkerLauncher launcher = new WorkerLauncher(python, runner.script(), workDir, environment.base(),
                 config.maxOutputBytes(), control, cgroups);
+        Zygote zygote = null;
         try {
-            if (config.launcher() == Config.Launcher.BOX) {
-                BoxPool boxes = boxes(config, launcher, control, cgroups, runner);
-                if (boxes != null) {
-                    return new Runners(control, launcher, cgroups, boxes, "namespaces");
-                }
+            zygote = zygote(config, launcher, control);
+            BoxPool boxes = null;
+            String noBoxes = "";
+            try {
+                boxes = new BoxPool(zygote, cgroups, runner.directory(), config.maxOutputBytes(),
+                        config.launcher() == Config.Launcher.BOX ? config.maxConcurrent() : 1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while making the first box", e);
+            } catch (IOException e) {
+                noBoxes = e.getMessage();
+                log.warn("no boxes here ({}): each execution runs in a freshly started interpreter, isolated by {}"
+                        + " only, and there are no contexts", noBoxes, cgroups.mechanism());
+            }
+            Contexts contexts = new Contexts(boxes == null ? null : zygote, noBoxes, cgroups, runner.directory(),
+                    environment, config.maxOutputBytes(), config.maxContexts(), config.contextIdleTimeout());
+            if (boxes != null && config.launcher() == Config.Launcher.BOX) {
+                return new Runners(control, launcher, cgroups, zygote, boxes, contexts, "namespaces");
+            }
+            if (boxes != null) {
+                boxes.close(); // it proved boxes can be made; spawned interpreters run the stateless code
             }
             WorkerSource<?> workers = config.warmWorkers() > 0 ? new WarmPool(launcher, config.warmWorkers()) : launcher;
-            return new Runners(control, launcher, cgroups, workers, cgroups.mechanism());
+            return new Runners(control, launcher, cgroups, zygote, workers, contexts, cgroups.mechanism());
         } catch (IOException | RuntimeException e) {
+            if (zygote != null) {
+                zygote.close();
+            }
             control.close();
             launcher.close();
             cgroups.close();
@@ -70,27 +95,12 @@ final class Runners implements AutoCloseable {
         }
     }
 
-    /** A box per slot, or null with a warning where this machine cannot make boxes. */
-    private static BoxPool boxes(Config config, WorkerLauncher launcher, ControlServer control, Cgroups cgroups,
-                                 RunnerScript runner) throws IOException {
-        Zygote zygote;
+    private static Zygote zygote(Config config, WorkerLauncher launcher, ControlServer control) throws IOException {
         try {
-            zygote = new Zygote(launcher, control, config.preload());
+            return new Zygote(launcher, control, config.preload());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while starting the zygote", e);
-        }
-        try {
-            return new BoxPool(zygote, cgroups, runner.directory(), config.maxOutputBytes(), config.maxConcurrent());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            zygote.close();
-            throw new IOException("interrupted while making the first box", e);
-        } catch (IOException e) {
-            zygote.close();
-            log.warn("no boxes here ({}): each execution runs in a freshly started interpreter, isolated by {} only",
-                    e.getMessage(), cgroups.mechanism());
-            return null;
         }
     }
 
@@ -112,10 +122,20 @@ final class Runners implements AutoCloseable {
         return cgroups;
     }
 
-    /** Ends the boxes or the pool, the zygote, the control socket and the cgroups; call once no execution runs. */
+    /** The contexts, which live in boxes of the zygote. */
+    Contexts contexts() {
+        return contexts;
+    }
+
+    /**
+     * Ends the contexts, the boxes or the pool, the zygote, the control socket and the cgroups; call
+     * once no execution runs.
+     */
     @Override
     public void close() {
+        contexts.close();
         workers.close();
+        zygote.close();
         control.close();
         launcher.close();
         cgroups.close();

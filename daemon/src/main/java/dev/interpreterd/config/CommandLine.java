@@ -123,6 +123,8 @@ public final class CommandLine {
                     integer(values, Option.WARM_WORKERS, defaults.warmWorkers()),
                     launcher(values),
                     modules(values),
+                    integer(values, Option.MAX_CONTEXTS, defaults.maxContexts()),
+                    seconds(values, Option.CONTEXT_IDLE_TIMEOUT, defaults.contextIdleTimeout()),
                     seconds(values, Option.KEEPALIVE, defaults.keepalive()),
                     !values.containsKey(Option.NETWORK) || bool(values, Option.NETWORK),
                     !values.containsKey(Option.CGROUPS) || bool(values, Option.CGROUPS),

@@ -30,6 +30,9 @@ import java.util.regex.Pattern;
  * @param warmWorkers with the spawn launcher, workers kept started ahead (default 2; 0 starts each on demand)
  * @param launcher how the code's processes come to exist (default {@link Launcher#BOX})
  * @param preload modules the zygote imports once for the boxes (default none)
+ * @param maxContexts contexts that may live at once (default 16)
+ * @param contextIdleTimeout how long a context may go without an execution before it ends; zero for
+ *                           ever (default 1800 s)
  * @param keepalive silence after which a streaming answer sends a keepalive frame (default 10 s)
  * @param network whether executions may use the network (default true); false is a policy that
  *                requests cannot lift
@@ -55,6 +58,8 @@ public record Config(
         int warmWorkers,
         Launcher launcher,
         List<String> preload,
+        int maxContexts,
+        Duration contextIdleTimeout,
         Duration keepalive,
         boolean network,
         boolean cgroups,
@@ -106,6 +111,8 @@ public record Config(
         require(maxConcurrent > 0, "--max-concurrent must be greater than 0");
         require(queue >= 0, "--queue must not be negative");
         require(warmWorkers >= 0 && warmWorkers <= 64, "--warm-workers must be between 0 and 64");
+        require(maxContexts >= 0 && maxContexts <= 1024, "--max-contexts must be between 0 and 1024");
+        require(!contextIdleTimeout.isNegative(), "--context-idle-timeout must not be negative");
         require(isLoopback(host) || token.isPresent() || allowUnauthenticated,
                 "listening on " + host + " without a token would let anyone on the network run code;"
                         + " set --token-file (or INTERPRETERD_TOKEN_FILE, or INTERPRETERD_TOKEN), or pass"
@@ -115,7 +122,7 @@ public record Config(
     /** The defaults of every option. */
     public static Config defaults() {
         return new Config("127.0.0.1", 8000, Optional.empty(), Optional.empty(), DEFAULT_PYTHON, Duration.ofSeconds(300), Duration.ofSeconds(3600),
-                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.BOX, List.of(), Duration.ofSeconds(10), true, true,
+                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.BOX, List.of(), 16, Duration.ofSeconds(1800), Duration.ofSeconds(10), true, true,
                 new Limits(2L << 30, 1024, 1L << 30, 1024), Optional.empty(), false);
     }
 

@@ -1,5 +1,6 @@
 package dev.interpreterd.config;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -25,9 +26,15 @@ public record Limits(long memoryBytes, long processes, long fileSizeBytes, long 
         }
     }
 
+    /** The names the runner reads. */
+    public Map<String, Long> forRunner() {
+        return Map.of("memory", memoryBytes, "processes", processes, "fileSize", fileSizeBytes, "openFiles", openFiles);
+    }
+
     /** The names the runner reads, with the CPU time limit that follows from the timeout. */
     public Map<String, Long> forRunner(long cpuSeconds) {
-        return Map.of("memory", memoryBytes, "processes", processes, "fileSize", fileSizeBytes,
-                "openFiles", openFiles, "cpuSeconds", cpuSeconds);
+        Map<String, Long> limits = new HashMap<>(forRunner());
+        limits.put("cpuSeconds", cpuSeconds);
+        return limits;
     }
 }

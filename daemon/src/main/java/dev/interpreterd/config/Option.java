@@ -25,6 +25,9 @@ enum Option {
     LAUNCHER("launcher", "box", "how the code's processes come to exist: box (forked in a box of namespaces of"
             + " its own, one per slot) or spawn (a freshly started interpreter each)"),
     PRELOAD("preload", "none", "with --launcher box: modules the zygote imports once, comma-separated"),
+    MAX_CONTEXTS("max-contexts", "16", "contexts (interpreters that keep their state) that may live at once"),
+    CONTEXT_IDLE_TIMEOUT("context-idle-timeout", "1800", "seconds a context may go without an execution before"
+            + " it ends (0: never)"),
     MAX_MEMORY("max-memory", "2GiB", "address space of each process, and memory of each execution (its cgroup);"
             + " requests may ask for less"),
     MAX_PROCESSES("max-processes", "1024", "processes and threads of each execution (its cgroup), and of the code's"

@@ -84,9 +84,8 @@ final class Execution implements Stoppable {
             log.warn("execution {}: could not set the cgroup's limits ({}); the process limits still hold",
                     sessionId, e.toString());
         }
-        control.send(new Frame.RunJob(job.code(), environment.with(job.envs()), job.cwd().toString(),
-                job.limits().forRunner(cpuSeconds), job.network(), environment.user().forRunner(),
-                w.outputPipe(1).orElse(null), w.outputPipe(2).orElse(null)));
+        control.send(w.jobFrame(job, environment.with(job.envs()), job.limits().forRunner(cpuSeconds),
+                environment.user().forRunner()));
         escalation.arm(job.timeout());
         return awaitExit(control, w);
     }
@@ -103,8 +102,8 @@ final class Execution implements Stoppable {
         Verdict verdict = Verdict.of(exitFrame, escalation.reason(), escalation.lastSignal(), supervisorExit);
         ExecutionResult result = new ExecutionResult(sessionId, verdict.status(), w.stdout().text(),
                 w.stderr().text(), w.stdout().truncated(), w.stderr().truncated(), verdict.exitCode(),
-                verdict.signal(), verdict.error(), outputs.list(), outputs.truncated(),
-                Durations.millis(System.nanoTime() - start));
+                verdict.signal(), verdict.error(), outputs.list(), outputs.truncated(), job.contextId().orElse(null),
+                w.contextRestarted(), Durations.millis(System.nanoTime() - start));
         logResult(result, w);
         return result;
     }
@@ -140,7 +139,7 @@ final class Execution implements Stoppable {
                 } else if (frame instanceof Frame.Warning warning) {
                     log.warn("execution {}: {}", sessionId, warning.message());
                 } else if (frame instanceof Frame.Exit exit) {
-                    w.reported();
+                    w.reported(exit);
                     return exit;
                 } else {
                     log.warn("execution {}: ignoring a {} frame from the runner", sessionId, frame.getClass().getSimpleName());
@@ -156,8 +155,10 @@ final class Execution implements Stoppable {
     }
 
     private void logResult(ExecutionResult result, Worker w) {
-        log.info("execution {} status={} duration_ms={} stdout_bytes={} stderr_bytes={} exit_code={} signal={}",
+        log.info("execution {} status={} duration_ms={} stdout_bytes={} stderr_bytes={} exit_code={} signal={}{}",
                 sessionId, result.status().wireName(), result.durationMs(), w.stdout().totalBytes(),
-                w.stderr().totalBytes(), result.exitCode(), result.signal());
+                w.stderr().totalBytes(), result.exitCode(), result.signal(), job.contextId()
+                        .map(id -> " context=" + id + (result.contextRestarted() ? " context_restarted=true" : ""))
+                        .orElse(""));
     }
 }

@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param error the exception for error, interrupted and killed; null otherwise
  * @param results the value of the final expression and what display() showed, in order
  * @param resultsTruncated true when results past the size cap were dropped
+ * @param contextId the context it ran in, null for a fresh interpreter
+ * @param contextRestarted true when the context's interpreter had to be replaced
  * @param durationMs wall-clock time of the execution in milliseconds
  */
 public record ExecutionResult(
@@ -31,6 +33,8 @@ public record ExecutionResult(
         ErrorInfo error,
         List<Output> results,
         boolean resultsTruncated,
+        String contextId,
+        boolean contextRestarted,
         double durationMs) {
 
     /** Rejects missing required values. */

@@ -32,19 +32,20 @@ public final class ExecutionService implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-timer"));
     private final WorkerEnvironment environment;
     private final WorkerSource<?> workers;
+    private final ContextSource contexts;
     private final String isolation;
     private final String cleanup;
     private volatile boolean closing;
 
     /**
-     * Gets ready to run code on {@code workers}.
+     * Gets ready to run code on {@code workers}, or in a context of {@code contexts} for a job that names one.
      *
      * @param isolation what keeps executions apart, for {@code /health}: {@code namespaces},
      *                  {@code cgroup} or {@code subreaper}
      * @param cleanup how leftover processes are found, for {@code /health}: {@code cgroup} or {@code subreaper}
      */
-    public ExecutionService(WorkerSource<?> workers, String isolation, String cleanup, Settings settings,
-                            WorkerEnvironment environment) {
+    public ExecutionService(WorkerSource<?> workers, ContextSource contexts, String isolation, String cleanup,
+                            Settings settings, WorkerEnvironment environment) {
         this.slots = settings.slots();
         this.queueCapacity = settings.queueCapacity();
         this.grace = settings.grace();
@@ -52,6 +53,7 @@ public final class ExecutionService implements AutoCloseable {
         this.freeSlots = new Semaphore(slots, true);
         this.environment = environment;
         this.workers = workers;
+        this.contexts = contexts;
         this.isolation = isolation;
         this.cleanup = cleanup;
     }
@@ -89,7 +91,18 @@ public final class ExecutionService implements AutoCloseable {
             freeSlots.release();
             throw new RejectedException(RejectedException.Reason.SHUTTING_DOWN);
         }
-        Execution execution = new Execution(job, workers, environment, timer, grace, outputCapBytes, listener);
+        WorkerSource<?> source = job.contextId().<WorkerSource<?>>map(id -> new WorkerSource<Worker>() {
+            @Override
+            public Worker acquire() throws InterruptedException {
+                return contexts.lease(id);
+            }
+
+            @Override
+            public void close() {
+                // A context outlives its executions.
+            }
+        }).orElse(workers);
+        Execution execution = new Execution(job, source, environment, timer, grace, outputCapBytes, listener);
         running.add(execution);
         try {
             if (closing) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One execution as the daemon will run it.
@@ -15,9 +16,10 @@ import java.util.Objects;
  * @param timeout wall-clock limit before the daemon stops the code
  * @param limits resource limits of the process that runs the code
  * @param network false to give the code a network namespace of its own, with no way out
+ * @param contextId the context to run in; empty for a fresh interpreter
  */
 public record Job(String code, Map<String, String> envs, Path cwd, Duration timeout, Limits limits,
-                  boolean network) {
+                  boolean network, Optional<String> contextId) {
 
     /** Copies the map and rejects missing values. */
     public Job {
@@ -26,5 +28,6 @@ public record Job(String code, Map<String, String> envs, Path cwd, Duration time
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(limits, "limits");
         envs = Map.copyOf(envs);
+        Objects.requireNonNull(contextId, "contextId");
     }
 }

@@ -2,9 +2,11 @@ package dev.interpreterd.exec;
 
 import dev.interpreterd.config.Limits;
 import dev.interpreterd.exec.control.ControlConnection;
+import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.output.CappedOutput;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -28,6 +30,18 @@ public interface Worker extends Stoppable, AutoCloseable {
     ControlConnection awaitConnection(Duration timeout) throws IOException, InterruptedException;
 
     /**
+     * The frame that hands {@code job} to the runner: a {@link Frame.RunJob} for a fresh child, with
+     * the named pipes it opens as fd 1 and 2 where its runner does not already hold the code's output.
+     *
+     * @param env the job's whole environment: the allow-listed variables and the request's envs
+     * @param limits the job's limits, CPU time included, as the runner reads them
+     */
+    default Frame jobFrame(Job job, Map<String, String> env, Map<String, Long> limits, Map<String, Object> user) {
+        return new Frame.RunJob(job.code(), env, job.cwd().toString(), limits, job.network(), user,
+                outputPipe(1).orElse(null), outputPipe(2).orElse(null));
+    }
+
+    /**
      * The named pipe the child must open as file descriptor {@code fd} (1 or 2), for a worker whose
      * runner does not already hold its output; empty when the runner's own output is the code's.
      */
@@ -41,8 +55,16 @@ public interface Worker extends Stoppable, AutoCloseable {
     /** The child that runs the code has taken the job; {@code pid} is its pid as the runner sees it. */
     void codeStarted(long pid);
 
-    /** The runner sent its exit frame: the code and everything it started are dead and reaped. */
-    void reported();
+    /**
+     * The runner sent its exit frame: the code and everything it started are dead and reaped, or for
+     * a context, the child reported and lives on ({@code exit.alive()}).
+     */
+    void reported(Frame.Exit exit);
+
+    /** True once the execution has cost a context its state: the interpreter must be, or was, replaced. */
+    default boolean contextRestarted() {
+        return false;
+    }
 
     /** The runner's own exit value once it has exited, or empty if unknown after the wait. */
     OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException;

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.regex.Pattern;
 
@@ -50,7 +51,7 @@ final class ExecuteHandler implements Handler {
     public void handle(Context ctx) throws Exception {
         ExecuteRequest request = ExecuteRequest.from(parse(body.read(ctx)), maxTimeout, maxLimits);
         Job job = new Job(request.code(), request.envs(), directory(request), request.timeout().orElse(defaultTimeout),
-                request.limits(), network.decide(request.network()));
+                request.limits(), network.decide(request.network()), request.contextId());
         if (!NdjsonStream.wanted(ctx)) {
             Responses.json(ctx, 200, executions.execute(job), json);
             return;
@@ -70,6 +71,15 @@ final class ExecuteHandler implements Handler {
         if (bytes.length == 0) {
             throw ApiException.invalid("the request body is empty; send a JSON object such as {\"code\": \"print(42)\"}");
         }
+        return parse(json, bytes);
+    }
+
+    /**
+     * A body as JSON.
+     *
+     * @throws ApiException 400 {@code invalid_json} saying where it is not JSON
+     */
+    static JsonNode parse(ObjectMapper json, byte[] bytes) {
         try {
             return json.readTree(bytes);
         } catch (JacksonException e) {
@@ -93,12 +103,21 @@ final class ExecuteHandler implements Handler {
     }
 
     private Path directory(ExecuteRequest request) {
-        if (request.cwd().isEmpty()) {
+        return directory(workDir, request.cwd());
+    }
+
+    /**
+     * The directory a request names, relative to the work directory, or the work directory itself.
+     *
+     * @throws ApiException 400 naming {@code cwd} when it is not an existing directory
+     */
+    static Path directory(Path workDir, Optional<String> requested) {
+        if (requested.isEmpty()) {
             return workDir;
         }
-        Path cwd = workDir.resolve(request.cwd().get()).normalize();
+        Path cwd = workDir.resolve(requested.get()).normalize();
         if (!Files.isDirectory(cwd)) {
-            throw ApiException.invalid("field 'cwd' names '" + request.cwd().get() + "', which is not an existing directory");
+            throw ApiException.invalid("field 'cwd' names '" + requested.get() + "', which is not an existing directory");
         }
         return cwd;
     }

@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -22,11 +23,14 @@ import java.util.Set;
  * @param cwd the requested working directory, if any
  * @param limits the daemon's limits, lowered where the request asked
  * @param network whether the request asked for network access, if it said
+ * @param contextId the context to run in, if any
  */
 record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, String> envs, Optional<String> cwd,
-                      Limits limits, Optional<Boolean> network) {
+                      Limits limits, Optional<Boolean> network, Optional<String> contextId) {
 
-    private static final Set<String> FIELDS = Set.of("code", "timeout", "envs", "cwd", "limits", "network");
+    private static final Set<String> FIELDS = Set.of("code", "timeout", "envs", "cwd", "limits", "network", "contextId");
+    /** What a context is made with, and so what an execution in it cannot ask for. */
+    private static final List<String> CONTEXT_FIELDS = List.of("cwd", "limits", "network");
     private static final Map<String, String> LIMIT_FLAGS = Map.of("memory", "--max-memory",
             "processes", "--max-processes", "fileSize", "--max-file-size", "openFiles", "--max-open-files");
 
@@ -50,12 +54,31 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
             String name = names.next();
             if (!FIELDS.contains(name)) {
                 throw ApiException.invalid("unknown field '" + name
-                        + "'; the fields are code, timeout, envs, cwd, limits and network");
+                        + "'; the fields are code, timeout, envs, cwd, limits, network and contextId");
+            }
+        }
+        Optional<String> contextId = contextId(body.get("contextId"));
+        if (contextId.isPresent()) {
+            for (String field : CONTEXT_FIELDS) {
+                if (body.hasNonNull(field)) {
+                    throw ApiException.invalid("field '" + field + "' belongs to the context, which was given its "
+                            + field + " when it was created; leave it out when you send contextId");
+                }
             }
         }
         return new ExecuteRequest(code(body.get("code")), timeout(body.get("timeout"), maxTimeout),
                 envs(body.get("envs")), cwd(body.get("cwd")), limits(body.get("limits"), maxLimits),
-                network(body.get("network")));
+                network(body.get("network")), contextId);
+    }
+
+    private static Optional<String> contextId(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isTextual() || node.textValue().isBlank()) {
+            throw ApiException.invalid("field 'contextId' must be the id of a context, a string, not " + kind(node));
+        }
+        return Optional.of(node.textValue());
     }
 
     private static String code(JsonNode node) {
@@ -101,7 +124,7 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
         return Optional.of(timeout);
     }
 
-    private static Map<String, String> envs(JsonNode node) {
+    static Map<String, String> envs(JsonNode node) {
         if (node == null || node.isNull()) {
             return Map.of();
         }
@@ -128,7 +151,7 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
         return envs;
     }
 
-    private static Optional<String> cwd(JsonNode node) {
+    static Optional<String> cwd(JsonNode node) {
         if (node == null || node.isNull()) {
             return Optional.empty();
         }
@@ -144,7 +167,7 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
         return Optional.of(unicode("cwd", node.textValue()));
     }
 
-    private static Optional<Boolean> network(JsonNode node) {
+    static Optional<Boolean> network(JsonNode node) {
         if (node == null || node.isNull()) {
             return Optional.empty();
         }
@@ -154,7 +177,7 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
         return Optional.of(node.booleanValue());
     }
 
-    private static Limits limits(JsonNode node, Limits max) {
+    static Limits limits(JsonNode node, Limits max) {
         if (node == null || node.isNull()) {
             return max;
         }
@@ -190,7 +213,7 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
         return value.longValueExact();
     }
 
-    private static String kind(JsonNode node) {
+    static String kind(JsonNode node) {
         return switch (node.getNodeType()) {
             case STRING -> "a string";
             case NUMBER -> "a number";

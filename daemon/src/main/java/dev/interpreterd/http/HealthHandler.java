@@ -2,6 +2,7 @@ package dev.interpreterd.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.exec.ExecutionService;
+import dev.interpreterd.exec.box.Contexts;
 import dev.interpreterd.host.PythonLocator;
 import dev.interpreterd.user.WorkerUser;
 import io.javalin.http.Context;
@@ -12,6 +13,7 @@ import java.time.Duration;
 final class HealthHandler implements Handler {
 
     private final ExecutionService executions;
+    private final Contexts contexts;
     private final ObjectMapper json;
     private final String version;
     private final Interpreter python;
@@ -19,11 +21,12 @@ final class HealthHandler implements Handler {
     private final User user;
     private final long startedNanos = System.nanoTime();
 
-    HealthHandler(ExecutionService executions, ObjectMapper json, String version, PythonLocator.Python python,
+    HealthHandler(ExecutionService executions, Contexts contexts, ObjectMapper json, String version, PythonLocator.Python python,
                   boolean networkIsolation, WorkerUser user) {
         this.networkIsolation = networkIsolation;
         this.user = new User(user.name(), user.uid());
         this.executions = executions;
+        this.contexts = contexts;
         this.json = json;
         this.version = version;
         this.python = new Interpreter(python.executable().toString(), python.version());
@@ -31,7 +34,12 @@ final class HealthHandler implements Handler {
 
     /** The health answer. */
     record Health(String status, String version, Interpreter python, long uptimeSeconds, int running,
-                  int queued, int slots, String isolation, String cleanup, boolean networkIsolation, User user) {
+                  int queued, int slots, String isolation, String cleanup, boolean networkIsolation, User user,
+                  ContextCounts contexts) {
+    }
+
+    /** Contexts that live now, and the most that may. */
+    record ContextCounts(int live, int max) {
     }
 
     /** The user the code runs as. */
@@ -46,6 +54,7 @@ final class HealthHandler implements Handler {
     public void handle(Context ctx) throws Exception {
         long uptime = Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds();
         Responses.json(ctx, 200, new Health("ok", version, python, uptime, executions.running(), executions.queued(),
-                executions.slots(), executions.isolation(), executions.cleanupMechanism(), networkIsolation, user), json);
+                executions.slots(), executions.isolation(), executions.cleanupMechanism(), networkIsolation, user,
+                new ContextCounts(contexts.live(), contexts.max())), json);
     }
 }

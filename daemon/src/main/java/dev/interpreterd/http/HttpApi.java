@@ -5,6 +5,8 @@ import dev.interpreterd.config.Config;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.host.PythonLocator;
 import dev.interpreterd.exec.RejectedException;
+import dev.interpreterd.exec.box.ContextException;
+import dev.interpreterd.exec.box.Contexts;
 import dev.interpreterd.os.Threads;
 import dev.interpreterd.user.WorkerUser;
 import io.javalin.Javalin;
@@ -38,14 +40,16 @@ public final class HttpApi implements AutoCloseable {
      * Declares the routes; nothing listens until {@link #start()}. The interpreter, network isolation,
      * worker user and work directory are what the daemon found out at start.
      */
-    public HttpApi(Config config, ExecutionService executions, ObjectMapper json, String version,
+    public HttpApi(Config config, ExecutionService executions, Contexts contexts, ObjectMapper json, String version,
                    PythonLocator.Python python, boolean networkIsolation, WorkerUser user, Path workDir) {
         this.config = config;
         this.json = json;
         ExecuteHandler execute = new ExecuteHandler(executions, json, new BodyReader(config.maxBodyBytes()),
                 config.defaultTimeout(), config.maxTimeout(), config.limits(),
                 new NetworkPolicy(config.network(), networkIsolation), workDir, keepalives, config.keepalive());
-        HealthHandler health = new HealthHandler(executions, json, version, python, networkIsolation, user);
+        HealthHandler health = new HealthHandler(executions, contexts, json, version, python, networkIsolation, user);
+        ContextHandlers context = new ContextHandlers(contexts, json, new BodyReader(config.maxBodyBytes()),
+                config.limits(), new NetworkPolicy(config.network(), networkIsolation), workDir);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -62,6 +66,11 @@ public final class HttpApi implements AutoCloseable {
                 });
             });
             cfg.routes.post(EXECUTE_PATH, execute);
+            cfg.routes.post(ContextHandlers.PATH, context::create);
+            cfg.routes.get(ContextHandlers.PATH, context::list);
+            cfg.routes.get(ContextHandlers.PATH + "/{id}", context::get);
+            cfg.routes.delete(ContextHandlers.PATH + "/{id}", context::delete);
+            cfg.routes.post(ContextHandlers.PATH + "/{id}/restart", context::restart);
             cfg.routes.get("/health", health);
             cfg.routes.head("/health", health);
             cfg.routes.exception(ApiException.class, this::answer);
@@ -70,6 +79,12 @@ public final class HttpApi implements AutoCloseable {
                 answer(new ApiException(503, e.reason() == RejectedException.Reason.BUSY ? "busy" : "shutting_down",
                         e.getMessage()), ctx);
             });
+            cfg.routes.exception(ContextException.class, (e, ctx) -> answer(switch (e.reason()) {
+                case NOT_FOUND -> new ApiException(404, "context_not_found", e.getMessage());
+                case TOO_MANY -> new ApiException(503, "too_many_contexts", e.getMessage());
+                case UNAVAILABLE -> new ApiException(503, "contexts_unavailable", e.getMessage());
+                case NOT_STARTED -> new ApiException(400, "invalid_request", e.getMessage());
+            }, ctx));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> answer(fromJavalin(e.getStatus(), ctx), ctx));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("{} {} failed", ctx.method(), ctx.path(), e);

@@ -107,6 +107,8 @@ final class NdjsonStream implements ExecutionListener {
         end.put("stdoutTruncated", result.stdoutTruncated());
         end.put("stderrTruncated", result.stderrTruncated());
         end.put("resultsTruncated", result.resultsTruncated());
+        end.put("contextId", result.contextId());
+        end.put("contextRestarted", result.contextRestarted());
         end.put("durationMs", result.durationMs());
         write(end);
         close();

@@ -3,6 +3,7 @@ package dev.interpreterd.exec.box;
 import dev.interpreterd.config.Limits;
 import dev.interpreterd.exec.Worker;
 import dev.interpreterd.exec.control.ControlConnection;
+import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.output.CappedOutput;
 import dev.interpreterd.exec.output.OutputPumps;
 import dev.interpreterd.units.Deadline;
@@ -91,7 +92,7 @@ final class BoxLease implements Worker {
     }
 
     @Override
-    public void reported() {
+    public void reported(Frame.Exit exit) {
         reported = true;
     }
 

@@ -133,7 +133,7 @@ public final class BoxPool implements WorkerSource<BoxLease> {
         });
     }
 
-    /** Stops making boxes, kills the idle ones and the zygote; boxes still leased die with the zygote. */
+    /** Stops making boxes and kills the idle ones; boxes still leased die with the zygote, which is not the pool's. */
     @Override
     public void close() {
         closed = true;
@@ -141,7 +141,6 @@ public final class BoxPool implements WorkerSource<BoxLease> {
         for (Box box; (box = idle.poll()) != null; ) {
             box.close();
         }
-        zygote.close();
         pumps.shutdown();
     }
 }

@@ -19,7 +19,8 @@ import java.util.Objects;
 @JsonSubTypes({
         @JsonSubTypes.Type(Frame.ForkBox.class), @JsonSubTypes.Type(Frame.Hello.class),
         @JsonSubTypes.Type(Frame.JoinCgroups.class), @JsonSubTypes.Type(Frame.RunJob.class),
-        @JsonSubTypes.Type(Frame.SignalCode.class), @JsonSubTypes.Type(Frame.Started.class),
+        @JsonSubTypes.Type(Frame.SignalCode.class), @JsonSubTypes.Type(Frame.StartContext.class),
+        @JsonSubTypes.Type(Frame.RunInContext.class), @JsonSubTypes.Type(Frame.Started.class),
         @JsonSubTypes.Type(Frame.Display.class), @JsonSubTypes.Type(Frame.Warning.class),
         @JsonSubTypes.Type(Frame.Exit.class), @JsonSubTypes.Type(Frame.Reaped.class)})
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -71,6 +72,36 @@ public sealed interface Frame {
     record SignalCode(int signal) implements Frame {
     }
 
+    /**
+     * Daemon to a box's init: this box holds a context. Its child opens {@code stdout} and
+     * {@code stderr} for the context's whole life, takes the environment, directory, limits, network
+     * and user once, and then runs every {@link RunInContext} in the same {@code __main__}.
+     */
+    @JsonTypeName("context")
+    record StartContext(String stdout, String stderr, Map<String, String> env, String cwd, Map<String, Long> limits,
+                        boolean network, Map<String, Object> user) implements Frame {
+
+        /** Copies the maps. */
+        public StartContext {
+            env = Map.copyOf(env);
+            limits = Map.copyOf(limits);
+            user = Map.copyOf(user);
+        }
+    }
+
+    /**
+     * Daemon to a context's box: run this code, with {@code env} set for this execution only and CPU
+     * time counted from its start; then write {@code marker} to both output pipes, where its output ends.
+     */
+    @JsonTypeName("run")
+    record RunInContext(String code, Map<String, String> env, long cpuSeconds, String marker) implements Frame {
+
+        /** Copies the environment. */
+        public RunInContext {
+            env = Map.copyOf(env);
+        }
+    }
+
     /** Runner to daemon: the child took the job and opened its output; {@code pid} as the runner sees it. */
     @JsonTypeName("started")
     record Started(long pid) implements Frame {
@@ -88,10 +119,11 @@ public sealed interface Frame {
 
     /**
      * Runner to daemon, last for a job: how the child ended (its exit code, or the signal that killed
-     * it) and its report of how the code ended, null if it sent none.
+     * it) and its report of how the code ended, null if it sent none. A context's child that lives on
+     * ({@code alive}) gives the exit code a script with that outcome would have had.
      */
     @JsonTypeName("exit")
-    record Exit(long pid, Integer exitCode, Integer signal, Report report) implements Frame {
+    record Exit(long pid, Integer exitCode, Integer signal, Report report, boolean alive) implements Frame {
     }
 
     /** Zygote to daemon: a box's init, {@code pid}, has ended. */

@@ -4,6 +4,7 @@ import dev.interpreterd.config.Limits;
 import dev.interpreterd.exec.Worker;
 import dev.interpreterd.exec.cgroup.ExecutionCgroup;
 import dev.interpreterd.exec.control.ControlConnection;
+import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.output.CappedOutput;
 import dev.interpreterd.units.Deadline;
 import dev.interpreterd.os.Posix;
@@ -75,7 +76,7 @@ public final class SpawnedWorker implements Worker {
      * so closing must not signal their process groups, whose ids the kernel may hand out again.
      */
     @Override
-    public void reported() {
+    public void reported(Frame.Exit exit) {
         reported = true;
     }
 

@@ -4,6 +4,7 @@ import dev.interpreterd.config.Limits;
 import dev.interpreterd.exec.Worker;
 import dev.interpreterd.exec.WorkerSource;
 import dev.interpreterd.exec.control.ControlConnection;
+import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.output.CappedOutput;
 import dev.interpreterd.os.Signal;
 import dev.interpreterd.os.Threads;
@@ -98,8 +99,8 @@ public final class WarmPool implements WorkerSource<Worker> {
         }
 
         @Override
-        public void reported() {
-            worker.reported();
+        public void reported(Frame.Exit exit) {
+            worker.reported(exit);
         }
 
         @Override

@@ -1,0 +1,170 @@
+package dev.interpreterd.exec.box;
+
+import dev.interpreterd.exec.WorkerEnvironment;
+import dev.interpreterd.exec.control.Frame;
+import dev.interpreterd.exec.output.MarkedOutput;
+import dev.interpreterd.exec.output.OutputPumps;
+import dev.interpreterd.os.NamedPipe;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One context: a box whose one child keeps its interpreter between executions, and the two pipes
+ * it writes to for as long as it lives. Executions take turns in arrival order. When an execution
+ * costs the interpreter its life, the context gets a new box and an empty interpreter.
+ */
+final class Context {
+
+    /** How long a box may take to start, and to end once killed. */
+    private static final Duration BOX_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String id;
+    private final ContextSettings settings;
+    private final Instant createdAt = Instant.now();
+    /** Fair, so executions sent at the same time run in arrival order. */
+    private final ReentrantLock turn = new ReentrantLock(true);
+    private final AtomicLong executions = new AtomicLong();
+    private final AtomicLong generation = new AtomicLong();
+    private volatile Instant lastUsedAt = createdAt;
+    private volatile Interpreter interpreter;
+    private volatile boolean ended;
+
+    /**
+     * The context's current box and the sinks of its two pipes.
+     *
+     * @param box the box, whose child holds the interpreter
+     * @param stdout where the pump of its stdout pipe writes
+     * @param stderr where the pump of its stderr pipe writes
+     */
+    record Interpreter(Box box, MarkedOutput stdout, MarkedOutput stderr) {
+    }
+
+    Context(String id, ContextSettings settings) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.settings = settings;
+    }
+
+    String id() {
+        return id;
+    }
+
+    /**
+     * Makes the context's box and its interpreter: the child opens the pipes, takes the context's
+     * environment, directory, limits, network and user, and says it is ready.
+     *
+     * @throws IOException when no box can be made or the interpreter cannot start, with the reason
+     */
+    void start(Zygote zygote, dev.interpreterd.exec.cgroup.Cgroups cgroups, Path pipeDirectory,
+               WorkerEnvironment environment, ExecutorService pumps) throws IOException, InterruptedException {
+        Box box = Box.make(zygote, cgroups, BOX_TIMEOUT);
+        String name = "context-" + id + "-" + generation.incrementAndGet();
+        NamedPipe out = null;
+        NamedPipe err = null;
+        try {
+            box.cgroup().limit(settings.limits());
+            out = NamedPipe.create(pipeDirectory.resolve(name + "-stdout"));
+            err = NamedPipe.create(pipeDirectory.resolve(name + "-stderr"));
+            box.control().send(new Frame.StartContext(out.path().toString(), err.path().toString(),
+                    environment.with(settings.envs()), settings.cwd().toString(), settings.limits().forRunner(),
+                    settings.network(), environment.user().forRunner()));
+            Frame.Exit ready = awaitExit(box);
+            Frame.Report report = ready.report();
+            if (!ready.alive() || report == null || !"ok".equals(report.outcome())) {
+                throw new ContextException(ContextException.Reason.NOT_STARTED, "the context's interpreter"
+                        + " did not start" + (report == null ? "" : ": " + report.name() + ": " + report.value()));
+            }
+            MarkedOutput stdout = new MarkedOutput();
+            MarkedOutput stderr = new MarkedOutput();
+            pump(out.openReader(), stdout, pumps);
+            pump(err.openReader(), stderr, pumps);
+            interpreter = new Interpreter(box, stdout, stderr);
+        } catch (IOException | RuntimeException e) {
+            box.close();
+            throw e;
+        } finally {
+            if (out != null) {
+                out.close();
+            }
+            if (err != null) {
+                err.close();
+            }
+        }
+    }
+
+    private static Frame.Exit awaitExit(Box box) throws IOException {
+        while (true) {
+            if (box.control().read() instanceof Frame.Exit exit) {
+                return exit;
+            }
+        }
+    }
+
+    private static void pump(InputStream in, MarkedOutput sink, ExecutorService pumps) {
+        pumps.execute(() -> OutputPumps.pump(in, sink));
+    }
+
+    /** The current box and its pipes. */
+    Interpreter interpreter() {
+        return interpreter;
+    }
+
+    /** Waits for this context's turn; the caller must {@link #endTurn} once its execution has ended. */
+    void awaitTurn() throws InterruptedException {
+        turn.lockInterruptibly();
+    }
+
+    /** Ends the caller's turn and counts its execution. */
+    void endTurn() {
+        executions.incrementAndGet();
+        lastUsedAt = Instant.now();
+        turn.unlock();
+    }
+
+    /** True while an execution runs or waits here, so the context is not idle. */
+    boolean busy() {
+        return turn.isLocked() || turn.hasQueuedThreads();
+    }
+
+    /** When an execution here last ended, or when the context was made. */
+    Instant lastUsedAt() {
+        return lastUsedAt;
+    }
+
+    /** True once the context was deleted or expired. */
+    boolean ended() {
+        return ended;
+    }
+
+    /** Kills the current box and waits until every process in it is gone. */
+    void stopInterpreter() throws InterruptedException {
+        Interpreter current = interpreter;
+        if (current != null) {
+            current.box().close();
+            current.box().awaitExit(BOX_TIMEOUT);
+        }
+    }
+
+    /** Ends the context for good: its box and every process in it are gone when this returns. */
+    void end() throws InterruptedException {
+        ended = true;
+        stopInterpreter();
+    }
+
+    /** As the API shows it. */
+    ContextInfo info() {
+        return new ContextInfo(id, "python", settings.cwd().toString(), createdAt.toString(), lastUsedAt.toString(), !ended,
+                executions.get());
+    }
+
+    /** What the context was made with. */
+    ContextSettings settings() {
+        return settings;
+    }
+}

@@ -1,0 +1,145 @@
+package dev.interpreterd.exec.box;
+
+import dev.interpreterd.config.Limits;
+import dev.interpreterd.exec.Job;
+import dev.interpreterd.exec.Worker;
+import dev.interpreterd.exec.control.ControlConnection;
+import dev.interpreterd.exec.control.Frame;
+import dev.interpreterd.exec.output.CappedOutput;
+import dev.interpreterd.os.Signal;
+import dev.interpreterd.units.Deadline;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * One execution's turn in a context: the job goes to the context's interpreter, and its output is
+ * what the context's pipes carry until the marker the interpreter writes when the job has ended.
+ * Closing the lease ends the turn; if the execution cost the interpreter its life, the context gets
+ * a fresh one first.
+ */
+final class ContextLease implements Worker {
+
+    /** Starts the marker; it occurs nowhere else in it, which the marker's search relies on. */
+    private static final char MARKER_START = '\u0001';
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Contexts contexts;
+    private final Context context;
+    private final Context.Interpreter interpreter;
+    private final CappedOutput stdout;
+    private final CappedOutput stderr;
+    private final String marker;
+    private volatile boolean reported;
+    private volatile boolean alive;
+    private volatile boolean killed;
+
+    ContextLease(Contexts contexts, Context context, long outputCapBytes) {
+        this.contexts = contexts;
+        this.context = context;
+        this.interpreter = context.interpreter();
+        this.stdout = new CappedOutput(outputCapBytes);
+        this.stderr = new CappedOutput(outputCapBytes);
+        byte[] nonce = new byte[16];
+        RANDOM.nextBytes(nonce);
+        this.marker = MARKER_START + HexFormat.of().formatHex(nonce);
+        byte[] end = marker.getBytes(StandardCharsets.US_ASCII);
+        interpreter.stdout().expect(stdout, end);
+        interpreter.stderr().expect(stderr, end);
+    }
+
+    /** The context this execution runs in. */
+    String contextId() {
+        return context.id();
+    }
+
+    @Override
+    public CappedOutput stdout() {
+        return stdout;
+    }
+
+    @Override
+    public CappedOutput stderr() {
+        return stderr;
+    }
+
+    @Override
+    public ControlConnection awaitConnection(Duration timeout) {
+        return interpreter.box().control();
+    }
+
+    /** The request's envs only: the context's own environment is already the interpreter's. */
+    @Override
+    public Frame jobFrame(Job job, Map<String, String> env, Map<String, Long> limits, Map<String, Object> user) {
+        return new Frame.RunInContext(job.code(), job.envs(), limits.getOrDefault("cpuSeconds", 0L), marker);
+    }
+
+    /** The context's own limits: an execution in a context cannot ask for others. */
+    @Override
+    public void limit(Limits limits) throws IOException {
+        interpreter.box().cgroup().limit(context.settings().limits());
+    }
+
+    @Override
+    public void codeStarted(long pid) {
+        // The context's pipes are read for its whole life; nothing to start.
+    }
+
+    @Override
+    public void reported(Frame.Exit exit) {
+        reported = true;
+        alive = exit.alive();
+    }
+
+    @Override
+    public boolean contextRestarted() {
+        return !reported || !alive || killed;
+    }
+
+    /** SIGINT and SIGTERM go to the code's process group; SIGKILL ends the whole box. */
+    @Override
+    public void signalCode(Signal signal) {
+        if (signal == Signal.SIGKILL) {
+            killSupervisor();
+            return;
+        }
+        try {
+            interpreter.box().signalCode(signal);
+        } catch (IOException e) {
+            killSupervisor();
+        }
+    }
+
+    @Override
+    public void killSupervisor() {
+        killed = true;
+        interpreter.box().kill();
+    }
+
+    @Override
+    public OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException {
+        return interpreter.box().awaitExit(timeout);
+    }
+
+    /** An interpreter that did not live through the execution is ended with its box and everything in it. */
+    @Override
+    public void endExecution() {
+        if (contextRestarted()) {
+            interpreter.box().kill();
+        }
+    }
+
+    @Override
+    public boolean awaitOutputEnd(Duration timeout) throws InterruptedException {
+        return CappedOutput.awaitEnds(Deadline.after(timeout), stdout, stderr);
+    }
+
+    @Override
+    public void close() {
+        contexts.endTurn(context, contextRestarted());
+    }
+}
