@@ -45,12 +45,16 @@ def post_execute(conn: http.client.HTTPConnection, body: dict, headers: dict[str
 
 
 class HttpCaller:
-    """Runs a case through one keep-alive connection to the daemon."""
+    """Runs a case through one keep-alive connection to the daemon, in a fresh interpreter, or in the
+    context `context_id` when one is given."""
 
-    def __init__(self, port: int, token: str | None, case: Case):
+    def __init__(self, port: int, token: str | None, case: Case, context_id: str | None = None):
         self._conn = http.client.HTTPConnection(LOOPBACK, port, timeout=SOCKET_TIMEOUT_SECONDS)
         self._headers = auth_headers(token)
         self._body = {"code": case.code, "timeout": EXECUTION_TIMEOUT_SECONDS}
+        if context_id is not None:
+            self._body["contextId"] = context_id
+        self._context_id = context_id
         self._expected = case.expected_stdout
 
     def call(self) -> None:
@@ -63,6 +67,12 @@ class HttpCaller:
         if (answer.get("status"), answer.get("stdout"), answer.get("stderr")) != ("ok", self._expected, ""):
             raise WrongAnswer(f"status={answer.get('status')!r} stdout={answer.get('stdout')!r:.80}"
                               f" stderr={answer.get('stderr')!r:.200} error={answer.get('error')!r:.200}")
+        # In a context, the answer must come from that context, and from the interpreter that was
+        # already there: one that had to be replaced lost its state.
+        if self._context_id is not None and (answer.get("contextId"), answer.get("contextRestarted")) != (
+                self._context_id, False):
+            raise WrongAnswer(f"contextId={answer.get('contextId')!r:.80} (expected {self._context_id!r})"
+                              f" contextRestarted={answer.get('contextRestarted')!r}")
 
     def close(self) -> None:
         self._conn.close()

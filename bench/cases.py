@@ -43,6 +43,10 @@ BARE_SPAWN_NAME = "bare python -c"
 BARE_SPAWN_ARGS = ("-c", "print(42)")
 BARE_SPAWN_STDOUT = b"42\n"
 
+# print(42) in one context of the daemon's, an interpreter that lives between executions, at
+# concurrency 1: the daemon's counterpart of the Jupyter kernel below.
+CONTEXT_NAME = "print(42) in a context"
+
 # Another reference: print(42) sent to a running Jupyter kernel of the same interpreter.
 JUPYTER_NAME = "print(42) in a Jupyter kernel"
 

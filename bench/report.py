@@ -1,12 +1,15 @@
 """The run as a readable report for a terminal, and as Markdown for the README's Performance section."""
 from __future__ import annotations
 
-from cases import BARE_SPAWN_NAME, HTTP_CASES, JUPYTER_NAME, PACED_NAME, PRINT_42
+from cases import BARE_SPAWN_NAME, CONTEXT_NAME, HTTP_CASES, JUPYTER_NAME, PACED_NAME, PRINT_42
 from load import LoadResult
 from memory import TreeRss
 from results import BenchRun, ratio
 
 KIB_PER_MIB = 1024
+# A goal's comparison, by (at_most, strict).
+TEXT_SIGNS = {(True, False): "<=", (True, True): "<", (False, False): ">=", (False, True): ">"}
+MARKDOWN_SIGNS = {(True, False): "≤", (True, True): "<", (False, False): "≥", (False, True): ">"}
 
 
 def label(case: str, code: str = "") -> str:
@@ -15,6 +18,8 @@ def label(case: str, code: str = "") -> str:
         return f"bare {code}python -c 'print(42)'{code}"
     if case == PACED_NAME:
         return f"{code}print(42){code} via HTTP, 100 ms apart"
+    if case == CONTEXT_NAME:
+        return f"{code}print(42){code} in a context via HTTP"
     if case == JUPYTER_NAME:
         return f"{code}print(42){code} in a Jupyter kernel"
     return f"{code}{case}{code} via HTTP" if case == PRINT_42.name else f"{case} via HTTP"
@@ -39,9 +44,9 @@ def ratios(run: BenchRun, result: LoadResult) -> tuple[str, str, str]:
 
 
 def ordered_loads(run: BenchRun) -> list[LoadResult]:
-    """HTTP cases first, then the Jupyter kernel, then the baseline, each by concurrency."""
+    """HTTP cases first, then the context next to the Jupyter kernel, then the baseline, each by concurrency."""
     order = ([HTTP_CASES[0].name, PACED_NAME] + [case.name for case in HTTP_CASES[1:]]
-             + [JUPYTER_NAME, BARE_SPAWN_NAME])
+             + [CONTEXT_NAME, JUPYTER_NAME, BARE_SPAWN_NAME])
     return sorted(run.loads, key=lambda r: (order.index(r.case), r.concurrency))
 
 
@@ -74,6 +79,7 @@ def _text_header(run: BenchRun) -> list[str]:
         f"daemon    interpreterd {run.daemon_version}, extra flags: {flags_text(run.flags)}",
         f"python    {run.python} ({run.python_version})",
         f"bare      {bare_text(run)}",
+        f"context   {context_text(run)}",
         f"jupyter   {jupyter_text(run)}",
         "cpu       machine CPU per execution: busy time of all CPUs in /proc/stat over the measured"
         " requests (everything that ran, this script included) / executions",
@@ -90,6 +96,16 @@ def bare_text(run: BenchRun) -> str:
     user = run.code_user
     who = f"as {user.name} (uid {user.uid}), the code's user" if user else "as the benchmark's own user"
     return f"{run.python} -c 'print(42)', the daemon's interpreter, {who}"
+
+
+def context_text(run: BenchRun) -> str:
+    """How the context was used, or why none was."""
+    if run.context_skipped is not None:
+        return f"skipped: {run.context_skipped}"
+    if run.context_error is not None:
+        return f"FAILED: {run.context_error}"
+    return ("one context, made before its case and deleted after it; each answer must name it"
+            " and must not say contextRestarted")
 
 
 def jupyter_text(run: BenchRun) -> str:
@@ -115,7 +131,7 @@ def _text_loads(run: BenchRun) -> list[str]:
 def _text_goals(run: BenchRun) -> list[str]:
     lines = ["goals"]
     for goal in run.goals():
-        sign = "<=" if goal.at_most else ">="
+        sign = TEXT_SIGNS[goal.at_most, goal.strict]
         lines.append(f"  {goal.name}: {goal.measured:.2f} (goal {sign} {goal.target:.1f})"
                      f" {'met' if goal.met else 'NOT MET'}")
     return lines
@@ -159,13 +175,22 @@ def _markdown_setup(run: BenchRun, command: str) -> str:
             f" Python {run.python_version} (`{run.python}`), {m.java_version}, daemon flags: {flags}."
             f" {run.requests} requests per case after {run.warmup} warm-up; \"bare\" is `python -c 'print(42)'`"
             f" of the same interpreter, {markdown_bare_user(run)}, spawned from the same number of threads;"
-            f" {markdown_jupyter(run)}; \"CPU\" is the busy time of all CPUs (`/proc/stat`) over the measured"
-            " requests divided by the executions, whatever ran them, the benchmark's client included.")
+            f" {markdown_context(run)}; {markdown_jupyter(run)}; \"CPU\" is the busy time of all CPUs"
+            " (`/proc/stat`) over the measured requests divided by the executions, whatever ran them, the"
+            " benchmark's client included.")
 
 
 def markdown_bare_user(run: BenchRun) -> str:
     user = run.code_user
     return f"run as `{user.name}` like the code" if user else "run as the benchmark's own user"
+
+
+def markdown_context(run: BenchRun) -> str:
+    if run.context_skipped is not None:
+        return f"no context was measured ({run.context_skipped})"
+    if run.context_error is not None:
+        return f"the context failed ({run.context_error})"
+    return "`print(42)` in a context ran in one context, made before its requests and deleted after them"
 
 
 def markdown_jupyter(run: BenchRun) -> str:
@@ -200,7 +225,7 @@ def _markdown_measures(run: BenchRun) -> list[str]:
         lines.append(f"| daemon RSS, max during a {f.mebibytes} MiB stdout flood | {mib(f.max_rss_kib)}"
                      f" (flood took {f.seconds:.2f} s, stdoutTruncated {str(f.truncated).lower()}) |")
     for goal in run.goals():
-        sign = "≤" if goal.at_most else "≥"
+        sign = MARKDOWN_SIGNS[goal.at_most, goal.strict]
         lines.append(f"| goal: {goal.name} {sign} {goal.target:g} | {goal.measured:.2f},"
                      f" {'met' if goal.met else 'not met'} |")
     return lines

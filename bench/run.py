@@ -10,9 +10,11 @@ Usage (from the repository root, after `mvn -q -B package -DskipTests`):
 
 The benchmark starts its own daemon on 127.0.0.1 with a free port and stops it at the end, even on
 errors or Ctrl-C. The bare spawn and the Jupyter kernel use the interpreter the daemon's /health
-names, and the bare spawn runs as the user the daemon runs the code as. The Jupyter kernel is
-measured when the python3 running this script can import jupyter_client. Every answer is checked;
-any wrong one makes the exit status 1.
+names, and the bare spawn runs as the user the daemon runs the code as. print(42) in a context
+runs in one context made for it and deleted after it; it is skipped when the daemon says it cannot
+make contexts on this machine, or has --max-contexts 0. The Jupyter kernel is measured when the
+python3 running this script can import jupyter_client. Every answer is checked; any wrong one makes
+the exit status 1.
 """
 import sys
 
@@ -27,7 +29,9 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from callers import HttpCaller, PacedCaller, SpawnCaller  # noqa: E402
-from cases import BARE_SPAWN_NAME, HTTP_CASES, JUPYTER_NAME, PACE_SECONDS, PACED_NAME, PRINT_42  # noqa: E402
+from cases import (BARE_SPAWN_NAME, CONTEXT_NAME, HTTP_CASES, JUPYTER_NAME, PACE_SECONDS,  # noqa: E402
+                   PACED_NAME, PRINT_42)
+from daemon_context import ContextsUnavailable, DaemonContext, unavailable_reason  # noqa: E402
 from daemon_process import DaemonError, DaemonProcess, reserved_flag, token_in  # noqa: E402
 from flood import run_flood  # noqa: E402
 from jupyter import JupyterKernel, skip_reason  # noqa: E402
@@ -106,6 +110,25 @@ def measure_loads(run: BenchRun, daemon: DaemonProcess, token: str | None, stop:
             run.loads.append(run_load(name, make_caller, concurrency, run.warmup, run.requests, stop))
 
 
+def measure_context(run: BenchRun, daemon: DaemonProcess, token: str | None, stop: threading.Event) -> None:
+    """print(42) in one context at concurrency 1, the context made before and deleted after; or why
+    the daemon has none in `run.context_skipped`, or what failed in `run.context_error`."""
+    run.context_skipped = unavailable_reason(run.startup.health)
+    if run.context_skipped is not None:
+        progress(f"context skipped: {run.context_skipped}")
+        return
+    progress(f"{CONTEXT_NAME} at concurrency 1")
+    try:
+        with DaemonContext(daemon.port, token) as context_id:
+            make_caller = functools.partial(HttpCaller, daemon.port, token, PRINT_42, context_id)
+            run.loads.append(run_load(CONTEXT_NAME, make_caller, 1, run.warmup, run.requests, stop))
+    except ContextsUnavailable as reason:  # the daemon says this machine cannot make the boxes
+        run.context_skipped = str(reason)
+        progress(f"context skipped: {run.context_skipped}")
+    except Exception as error:  # a context that cannot be made or deleted fails the run
+        run.context_error = f"{type(error).__name__}: {error}"
+
+
 def measure_jupyter(run: BenchRun, stop: threading.Event) -> None:
     """print(42) in one Jupyter kernel at concurrency 1, or the reason why not in `run.jupyter_skipped`."""
     run.jupyter_skipped = skip_reason(run.python)
@@ -130,6 +153,8 @@ def benchmark(args: argparse.Namespace) -> BenchRun:
         startup = daemon.start()
         run = BenchRun(machine, args.daemon_flags, args.requests, args.warmup, startup, tree_rss(daemon.pid))
         measure_loads(run, daemon, token, stop)
+        # The context and the kernel one after the other, the two interpreters that live between executions.
+        measure_context(run, daemon, token, stop)
         measure_jupyter(run, stop)
         time.sleep(IDLE_PAUSE_SECONDS)  # let in-flight cleanup finish before calling the daemon idle
         run.idle = tree_rss(daemon.pid)
