@@ -6,11 +6,13 @@
 # INTERPRETERD_TOKEN, when set, is sent as "Authorization: Bearer <token>".
 # INTERPRETERD_MAX_BODY_BYTES is the daemon's --max-body in bytes (default 10 MiB), for the 413 case.
 # Prints one PASS or FAIL line per case, then "N passed, M failed"; exits non-zero if any failed.
+# The context cases print SKIP instead where the daemon cannot make contexts (503 contexts_unavailable).
 set -u
 
 URL="${1:-${INTERPRETERD_URL:-http://127.0.0.1:8000}}"
 URL="${URL%/}"
 EXECUTE_PATH="/process/interpreter/execute"
+CONTEXT_PATH="/process/interpreter/context"
 MAX_BODY_BYTES="${INTERPRETERD_MAX_BODY_BYTES:-10485760}"
 REQUEST_SECONDS=60
 
@@ -20,13 +22,26 @@ if [[ -n "${INTERPRETERD_TOKEN:-}" ]]; then
 fi
 
 SCRATCH="$(mktemp -d)"
-trap 'rm -rf "$SCRATCH"' EXIT
 BODY="$SCRATCH/body.json"
 REQUEST="$SCRATCH/request.json"
 
 passed=0
 failed=0
 problems=()
+skip_reason=""
+# The context the context cases share: live from context_create to context_delete_204, then deleted.
+context_id=""
+deleted_context_id=""
+contexts_unavailable=0
+
+# Deletes the context if a case stopped before deleting it, then the scratch directory.
+finish() {
+  if [[ -n "$context_id" ]]; then
+    http DELETE "$CONTEXT_PATH/$context_id" >/dev/null
+  fi
+  rm -rf "$SCRATCH"
+}
+trap finish EXIT
 
 # python3 in UTF-8 mode, whatever the locale, so that non-ASCII text survives argv and stdout.
 py() {
@@ -103,11 +118,26 @@ check_contains() {
   [[ "$2" == *"$3"* ]] || problems+=("$1 expected to contain $3, got $2")
 }
 
-# run_case NAME: runs case_NAME and prints its PASS or FAIL line.
+# needs_context ID PROBLEM: true when ID is set; otherwise skips the case where the daemon cannot
+# make contexts, or notes PROBLEM.
+needs_context() {
+  if ((contexts_unavailable)); then
+    skip_reason="the daemon cannot make the boxes contexts live in (503 contexts_unavailable)"
+    return 1
+  fi
+  [[ -n "$1" ]] && return 0
+  problems+=("$2")
+  return 1
+}
+
+# run_case NAME: runs case_NAME and prints its PASS, FAIL or SKIP line.
 run_case() {
   problems=()
+  skip_reason=""
   "case_$1"
-  if ((${#problems[@]} == 0)); then
+  if [[ -n "$skip_reason" ]]; then
+    printf 'SKIP %s: %s\n' "$1" "$skip_reason"
+  elif ((${#problems[@]} == 0)); then
     printf 'PASS %s\n' "$1"
     passed=$((passed + 1))
   else
@@ -214,8 +244,61 @@ case_unicode() {
   check stderr "$(field stderr)" "\"$text\\n\""
 }
 
+case_context_create() {
+  local status id
+  status="$(http POST "$CONTEXT_PATH" -H 'Content-Type: application/json' --data-binary '{}')"
+  if [[ "$status" == 503 && "$(field error)" == '"contexts_unavailable"' ]]; then
+    contexts_unavailable=1
+    needs_context "" ""
+    return 0
+  fi
+  expect_http 200 "$status" || return 0
+  check language "$(field language)" '"python"'
+  check active "$(field active)" true
+  check executions "$(field executions)" 0
+  id="$(field id)"
+  if [[ "$id" =~ ^\"([0-9a-f-]+)\"$ ]]; then
+    context_id="${BASH_REMATCH[1]}"
+  else
+    problems+=("id expected a string, got $id")
+  fi
+}
+
+case_context_keeps_state() {
+  needs_context "$context_id" "no context to use, as context_create failed" || return 0
+  local in_context="{\"contextId\": \"$context_id\"}"
+  execute 'x = 41' "$in_context" || return 0
+  check status "$(field status)" '"ok"'
+  check contextId "$(field contextId)" "\"$context_id\""
+  execute 'print(x + 1)' "$in_context" || return 0
+  check 'stdout of the next execution in the context' "$(field stdout)" '"42\n"'
+  check contextRestarted "$(field contextRestarted)" false
+  execute 'print("x" in globals())' || return 0
+  check 'stdout of an execution without the context' "$(field stdout)" '"False\n"'
+  check 'contextId without the context' "$(field contextId)" null
+}
+
+case_context_delete_204() {
+  needs_context "$context_id" "no context to delete, as context_create failed" || return 0
+  expect_http 204 "$(http DELETE "$CONTEXT_PATH/$context_id")" || return 0
+  deleted_context_id="$context_id"
+  context_id=""
+  check body "$(head -c 100 "$BODY")" ''
+}
+
+case_context_not_found_404() {
+  needs_context "$deleted_context_id" "no deleted context to ask for, as context_delete_204 failed" || return 0
+  expect_http 404 "$(http GET "$CONTEXT_PATH/$deleted_context_id")" || return 0
+  check error "$(field error)" '"context_not_found"'
+  request_json 'print(x)' "{\"contextId\": \"$deleted_context_id\"}" \
+    || { problems+=("could not build the request body"); return 0; }
+  expect_http 404 "$(post_file "$REQUEST")" || return 0
+  check 'error of an execution in it' "$(field error)" '"context_not_found"'
+}
+
 for name in health ok error exit interrupted killed stdout_and_stderr envs cwd \
-  invalid_request_400 body_too_large_413 unicode; do
+  invalid_request_400 body_too_large_413 unicode \
+  context_create context_keeps_state context_delete_204 context_not_found_404; do
   run_case "$name"
 done
 

@@ -26,9 +26,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's examples, run against a real daemon: every curl command followed by the answer it
- * shows, and every row of the table of statuses. In the shown answers {@code …} stands for anything,
- * and ids and durations may differ; everything else must be what the daemon really answers.
+ * The README's examples, run against a real daemon: every block of curl commands followed by the
+ * answers it shows (one shell runs the whole block, so a command may use what an earlier one kept in
+ * a shell variable), and every row of the table of statuses. In the shown answers {@code …} stands
+ * for anything, and ids, times and durations may differ; everything else must be what the daemon
+ * really answers.
  */
 class ReadmeExamplesTest {
 
@@ -37,6 +39,9 @@ class ReadmeExamplesTest {
     private static final Pattern FENCE = Pattern.compile("(?m)^ *```(\\w*)\\n(.*?)^ *```$", Pattern.DOTALL);
     private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final Pattern DURATION = Pattern.compile("\"durationMs\":[0-9.]+");
+    /** An ISO 8601 time in UTC, as contexts show when they were made and last used. */
+    private static final Pattern TIME = Pattern.compile("\"\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z\"");
+    private static final String CONTEXT_PATH = "/process/interpreter/context";
     private static final Pattern STATUS_ROW = Pattern.compile("(?m)^\\| `(\\w+)` \\|[^|]*\\| `(\\{.*})` → `(.*)` \\|$");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -46,7 +51,7 @@ class ReadmeExamplesTest {
     @TempDir
     Path tmp;
 
-    /** Each curl command of the README that shows its answer gives that answer. */
+    /** Each block of curl commands of the README that shows its answers gives those answers. */
     @TestFactory
     Stream<DynamicTest> every_curl_example_answers_as_shown() throws IOException {
         List<Example> examples = curlExamples();
@@ -54,6 +59,9 @@ class ReadmeExamplesTest {
         return examples.stream().map(example -> DynamicTest.dynamicTest(example.command(), () -> {
             if (example.command().contains("pandas")) {
                 Requires.pythonModules("pandas");
+            }
+            if (example.command().contains(CONTEXT_PATH)) {
+                Requires.contexts(daemon);
             }
             String answer = run(example.command());
             assertTrue(matches(example.answer(), answer),
@@ -105,7 +113,7 @@ class ReadmeExamplesTest {
     private record Example(String command, String answer) {
     }
 
-    /** The bash blocks with a curl to the daemon that are followed at once by a block with its answer. */
+    /** The bash blocks with a curl to the daemon that are followed at once by a block with their answers. */
     private static List<Example> curlExamples() throws IOException {
         String text = readme();
         Matcher fences = FENCE.matcher(text);
@@ -142,10 +150,12 @@ class ReadmeExamplesTest {
 
     /**
      * Whether the answer is (or, when {@code whole} is false, contains) what the README shows, with
-     * {@code …} standing for anything and ids and durations for any id and duration.
+     * {@code …} standing for anything and ids, times and durations for any id, time and duration.
      */
     private static boolean matches(String shown, String answer, boolean whole) {
-        String general = DURATION.matcher(UUID.matcher(shown).replaceAll("…")).replaceAll("\"durationMs\":…");
+        String anyId = UUID.matcher(shown).replaceAll("…");
+        String anyTime = TIME.matcher(anyId).replaceAll("\"…\"");
+        String general = DURATION.matcher(anyTime).replaceAll("\"durationMs\":…");
         StringBuilder regex = new StringBuilder();
         for (String part : general.split("…", -1)) {
             regex.append(regex.length() == 0 ? "" : ".*?").append(Pattern.quote(part));

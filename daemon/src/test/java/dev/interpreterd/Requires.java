@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.interpreterd.os.Posix;
 import dev.interpreterd.user.WorkerUser;
 import dev.interpreterd.user.WorkerUsers;
+import io.restassured.response.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +52,19 @@ public final class Requires {
         root(toCheck);
         assumeTrue(CgroupTest.cgroupsWritable(), "needs a writable cgroup hierarchy under /sys/fs/cgroup:"
                 + " run the tests where root may make cgroups (not in a container that mounts them read-only)");
+    }
+
+    /**
+     * Contexts on {@code daemon}: they live in boxes, which need PID and mount namespaces. Makes one
+     * and deletes it again; a daemon that cannot make boxes answers 503 {@code contexts_unavailable}.
+     */
+    static void contexts(TestDaemon daemon) {
+        Response created = daemon.request().post("/process/interpreter/context");
+        assumeTrue(created.statusCode() != 503 || !created.asString().contains("contexts_unavailable"),
+                "needs boxes for contexts: run the tests as root, or where unprivileged user namespaces are allowed");
+        if (created.statusCode() == 200) {
+            daemon.request().delete("/process/interpreter/context/" + created.jsonPath().getString("id"));
+        }
     }
 
     /** A program on {@code PATH}; {@code install} says how to get it, e.g. "apt-get install -y curl". */

@@ -43,6 +43,16 @@ class ToolDefinitionTest {
             answer = tool_client.execute_python(**json.loads(sys.argv[1]))
             print(json.dumps({"maxChars": tool_client.MAX_CHARS, "text": tool_client.to_tool_result(answer)}))
             """;
+    /** Makes a context with the doc's client, runs each piece of code given in it as tool calls, deletes it. */
+    private static final String CONTEXT_DRIVER = """
+            import json, sys
+            import tool_client
+            context = tool_client.create_context()
+            texts = [tool_client.to_tool_result(tool_client.execute_python(code=code, contextId=context))
+                     for code in json.loads(sys.argv[1])]
+            tool_client.delete_context(context)
+            print(json.dumps({"texts": texts}))
+            """;
 
     @RegisterExtension
     static final TestDaemon daemon = TestDaemon.shared();
@@ -53,6 +63,7 @@ class ToolDefinitionTest {
     static void write_the_client() throws IOException {
         Files.writeString(clientDir.resolve("tool_client.py"), onlyBlock(Files.readString(DOC), "python"));
         Files.writeString(clientDir.resolve("driver.py"), DRIVER);
+        Files.writeString(clientDir.resolve("context_driver.py"), CONTEXT_DRIVER);
     }
 
     @Test
@@ -111,6 +122,19 @@ class ToolDefinitionTest {
     }
 
     @Test
+    void the_client_passes_contextId_through_so_that_calls_in_a_context_keep_variables() throws Exception {
+        JsonNode contextId = JSON.readTree(toolDefinition(Files.readString(DOC))).at("/input_schema/properties/contextId");
+        assertEquals("string", contextId.path("type").asText(), contextId::toString);
+        Requires.contexts(daemon);
+        JsonNode texts = runClient("context_driver.py",
+                List.of("x = 41", "print(x + 1)", "import os\nos._exit(3)", "print(x)")).path("texts");
+        assertEquals("status: ok\nstdout:\n42", texts.path(1).asText());
+        assertTrue(texts.path(2).asText().startsWith(
+                "status: exit (exit code 3)\n[the context was restarted: what earlier calls defined is gone]"), texts::toString);
+        assertTrue(texts.path(3).asText().endsWith("NameError: name 'x' is not defined"), texts::toString);
+    }
+
+    @Test
     void the_worked_example_gives_the_tool_result_the_doc_shows() throws Exception {
         String doc = Files.readString(DOC);
         JsonNode call = JSON.readTree(blocks(doc, "json").stream().filter(b -> b.contains("\"tool_use\"")).findFirst()
@@ -145,7 +169,12 @@ class ToolDefinitionTest {
 
     /** Runs the doc's client on one tool input against the test daemon. */
     private static JsonNode toolResult(Map<?, ?> toolInput) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(TestDaemon.PYTHON, "driver.py", JSON.writeValueAsString(toolInput))
+        return runClient("driver.py", toolInput);
+    }
+
+    /** Runs a driver of the doc's client with its one argument as JSON against the test daemon; its output as JSON. */
+    private static JsonNode runClient(String driver, Object argument) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(TestDaemon.PYTHON, driver, JSON.writeValueAsString(argument))
                 .directory(clientDir.toFile())
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         builder.environment().put("INTERPRETERD_URL", "http://127.0.0.1:" + daemon.port());
