@@ -120,13 +120,27 @@ public final class HttpApi implements AutoCloseable {
             case 404 -> new ApiException(404, "not_found", "no endpoint at " + ctx.method() + " " + ctx.path()
                     + "; executions are POSTed to " + EXECUTE_PATH);
             case 405 -> {
-                String allowed = ctx.path().equals(EXECUTE_PATH) ? "POST" : "GET, HEAD";
+                String allowed = allowedMethods(ctx.path());
                 ctx.header("Allow", allowed);
                 yield new ApiException(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path()
                         + "; use " + allowed);
             }
             default -> new ApiException(status, "http_" + status, "the request was refused with status " + status);
         };
+    }
+
+    /** The methods a path answers, for a 405's Allow header and message. */
+    private static String allowedMethods(String path) {
+        if (path.equals(EXECUTE_PATH) || path.endsWith("/restart")) {
+            return "POST";
+        }
+        if (path.equals(ContextHandlers.PATH)) {
+            return "GET, POST";
+        }
+        if (path.startsWith(ContextHandlers.PATH + "/")) {
+            return "GET, DELETE";
+        }
+        return "GET, HEAD";
     }
 
     private void answer(ApiException e, Context ctx) {
