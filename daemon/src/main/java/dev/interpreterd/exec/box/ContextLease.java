@@ -95,8 +95,13 @@ final class ContextLease implements Worker {
         alive = exit.alive();
     }
 
+    /** A context that was deleted while the execution ran is not restarted: it is gone. */
     @Override
     public boolean contextRestarted() {
+        return lostInterpreter() && !context.ended();
+    }
+
+    private boolean lostInterpreter() {
         return !reported || !alive || killed;
     }
 
@@ -128,7 +133,7 @@ final class ContextLease implements Worker {
     /** An interpreter that did not live through the execution is ended with its box and everything in it. */
     @Override
     public void endExecution() {
-        if (contextRestarted()) {
+        if (lostInterpreter()) {
             interpreter.box().kill();
         }
     }
@@ -140,6 +145,6 @@ final class ContextLease implements Worker {
 
     @Override
     public void close() {
-        contexts.endTurn(context, contextRestarted());
+        contexts.endTurn(context, lostInterpreter());
     }
 }
