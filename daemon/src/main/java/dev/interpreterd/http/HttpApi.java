@@ -83,6 +83,8 @@ public final class HttpApi implements AutoCloseable {
             cfg.routes.post(ContextHandlers.PATH + "/{id}/restart", context::restart);
             cfg.routes.post(McpServer.PATH, mcp::post);
             cfg.routes.get(McpServer.PATH, mcp::get);
+            // Javalin would answer HEAD for a GET route with 200, whatever that route answers.
+            cfg.routes.head(McpServer.PATH, mcp::get);
             cfg.routes.delete(McpServer.PATH, mcp::delete);
             cfg.routes.get("/health", health);
             cfg.routes.head("/health", health);

@@ -26,7 +26,7 @@ final class McpHandlers {
         write(ctx, mcp.post(headers(ctx), body.read(ctx)));
     }
 
-    /** {@code GET /mcp}: 405, there is no stream. */
+    /** {@code GET} or {@code HEAD /mcp}: 405, there is no stream. */
     void get(Context ctx) throws IOException {
         write(ctx, mcp.get(headers(ctx)));
     }
