@@ -20,10 +20,12 @@ public record McpAnswer(int status, Map<String, String> headers, Optional<JsonNo
         Objects.requireNonNull(body, "body");
     }
 
+    /** A JSON body with this status. */
     static McpAnswer json(int status, JsonNode body) {
         return new McpAnswer(status, Map.of(), Optional.of(body));
     }
 
+    /** No body, as for 202 and 204. */
     static McpAnswer empty(int status) {
         return new McpAnswer(status, Map.of(), Optional.empty());
     }

@@ -60,16 +60,16 @@ final class McpSession {
     }
 
     /**
-     * The session's context, made now if it has none (or if {@code ended} names the one it had, which
+     * The session's context, made now if it has none (or if {@code gone} names the one it had, which
      * ended on its own); empty once the session has ended.
      *
      * @throws ContextException when no context can be made, saying why
      */
-    synchronized Optional<String> context(Optional<String> ended) throws InterruptedException {
-        if (this.ended) {
+    synchronized Optional<String> context(Optional<String> gone) throws InterruptedException {
+        if (ended) {
             return Optional.empty();
         }
-        if (contextId == null || ended.filter(contextId::equals).isPresent()) {
+        if (contextId == null || gone.filter(contextId::equals).isPresent()) {
             contextId = null; // the one it had is gone; if no new one can be made, the session has none
             contextId = contexts.create(settings).id();
         }

@@ -54,32 +54,8 @@ final class PythonTools {
         } catch (InvalidArgumentException e) {
             return ToolResult.error(e.getMessage());
         }
-        List<String> notes = new ArrayList<>();
         try {
-            Optional<String> context = session.context(Optional.empty());
-            if (context.isEmpty()) {
-                return ToolResult.error(ENDED);
-            }
-            ExecutionResult result;
-            try {
-                result = run(session, context.get(), call, requestId);
-            } catch (ContextException e) {
-                if (e.reason() != ContextException.Reason.NOT_FOUND) {
-                    throw e;
-                }
-                // It ended before the code started, so running the code in a fresh one runs it once.
-                context = session.context(context);
-                if (context.isEmpty()) {
-                    return ToolResult.error(ENDED);
-                }
-                notes.add(expired());
-                result = run(session, context.get(), call, requestId);
-            }
-            if (result.contextRestarted()) {
-                notes.add("the interpreter did not survive this call (it was killed or crashed) and was replaced by"
-                        + " a fresh one: variables, imports and background processes of earlier calls are gone");
-            }
-            return ExecutionContent.of(result, notes, json);
+            return executeInContext(session, call, requestId);
         } catch (ContextException e) {
             return ToolResult.error(noInterpreter(e));
         } catch (RejectedException e) {
@@ -88,6 +64,36 @@ final class PythonTools {
         } catch (IOException e) {
             return ToolResult.error("the code did not run: the daemon could not start an interpreter: " + e.getMessage());
         }
+    }
+
+    /** Runs the call in the session's context, in a fresh one if that ended on its own, and says so. */
+    private ToolResult executeInContext(McpSession session, ExecuteArguments call, String requestId)
+            throws IOException, InterruptedException {
+        Optional<String> context = session.context(Optional.empty());
+        if (context.isEmpty()) {
+            return ToolResult.error(ENDED);
+        }
+        List<String> notes = new ArrayList<>();
+        ExecutionResult result;
+        try {
+            result = run(session, context.get(), call, requestId);
+        } catch (ContextException e) {
+            if (e.reason() != ContextException.Reason.NOT_FOUND) {
+                throw e;
+            }
+            // It ended before the code started, so running the code in a fresh one runs it once.
+            Optional<String> fresh = session.context(context);
+            if (fresh.isEmpty()) {
+                return ToolResult.error(ENDED);
+            }
+            notes.add(expired());
+            result = run(session, fresh.get(), call, requestId);
+        }
+        if (result.contextRestarted()) {
+            notes.add("the interpreter did not survive this call (it was killed or crashed) and was replaced by"
+                    + " a fresh one: variables, imports and background processes of earlier calls are gone");
+        }
+        return ExecutionContent.of(result, notes, json);
     }
 
     private ExecutionResult run(McpSession session, String contextId, ExecuteArguments call, String requestId)
