@@ -6,7 +6,10 @@ import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.host.PythonLocator;
 import dev.interpreterd.exec.RejectedException;
 import dev.interpreterd.exec.box.ContextException;
+import dev.interpreterd.exec.box.ContextSettings;
 import dev.interpreterd.exec.box.Contexts;
+import dev.interpreterd.mcp.McpServer;
+import dev.interpreterd.mcp.McpSettings;
 import dev.interpreterd.os.Threads;
 import dev.interpreterd.user.WorkerUser;
 import io.javalin.Javalin;
@@ -15,6 +18,7 @@ import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -50,6 +54,12 @@ public final class HttpApi implements AutoCloseable {
         HealthHandler health = new HealthHandler(executions, contexts, json, version, python, networkIsolation, user);
         ContextHandlers context = new ContextHandlers(contexts, json, new BodyReader(config.maxBodyBytes()),
                 config.limits(), new NetworkPolicy(config.network(), networkIsolation), workDir);
+        // An MCP session's context has every default: the work directory, no extra variables, the
+        // daemon's limits and its --network.
+        McpSettings mcpSettings = new McpSettings(version, config.defaultTimeout(), config.maxTimeout(),
+                config.contextIdleTimeout(), new ContextSettings(workDir, Map.of(), config.limits(), config.network()));
+        McpHandlers mcp = new McpHandlers(new McpServer(executions, contexts, mcpSettings, json),
+                new BodyReader(config.maxBodyBytes()), json);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -71,6 +81,11 @@ public final class HttpApi implements AutoCloseable {
             cfg.routes.get(ContextHandlers.PATH + "/{id}", context::get);
             cfg.routes.delete(ContextHandlers.PATH + "/{id}", context::delete);
             cfg.routes.post(ContextHandlers.PATH + "/{id}/restart", context::restart);
+            cfg.routes.post(McpServer.PATH, mcp::post);
+            cfg.routes.get(McpServer.PATH, mcp::get);
+            // Javalin would answer HEAD for a GET route with 200, whatever that route answers.
+            cfg.routes.head(McpServer.PATH, mcp::get);
+            cfg.routes.delete(McpServer.PATH, mcp::delete);
             cfg.routes.get("/health", health);
             cfg.routes.head("/health", health);
             cfg.routes.exception(ApiException.class, this::answer);
@@ -133,6 +148,9 @@ public final class HttpApi implements AutoCloseable {
     private static String allowedMethods(String path) {
         if (path.equals(EXECUTE_PATH) || path.endsWith("/restart")) {
             return "POST";
+        }
+        if (path.equals(McpServer.PATH)) {
+            return McpServer.ALLOWED_METHODS;
         }
         if (path.equals(ContextHandlers.PATH)) {
             return "GET, POST";

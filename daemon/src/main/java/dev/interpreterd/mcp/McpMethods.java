@@ -1,0 +1,109 @@
+package dev.interpreterd.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The MCP methods this server has, past {@code initialize}: {@code ping}, {@code tools/list} and
+ * {@code tools/call}, and the notifications it heeds. Transport matters (sessions, headers, HTTP
+ * statuses) are the caller's.
+ */
+final class McpMethods {
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final String INSTRUCTIONS = "Runs Python 3 code for you. Use " + ToolDefinitions.EXECUTE
+            + " to compute, analyse data or make plots: the interpreter keeps its state between calls of this"
+            + " session, like a notebook, and plots come back as images. Use " + ToolDefinitions.RESET
+            + " to start over.";
+
+    private final McpSettings settings;
+    private final PythonTools tools;
+    private final ArrayNode toolList;
+
+    McpMethods(McpSettings settings, PythonTools tools) {
+        this.settings = settings;
+        this.tools = tools;
+        this.toolList = ToolDefinitions.of(settings);
+    }
+
+    /**
+     * The protocol version the client asked for at {@code initialize}.
+     *
+     * @throws JsonRpcException {@link JsonRpc#INVALID_PARAMS} when it names none
+     */
+    static String requestedVersion(JsonNode params) throws JsonRpcException {
+        JsonNode version = params.path("protocolVersion");
+        if (!version.isTextual()) {
+            throw JsonRpcException.invalidParams("initialize needs params.protocolVersion, a string such as \""
+                    + ProtocolVersions.SUPPORTED.get(0) + "\"");
+        }
+        return version.textValue();
+    }
+
+    /** The answer to {@code initialize}, in the version agreed on. */
+    ObjectNode initialized(String protocolVersion) {
+        ObjectNode result = NODES.objectNode();
+        result.put("protocolVersion", protocolVersion);
+        result.putObject("capabilities").putObject("tools").put("listChanged", false);
+        ObjectNode server = result.putObject("serverInfo");
+        server.put("name", "interpreterd");
+        server.put("title", "interpreterd: Python in a sandbox");
+        server.put("version", settings.version());
+        result.put("instructions", INSTRUCTIONS);
+        return result;
+    }
+
+    /**
+     * Answers a request of an initialized session.
+     *
+     * @throws JsonRpcException for an unknown method or params that do not fit the method
+     */
+    JsonNode answer(McpSession session, JsonRpcMessage request) throws JsonRpcException, InterruptedException {
+        requireObject(request.params(), "params");
+        return switch (request.method()) {
+            case "ping" -> NODES.objectNode();
+            case "tools/list" -> {
+                ObjectNode result = NODES.objectNode();
+                result.set("tools", toolList);
+                yield result;
+            }
+            case "tools/call" -> call(session, request);
+            case "initialize" -> throw new JsonRpcException(JsonRpc.INVALID_REQUEST, "this session is initialized"
+                    + " already; send initialize without an Mcp-Session-Id header to start a new session");
+            default -> throw new JsonRpcException(JsonRpc.METHOD_NOT_FOUND, "Method not found: " + request.method()
+                    + "; this server has initialize, ping, tools/list and tools/call");
+        };
+    }
+
+    /** Heeds a notification: a cancelled call is stopped as its timeout would stop it; others need nothing. */
+    void heed(McpSession session, JsonRpcMessage notification) {
+        if (notification.method().equals("notifications/cancelled")) {
+            JsonNode id = notification.params().path("requestId");
+            if (id.isTextual() || id.isIntegralNumber()) {
+                String reason = notification.params().path("reason").asText("");
+                session.cancel(id.toString(), "the client cancelled the call" + (reason.isEmpty() ? "" : ": " + reason));
+            }
+        }
+    }
+
+    private JsonNode call(McpSession session, JsonRpcMessage request) throws JsonRpcException, InterruptedException {
+        JsonNode name = request.params().get("name");
+        if (name == null || !name.isTextual()) {
+            throw JsonRpcException.invalidParams("tools/call needs params.name, the tool's name as a string");
+        }
+        JsonNode arguments = request.params().path("arguments");
+        if (arguments.isMissingNode() || arguments.isNull()) {
+            arguments = NODES.objectNode();
+        }
+        requireObject(arguments, "params.arguments");
+        return tools.call(session, name.textValue(), arguments, request.id().toString()).toJson();
+    }
+
+    private static void requireObject(JsonNode node, String field) throws JsonRpcException {
+        if (!node.isObject()) {
+            throw JsonRpcException.invalidParams("'" + field + "' must be an object");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.interpreterd.mcp;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.interpreterd.exec.ExecutionService;
+import dev.interpreterd.exec.box.Contexts;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Model Context Protocol over its streamable HTTP transport, answering with JSON and never with
+ * an SSE stream: a POST carries one JSON-RPC message, a DELETE ends a session, a GET is refused.
+ * Checks the origin, the session and the protocol version of each request; {@link McpMethods}
+ * answers the methods. Knows nothing of the web server: it takes headers and a body and gives back
+ * an {@link McpAnswer}.
+ */
+public final class McpServer {
+
+    /** The MCP endpoint. */
+    public static final String PATH = "/mcp";
+    /** The header that carries the session id, issued at {@code initialize}. */
+    public static final String SESSION_HEADER = "Mcp-Session-Id";
+    /** The header that carries the protocol version agreed at {@code initialize}. */
+    public static final String VERSION_HEADER = "MCP-Protocol-Version";
+    /** What the endpoint allows, for the {@code Allow} header of a 405. */
+    public static final String ALLOWED_METHODS = "POST, DELETE";
+    private static final Logger log = LoggerFactory.getLogger(McpServer.class);
+
+    private final McpSessions sessions;
+    private final McpMethods methods;
+    private final ObjectMapper json;
+
+    /** Sessions whose code runs through {@code executions}, each in a context of {@code contexts}. */
+    public McpServer(ExecutionService executions, Contexts contexts, McpSettings settings, ObjectMapper json) {
+        this.sessions = new McpSessions(contexts, settings.context());
+        this.methods = new McpMethods(settings, new PythonTools(executions, settings, json));
+        this.json = json;
+    }
+
+    /** {@code POST /mcp}: one JSON-RPC message; a request is answered with JSON, anything else with 202. */
+    public McpAnswer post(McpHeaders headers, byte[] body) {
+        Optional<McpAnswer> refused = foreignOrigin(headers);
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        JsonRpcMessage message;
+        try {
+            message = JsonRpcMessage.of(parse(body));
+        } catch (JsonRpcException e) {
+            return McpAnswer.refused(400, e.code(), e.getMessage());
+        }
+        if (message.kind() == JsonRpcMessage.Kind.REQUEST && message.method().equals("initialize")) {
+            return initialize(message);
+        }
+        Optional<String> version = headers.protocolVersion();
+        if (version.isPresent() && !ProtocolVersions.supported(version.get())) {
+            return McpAnswer.refused(400, JsonRpc.TRANSPORT_ERROR, "unsupported " + VERSION_HEADER + " '"
+                    + version.get() + "'; this server speaks " + String.join(" and ", ProtocolVersions.SUPPORTED));
+        }
+        Optional<McpSession> session = headers.sessionId().flatMap(sessions::find);
+        if (session.isEmpty()) {
+            return missingSession(headers);
+        }
+        session.get().touch();
+        return switch (message.kind()) {
+            case REQUEST -> McpAnswer.json(200, answer(session.get(), message));
+            case NOTIFICATION -> {
+                methods.heed(session.get(), message);
+                yield McpAnswer.empty(202);
+            }
+            case RESPONSE -> McpAnswer.empty(202);
+        };
+    }
+
+    /** {@code GET /mcp}: 405, as this server offers no stream of its own messages. */
+    public McpAnswer get(McpHeaders headers) {
+        return foreignOrigin(headers).orElseGet(() -> new McpAnswer(405, Map.of("Allow", ALLOWED_METHODS),
+                Optional.of(JsonRpc.error(null, JsonRpc.TRANSPORT_ERROR, "this server sends no messages of its own"
+                        + " and so offers no SSE stream; POST JSON-RPC messages to " + PATH))));
+    }
+
+    /** {@code DELETE /mcp}: ends the session and its interpreter; every process of it is gone when this answers. */
+    public McpAnswer delete(McpHeaders headers) throws InterruptedException {
+        Optional<McpAnswer> refused = foreignOrigin(headers);
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        if (headers.sessionId().isPresent() && sessions.end(headers.sessionId().get())) {
+            log.info("MCP session ended by the client");
+            return McpAnswer.empty(204);
+        }
+        return missingSession(headers);
+    }
+
+    private McpAnswer initialize(JsonRpcMessage request) {
+        String version;
+        try {
+            version = ProtocolVersions.negotiate(McpMethods.requestedVersion(request.params()));
+        } catch (JsonRpcException e) {
+            return McpAnswer.json(200, JsonRpc.error(request.id(), e.code(), e.getMessage()));
+        }
+        Optional<McpSession> session = sessions.open(version);
+        if (session.isEmpty()) {
+            return McpAnswer.json(503, JsonRpc.error(request.id(), JsonRpc.TRANSPORT_ERROR, "there are already "
+                    + McpSessions.MAX_SESSIONS + " MCP sessions, each with a Python interpreter; end one first"));
+        }
+        log.info("MCP session opened: protocol {}", version);
+        return new McpAnswer(200, Map.of(SESSION_HEADER, session.get().id()),
+                Optional.of(JsonRpc.result(request.id(), methods.initialized(version))));
+    }
+
+    private JsonNode answer(McpSession session, JsonRpcMessage request) {
+        try {
+            return JsonRpc.result(request.id(), methods.answer(session, request));
+        } catch (JsonRpcException e) {
+            return JsonRpc.error(request.id(), e.code(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return JsonRpc.error(request.id(), JsonRpc.INTERNAL_ERROR, "the daemon is stopping");
+        } catch (RuntimeException e) {
+            log.error("MCP {} failed", request.method(), e);
+            return JsonRpc.error(request.id(), JsonRpc.INTERNAL_ERROR, "the daemon failed: " + e);
+        }
+    }
+
+    private JsonNode parse(byte[] body) throws JsonRpcException {
+        try {
+            JsonNode parsed = body.length == 0 ? null : json.readTree(body);
+            if (parsed == null || parsed.isMissingNode()) {
+                throw new JsonRpcException(JsonRpc.PARSE_ERROR, "the body is empty; send one JSON-RPC message");
+            }
+            return parsed;
+        } catch (JacksonException e) {
+            throw new JsonRpcException(JsonRpc.PARSE_ERROR, "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new JsonRpcException(JsonRpc.PARSE_ERROR, "the body could not be read as JSON: " + e.getMessage());
+        }
+    }
+
+    /** 403 for a browser page that is not served from this machine's loopback. */
+    private static Optional<McpAnswer> foreignOrigin(McpHeaders headers) {
+        return headers.origin().filter(origin -> !Origins.isLoopback(origin)).map(origin -> McpAnswer.refused(403,
+                JsonRpc.TRANSPORT_ERROR, "requests from origin '" + origin + "' are refused: only pages served from"
+                        + " localhost, 127.0.0.1 or [::1] may use " + PATH));
+    }
+
+    /** 400 without a session header, 404 for a session that is unknown or has ended, as the transport prescribes. */
+    private static McpAnswer missingSession(McpHeaders headers) {
+        if (headers.sessionId().isEmpty()) {
+            return McpAnswer.refused(400, JsonRpc.TRANSPORT_ERROR, "the " + SESSION_HEADER + " header is required:"
+                    + " send initialize first and then the session id it answered with");
+        }
+        return McpAnswer.refused(404, JsonRpc.SESSION_NOT_FOUND, "no MCP session has this " + SESSION_HEADER
+                + " (it never existed or has ended); send initialize without it to start a new session");
+    }
+}

@@ -1,0 +1,138 @@
+package dev.interpreterd.mcp;
+
+import dev.interpreterd.exec.ExecutionListener;
+import dev.interpreterd.exec.box.ContextException;
+import dev.interpreterd.exec.box.ContextInfo;
+import dev.interpreterd.exec.box.ContextSettings;
+import dev.interpreterd.exec.box.Contexts;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One MCP session: its id, the protocol version agreed at {@code initialize}, and the context its
+ * Python runs in, which it owns: made on first use, replaced when it ended on its own, deleted with
+ * the session. Also the calls running now, so that the client can cancel one.
+ */
+final class McpSession {
+
+    private final String id;
+    private final String protocolVersion;
+    private final Contexts contexts;
+    private final ContextSettings settings;
+    private final Map<String, ExecutionListener.Stopper> running = new ConcurrentHashMap<>();
+    private volatile long lastUsedNanos = System.nanoTime();
+    /** The context, once made; guarded by this. */
+    private String contextId;
+    /** Guarded by this. */
+    private boolean ended;
+
+    McpSession(String id, String protocolVersion, Contexts contexts, ContextSettings settings) {
+        this.id = id;
+        this.protocolVersion = protocolVersion;
+        this.contexts = contexts;
+        this.settings = settings;
+    }
+
+    /** The id the client sends as {@code Mcp-Session-Id}. */
+    String id() {
+        return id;
+    }
+
+    /** The protocol version agreed at {@code initialize}. */
+    String protocolVersion() {
+        return protocolVersion;
+    }
+
+    /** Notes a request of this session, for choosing which session to drop when there are too many. */
+    void touch() {
+        lastUsedNanos = System.nanoTime();
+    }
+
+    /** When a request of this session last came, in {@link System#nanoTime()} terms. */
+    long lastUsedNanos() {
+        return lastUsedNanos;
+    }
+
+    /** True while the session has a context, which costs a running interpreter. */
+    synchronized boolean hasContext() {
+        return contextId != null;
+    }
+
+    /**
+     * The session's context, made now if it has none (or if {@code gone} names the one it had, which
+     * ended on its own); empty once the session has ended.
+     *
+     * @throws ContextException when no context can be made, saying why
+     */
+    synchronized Optional<String> context(Optional<String> gone) throws InterruptedException {
+        if (ended) {
+            return Optional.empty();
+        }
+        if (contextId == null || gone.filter(contextId::equals).isPresent()) {
+            contextId = null; // the one it had is gone; if no new one can be made, the session has none
+            contextId = contexts.create(settings).id();
+        }
+        return Optional.of(contextId);
+    }
+
+    /**
+     * A fresh interpreter for the session: its context restarted, or a new one when it has none or its
+     * own ended. Waits for a running call of the session to end first.
+     *
+     * @throws ContextException when no context can be made, saying why
+     */
+    Optional<ContextInfo> restart() throws InterruptedException {
+        Optional<String> current;
+        synchronized (this) {
+            current = Optional.ofNullable(contextId);
+        }
+        if (current.isPresent()) {
+            try {
+                // Outside the lock: the restart waits for a running execution, and ending the session must not.
+                return Optional.of(contexts.restart(current.get()));
+            } catch (ContextException e) {
+                if (e.reason() != ContextException.Reason.NOT_FOUND) {
+                    throw e;
+                }
+            }
+        }
+        Optional<String> fresh = context(current);
+        return fresh.isEmpty() ? Optional.empty() : Optional.of(contexts.get(fresh.get()));
+    }
+
+    /** Registers a running call's stopper under its request id, until {@link #finished}. */
+    void started(String requestId, ExecutionListener.Stopper stopper) {
+        running.put(requestId, stopper);
+    }
+
+    /** The call with this request id has ended. */
+    void finished(String requestId) {
+        running.remove(requestId);
+    }
+
+    /** Stops the running call with this request id, as its timeout would; nothing if none runs. */
+    void cancel(String requestId, String reason) {
+        ExecutionListener.Stopper stopper = running.get(requestId);
+        if (stopper != null) {
+            stopper.stop(reason);
+        }
+    }
+
+    /** Ends the session and its context: when this returns, every process of the context is gone. */
+    void end() throws InterruptedException {
+        String context;
+        synchronized (this) {
+            ended = true;
+            context = contextId;
+            contextId = null;
+        }
+        if (context != null) {
+            try {
+                contexts.delete(context);
+            } catch (ContextException e) {
+                // It ended already, after idling past --context-idle-timeout: nothing is left of it.
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.interpreterd.mcp;
+
+import dev.interpreterd.exec.box.ContextSettings;
+import dev.interpreterd.exec.box.Contexts;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The open MCP sessions, at most {@link #MAX_SESSIONS}. A session without a context costs a map
+ * entry; one with a context costs an interpreter, and {@code --max-contexts} bounds those. When the
+ * map is full, the session used longest ago that has no context makes room.
+ */
+final class McpSessions {
+
+    /** Sessions kept at once. */
+    static final int MAX_SESSIONS = 1024;
+    private static final int ID_BYTES = 32;
+    private static final Logger log = LoggerFactory.getLogger(McpSessions.class);
+
+    private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private final Contexts contexts;
+    private final ContextSettings settings;
+
+    /** Sessions whose contexts are made in {@code contexts} with {@code settings}. */
+    McpSessions(Contexts contexts, ContextSettings settings) {
+        this.contexts = contexts;
+        this.settings = settings;
+    }
+
+    /** A new session with a fresh random id; empty when {@link #MAX_SESSIONS} sessions all have a context. */
+    synchronized Optional<McpSession> open(String protocolVersion) {
+        if (sessions.size() >= MAX_SESSIONS && !dropOneWithoutContext()) {
+            return Optional.empty();
+        }
+        McpSession session = new McpSession(newId(), protocolVersion, contexts, settings);
+        sessions.put(session.id(), session);
+        return Optional.of(session);
+    }
+
+    /** The session with this id, if it is open. */
+    Optional<McpSession> find(String id) {
+        return Optional.ofNullable(sessions.get(id));
+    }
+
+    /**
+     * Ends a session and its context; when this returns, every process of that context is gone.
+     *
+     * @return false when no open session has this id
+     */
+    boolean end(String id) throws InterruptedException {
+        McpSession session = sessions.remove(id);
+        if (session == null) {
+            return false;
+        }
+        session.end();
+        return true;
+    }
+
+    private boolean dropOneWithoutContext() {
+        Optional<McpSession> oldest = sessions.values().stream().filter(s -> !s.hasContext())
+                .min(Comparator.comparingLong(McpSession::lastUsedNanos));
+        if (oldest.isEmpty()) {
+            return false;
+        }
+        sessions.remove(oldest.get().id());
+        try {
+            // A call may have made it a context since it was chosen: ending the session ends that too.
+            oldest.get().end();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("MCP session dropped to make room: {} sessions were open, the most kept", MAX_SESSIONS);
+        return true;
+    }
+
+    /** 256 random bits, URL-safe Base64: visible ASCII, as the transport requires of session ids. */
+    private String newId() {
+        byte[] bytes = new byte[ID_BYTES];
+        random.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

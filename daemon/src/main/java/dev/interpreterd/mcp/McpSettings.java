@@ -1,0 +1,27 @@
+package dev.interpreterd.mcp;
+
+import dev.interpreterd.exec.box.ContextSettings;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What the MCP endpoint takes from the daemon's configuration.
+ *
+ * @param version the daemon's version, told to clients at {@code initialize}
+ * @param defaultTimeout the timeout of a call that names none ({@code --default-timeout})
+ * @param maxTimeout the largest timeout a call may ask for ({@code --max-timeout})
+ * @param contextIdleTimeout how long a session's interpreter lives without a call; zero for ever
+ * @param context what each session's context is made with: the daemon's defaults
+ */
+public record McpSettings(String version, Duration defaultTimeout, Duration maxTimeout, Duration contextIdleTimeout,
+                          ContextSettings context) {
+
+    /** Rejects missing values. */
+    public McpSettings {
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(defaultTimeout, "defaultTimeout");
+        Objects.requireNonNull(maxTimeout, "maxTimeout");
+        Objects.requireNonNull(contextIdleTimeout, "contextIdleTimeout");
+        Objects.requireNonNull(context, "context");
+    }
+}

@@ -1,0 +1,139 @@
+package dev.interpreterd;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The official MCP TypeScript SDK client, driven by {@code mcp/client.mjs}: installed with npm into
+ * {@code target/mcp-client} once per build, then run with a plan of steps, answering with the
+ * script's JSON report.
+ */
+final class McpClient {
+
+    /** The SDK, major version 1. */
+    static final String PACKAGE = "@modelcontextprotocol/sdk@1";
+    private static final Path DIRECTORY = Path.of("target", "mcp-client");
+    private static final Path INSTALLED = DIRECTORY.resolve("node_modules/@modelcontextprotocol/sdk/package.json");
+    private static final long INSTALL_SECONDS = 300;
+    private static final long RUN_SECONDS = 120;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private McpClient() {
+    }
+
+    /**
+     * Skips the caller unless node and npm are on {@code PATH} and npm could install the SDK; installs it
+     * and the script once.
+     */
+    static void install() {
+        Requires.command("node", "apt-get install -y nodejs npm (Node 18 or newer)");
+        Requires.command("npm", "apt-get install -y npm");
+        try {
+            Files.createDirectories(DIRECTORY);
+            try (InputStream script = McpClient.class.getResourceAsStream("/mcp/client.mjs")) {
+                Files.write(DIRECTORY.resolve("client.mjs"), script.readAllBytes());
+            }
+            if (Files.exists(INSTALLED)) {
+                return;
+            }
+            Result npm = run(List.of("npm", "install", "--prefix", DIRECTORY.toString(), "--no-audit", "--no-fund",
+                    "--loglevel=error", PACKAGE), INSTALL_SECONDS);
+            assumeTrue(npm.exitCode() == 0, () -> "needs npm to install " + PACKAGE + " (network access to the npm"
+                    + " registry): npm exited with " + npm.exitCode() + ": " + npm.stderr().strip());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs the steps against {@code url} with these extra request headers and returns the report:
+     * {@code {"steps": [...], "sessions": {...}}}.
+     */
+    static JsonNode run(String url, Map<String, String> headers, List<Map<String, Object>> steps) {
+        try {
+            return start(url, headers, steps).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while the MCP client ran", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof AssertionError a ? a : new AssertionError("the MCP client failed", e.getCause());
+        }
+    }
+
+    /** Starts the steps as {@link #run} does and returns at once, for a caller that acts while they run. */
+    static CompletableFuture<JsonNode> start(String url, Map<String, String> headers, List<Map<String, Object>> steps) {
+        String plan;
+        try {
+            plan = JSON.writeValueAsString(Map.of("url", url, "headers", headers, "steps", steps));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Result node = run(List.of("node", DIRECTORY.resolve("client.mjs").toString(), plan), RUN_SECONDS);
+                if (node.exitCode() != 0) {
+                    throw new AssertionError("the MCP client failed with exit " + node.exitCode() + ": " + node.stderr());
+                }
+                return JSON.readTree(node.stdout());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, task -> new Thread(task, "mcp-client").start());
+    }
+
+    /** A step of the plan: {@code op} on the session named {@code session}, with more fields in pairs. */
+    static Map<String, Object> step(String session, String op, Object... more) {
+        Map<String, Object> step = new LinkedHashMap<>();
+        step.put("session", session);
+        step.put("op", op);
+        for (int i = 0; i < more.length; i += 2) {
+            step.put((String) more[i], more[i + 1]);
+        }
+        return step;
+    }
+
+    /** A {@code tools/call} of execute_python with this code. */
+    static Map<String, Object> execute(String session, String code) {
+        return step(session, "call", "name", "execute_python", "arguments", Map.of("code", code));
+    }
+
+    private record Result(int exitCode, String stdout, String stderr) {
+    }
+
+    private static Result run(List<String> command, long seconds) throws IOException {
+        // Files rather than pipes: nothing has to read while the process runs.
+        Path stdout = Files.createTempFile("mcp-client", ".out");
+        Path stderr = Files.createTempFile("mcp-client", ".err");
+        try {
+            Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(stdout.toFile())
+                    .redirectError(stderr.toFile())
+                    .start();
+            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError(command.get(0) + " took over " + seconds + " s: " + String.join(" ", command));
+            }
+            return new Result(process.exitValue(), Files.readString(stdout), Files.readString(stderr));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while running " + command.get(0), e);
+        } finally {
+            Files.deleteIfExists(stdout);
+            Files.deleteIfExists(stderr);
+        }
+    }
+}
