@@ -84,6 +84,9 @@ SUPERVISOR_NO_JOB = 3
 SUPERVISOR_ORPHANED = 4
 SUPERVISOR_NO_BOX = 5
 
+# How long a box's maker may take to exit once it has closed its files: the kernel's next step.
+MAKER_EXIT_SECONDS = 5
+
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -290,14 +293,41 @@ def make_box(socket_path, secret, zygote_pid):
     except OSError as exc:
         connect(socket_path, secret, os.getpid(), error=exc.strerror or str(exc)).close()
         os._exit(SUPERVISOR_NO_BOX)
+    maker = os.getpid()
     maker_gone, maker_alive = os.pipe()
     if os.fork() == 0:
         os.close(maker_alive)
-        # End of file once the maker has exited: only then does a parent-death signal follow the zygote.
+        # End of file once the maker is exiting; it is still the init's parent until the kernel has
+        # handed its children on to the zygote.
         os.read(maker_gone, 1)
         os.close(maker_gone)
-        box_init(socket_path, secret)
+        await_new_parent(maker)
+        box_init(socket_path, secret, zygote_pid)
     os._exit(SUPERVISOR_OK)
+
+
+def await_new_parent(maker):
+    """In the init: waits until the exiting maker is no longer its parent.
+
+    An exiting process closes its files before the kernel moves its children to their new parent,
+    and that move sends the parent-death signal of each child that asked for one: an init that asked
+    in between would be killed a moment after it started.
+    """
+    deadline = time.monotonic() + MAKER_EXIT_SECONDS
+    while parent_pid() == maker:
+        if time.monotonic() > deadline:
+            os._exit(SUPERVISOR_NO_BOX)
+        time.sleep(0.0005)
+
+
+def parent_pid():
+    """This process's parent as the outside sees it, read through the outside's /proc (in a new PID
+    namespace getppid() says 0)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    return 0
 
 
 def enter_box_namespaces():
@@ -319,9 +349,11 @@ def map_own_ids(uid, gid):
             f.write(text)
 
 
-def box_init(socket_path, secret):
+def box_init(socket_path, secret, zygote_pid):
     """The box's first process, pid 1 of its namespace: runs jobs in children, never the code itself."""
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if parent_pid() != zygote_pid:
+        os._exit(SUPERVISOR_ORPHANED)
     # Read through the /proc of the outside, before the box's own /proc replaces it.
     outside_pid = int(os.readlink("/proc/self"))
     mount(None, "/", None, MS_REC | MS_PRIVATE)
