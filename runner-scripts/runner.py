@@ -285,12 +285,9 @@ def make_box(socket_path, secret, zygote_pid):
     except OSError as exc:
         connect(socket_path, secret, os.getpid(), error=exc.strerror or str(exc)).close()
         os._exit(SUPERVISOR_NO_BOX)
-    maker_gone, maker_alive = os.pipe()
+    maker = os.getpid()
     if os.fork() == 0:
-        os.close(maker_alive)
-        # End of file once the maker has exited: only then does a parent-death signal follow the zygote.
-        os.read(maker_gone, 1)
-        os.close(maker_gone)
+        await_adoption(maker, zygote_pid)
         box_init(socket_path, secret)
     os._exit(SUPERVISOR_OK)
 
@@ -314,9 +311,29 @@ def map_own_ids(uid, gid):
             f.write(text)
 
 
+def await_adoption(maker, zygote_pid):
+    """In the box's init: waits until the zygote has adopted it, then asks to die with the zygote.
+
+    Asked for while the maker is its parent, the parent-death signal would come with the maker's
+    exit, and the kernel hands the maker's children to the zygote only late in that exit, after it
+    has closed the maker's files. getppid() says 0 in the new PID namespace; /proc, still the
+    outside's, names the parent.
+    """
+    while outside_parent() == maker:
+        time.sleep(0.001)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if outside_parent() != zygote_pid:
+        os._exit(SUPERVISOR_ORPHANED)
+
+
+def outside_parent():
+    with open("/proc/self/stat") as stat:
+        # The command name, in parentheses, may hold spaces; the parent's pid is the second field after it.
+        return int(stat.read().rsplit(")", 1)[1].split()[1])
+
+
 def box_init(socket_path, secret):
     """The box's first process, pid 1 of its namespace: runs jobs in children, never the code itself."""
-    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     # Read through the /proc of the outside, before the box's own /proc replaces it.
     outside_pid = int(os.readlink("/proc/self"))
     mount(None, "/", None, MS_REC | MS_PRIVATE)
