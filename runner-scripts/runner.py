@@ -347,7 +347,7 @@ def box_init(socket_path, secret):
         join_cgroups(os.getpid(), frame.get("procs") or (), control)
     while frame is not None:
         child = start_child(control, wakeup)
-        job = recv_frame(control)
+        job = next_job(control)
         if job is None:
             break
         send_report(child.job_w, job)
@@ -357,6 +357,19 @@ def box_init(socket_path, secret):
         control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports)))
     # The daemon is done with this box: the end of pid 1 ends every process in it.
     os._exit(SUPERVISOR_OK)
+
+
+def next_job(control):
+    """The daemon's next job for the box; None when the daemon is done with it.
+
+    A signal for the previous child may come after that child has ended: the daemon's timeout can
+    fire while the init still kills what the child left, or before the daemon has read its report.
+    Such a signal is for nobody now and must not be taken for the job.
+    """
+    while True:
+        frame = recv_frame(control)
+        if frame is None or frame.get("event") == "job":
+            return frame
 
 
 def mount(source, target, fstype, flags):
