@@ -762,6 +762,10 @@ def enter_sandbox(job, supervisor):
         clear_capabilities()
     # Setuid and file-capability programs cannot give the code back what it just gave up.
     prctl(PR_SET_NO_NEW_PRIVS, 1)
+    # Forked from a box's init, this child is not dumpable either, which would leave /proc/self root's
+    # (environ, mem, oom_score_adj…) and its forks closed to its user's debuggers. Its capabilities
+    # gone, the code's process is its user's own business, like any process that user starts.
+    prctl(PR_SET_DUMPABLE, 1)
     # A change of user clears the parent-death signal: ask for it again.
     die_with_parent(supervisor)
     # As the code's user: a directory that user may not enter is the code's error, as in a shell.
