@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.lessThan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.restassured.path.json.JsonPath;
@@ -15,6 +16,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -25,8 +28,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A cgroup per execution: what the subreaper alone cannot do. Needs a machine where the daemon can
- * make cgroups (root with a writable /sys/fs/cgroup, or a delegated subtree), as this one is.
+ * A cgroup per execution, or per box, which runs one execution at a time: what the subreaper alone
+ * cannot do. Needs a machine where the daemon can make cgroups (root with a writable /sys/fs/cgroup,
+ * or a delegated subtree), as this one is.
  */
 class CgroupTest {
 
@@ -54,6 +58,7 @@ class CgroupTest {
 
     @Test
     void a_process_that_escaped_by_killing_its_supervisor_is_killed_with_the_execution() {
+        assumeFalse(TestDaemon.inBoxes(), "the init of a box cannot be killed from inside it, and kills everything in it");
         // Code running as the daemon's own user (here --user root; a daemon that is not root alike)
         // can kill its supervisor, the one way out of the subreaper's reach.
         try (TestDaemon sameUser = TestDaemon.start("--user", "root")) {
@@ -107,13 +112,63 @@ class CgroupTest {
 
     @Test
     void the_cgroup_of_a_finished_execution_is_removed(@TempDir Path tmp) throws Exception {
+        assumeFalse(TestDaemon.inBoxes(), "a box keeps its cgroup for its next execution");
+        List<Path> dirs = cgroupsWhileTheCodeRuns(tmp);
+        assertEquals(List.of(), dirs.stream().filter(Files::exists).toList(), "cgroups left behind");
+    }
+
+    @Test
+    void the_cgroup_of_a_box_holds_nothing_of_a_finished_execution(@TempDir Path tmp) throws Exception {
+        assumeTrue(TestDaemon.inBoxes(), "without boxes the cgroup is the execution's own");
+        List<Path> dirs = cgroupsWhileTheCodeRuns(tmp);
+        Set<Long> inits = BoxProcesses.inits(daemon.runnerDirectory());
+        for (Path dir : dirs) {
+            // The box's init, and the child it may have forked already for the next job.
+            List<ProcessHandle> members = Files.readAllLines(dir.resolve("cgroup.procs")).stream()
+                    .map(Long::parseLong).map(ProcessHandle::of).flatMap(Optional::stream).toList();
+            List<ProcessHandle> boxInits = members.stream().filter(p -> inits.contains(p.pid())).toList();
+            assertEquals(1, boxInits.size(), dir + " holds " + LeftoverProcesses.describe(members));
+            for (ProcessHandle member : members) {
+                boolean waitingChild = member.parent().equals(Optional.of(boxInits.get(0))) && member.children().findAny().isEmpty();
+                assertTrue(member.equals(boxInits.get(0)) || waitingChild, dir + " holds " + LeftoverProcesses.describe(members));
+            }
+        }
+    }
+
+    @Test
+    void the_cgroup_of_a_box_that_was_killed_is_removed(@TempDir Path tmp) throws Exception {
+        assumeTrue(TestDaemon.inBoxes(), "without boxes every execution's cgroup is removed");
         Path shared = TestDaemon.openToTheCode(tmp);
-        // The code reports its cgroups, then waits for a file from the test, so that they are seen while it runs.
-        CompletableFuture<JsonPath> answer = CompletableFuture.supplyAsync(() -> daemon.execute("""
-                import os, time
-                with open('cgroup.part', 'w') as f:
-                    f.write(open('/proc/self/cgroup').read())
-                os.rename('cgroup.part', 'cgroup')
+        CompletableFuture<JsonPath> answer = CompletableFuture.supplyAsync(() -> daemon.execute(REPORT_CGROUPS + """
+                import signal
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                while True:
+                    time.sleep(0.01)
+                """, Map.of("cwd", shared.toString(), "timeout", 0.5)).extract().jsonPath());
+        eventually("the code reported its cgroups", () -> Files.exists(shared.resolve("cgroup")));
+        List<Path> dirs = executionCgroups(Files.readString(shared.resolve("cgroup")));
+        JsonPath result = answer.get(30, TimeUnit.SECONDS);
+        assertEquals("interrupted", result.getString("status"), result.prettify());
+        assertEquals("SIGKILL", result.getString("signal"), result.prettify());
+        assertEquals(List.of(), dirs.stream().filter(Files::exists).toList(), "cgroups left behind");
+    }
+
+    /** Code that first writes its /proc/self/cgroup to the file {@code cgroup} of its working directory. */
+    private static final String REPORT_CGROUPS = """
+            import os, time
+            with open('cgroup.part', 'w') as f:
+                f.write(open('/proc/self/cgroup').read())
+            os.rename('cgroup.part', 'cgroup')
+            """;
+
+    /**
+     * Runs code that reports its cgroups, then waits for a file from the test, so that they are seen
+     * while it runs; returns them once the code has answered {@code ok}.
+     */
+    private static List<Path> cgroupsWhileTheCodeRuns(Path tmp) throws Exception {
+        Path shared = TestDaemon.openToTheCode(tmp);
+        CompletableFuture<JsonPath> answer = CompletableFuture.supplyAsync(() -> daemon.execute(REPORT_CGROUPS + """
                 while not os.path.exists('go'):
                     time.sleep(0.01)
                 """, Map.of("cwd", shared.toString(), "timeout", 20)).extract().jsonPath());
@@ -125,7 +180,7 @@ class CgroupTest {
             Files.writeString(shared.resolve("go"), "");
         }
         assertEquals("ok", answer.get(30, TimeUnit.SECONDS).getString("status"));
-        assertEquals(List.of(), dirs.stream().filter(Files::exists).toList(), "cgroups left behind");
+        return dirs;
     }
 
     /** The directories of the execution cgroups named in a /proc/<pid>/cgroup, each checked to exist. */
