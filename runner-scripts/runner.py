@@ -367,7 +367,7 @@ def box_init(socket_path, secret, zygote_pid):
         join_cgroups(os.getpid(), frame.get("procs") or (), control)
     while frame is not None:
         child = start_child(control, wakeup)
-        job = recv_frame(control)
+        job = next_job(control, ("job", "context"))
         if job is None:
             break
         if job.get("event") == "context":
@@ -394,7 +394,7 @@ def serve_context(control, child, wakeup, settings):
     if wait_status is not None:
         os._exit(SUPERVISOR_OK)
     while True:
-        job = recv_frame(control)
+        job = next_job(control, ("run",))
         if job is None:
             os._exit(SUPERVISOR_OK)
         pid, status = os.waitpid(child.pid, os.WNOHANG)
@@ -406,6 +406,19 @@ def serve_context(control, child, wakeup, settings):
         control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports)))
         if wait_status is not None:
             os._exit(SUPERVISOR_OK)
+
+
+def next_job(control, events):
+    """The daemon's next job for the box, a frame of one of these events; None when the daemon is done with it.
+
+    A signal for the previous child may come after that child has ended: the daemon's timeout can
+    fire while the init still kills what the child left, or before the daemon has read its report.
+    Such a signal is for nobody now and must not be taken for the job.
+    """
+    while True:
+        frame = recv_frame(control)
+        if frame is None or frame.get("event") in events:
+            return frame
 
 
 def mount(source, target, fstype, flags):
@@ -883,6 +896,10 @@ def enter_sandbox(job, supervisor):
         clear_capabilities()
     # Setuid and file-capability programs cannot give the code back what it just gave up.
     prctl(PR_SET_NO_NEW_PRIVS, 1)
+    # Forked from a box's init, this child is not dumpable either, which would leave /proc/self root's
+    # (environ, mem, oom_score_adj…) and its forks closed to its user's debuggers. Its capabilities
+    # gone, the code's process is its user's own business, like any process that user starts.
+    prctl(PR_SET_DUMPABLE, 1)
     # A change of user clears the parent-death signal: ask for it again.
     die_with_parent(supervisor)
     # As the code's user: a directory that user may not enter is the code's error, as in a shell.

@@ -8,6 +8,8 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.restassured.response.Response;
 import java.io.IOException;
@@ -282,8 +284,9 @@ class AdversarialTest {
 
     @Test
     void code_that_kills_its_supervisor_is_killed_and_its_own_process_goes_too() throws InterruptedException {
-        // Code that runs as the daemon's own user can kill its supervisor.
-        try (TestDaemon sameUser = TestDaemon.startAsItsOwnUser()) {
+        // Without boxes, code that runs as the daemon's own user can kill its supervisor (as root that
+        // takes --user root); in a box its parent is the box's init, which it cannot kill.
+        try (TestDaemon sameUser = TestDaemon.startAsItsOwnUser("--launcher", "spawn")) {
             String stdout = sameUser.execute("""
                     import os, time
                     print(os.getpid(), flush=True)
@@ -296,6 +299,24 @@ class AdversarialTest {
                     .body("durationMs", lessThanOrEqualTo(5000f))
                     .extract().path("stdout");
             assertDiesSoon(Long.parseLong(stdout.strip()));
+        }
+    }
+
+    @Test
+    void code_that_tries_to_kill_its_box_init_goes_on_and_leaves_nothing_behind() {
+        // Even as root: the kernel lets no process of a PID namespace kill the namespace's init.
+        try (TestDaemon asRoot = TestDaemon.startAsItsOwnUser("--launcher", "box")) {
+            String marker = LeftoverProcesses.sleepMarker();
+            asRoot.execute("""
+                    import os, subprocess
+                    subprocess.Popen(['sleep', '%s'])
+                    os.kill(os.getppid(), 9)
+                    print('went on')
+                    """.formatted(marker))
+                    .body("status", equalTo("ok"))
+                    .body("stdout", equalTo("went on\n"));
+            LeftoverProcesses.assertNoneLeft(marker);
+            asRoot.execute("print('the box still serves')").body("stdout", equalTo("the box still serves\n"));
         }
     }
 

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -23,8 +25,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A cgroup per execution: what the subreaper alone cannot do. The cgroup cases need the tests to run
- * as root on a machine where root may write /sys/fs/cgroup, as CI does; the subreaper case runs anywhere.
+ * A cgroup per execution, or per box, which runs one execution at a time: what the subreaper alone
+ * cannot do. Needs a machine where the daemon can make cgroups (root with a writable /sys/fs/cgroup,
+ * or a delegated subtree), as this one is.
  */
 class CgroupTest {
 
@@ -52,9 +55,10 @@ class CgroupTest {
     @Test
     void a_process_that_escaped_by_killing_its_supervisor_is_killed_with_the_execution() {
         Requires.cgroups(PER_EXECUTION);
-        // Code running as the daemon's own user (here --user root; a daemon that is not root alike)
-        // can kill its supervisor, the one way out of the subreaper's reach.
-        try (TestDaemon sameUser = TestDaemon.start("--user", "root")) {
+        // Without boxes, code running as the daemon's own user (here --user root; a daemon that is not
+        // root alike) can kill its supervisor, the one way out of the subreaper's reach. (A box's init
+        // cannot be killed from inside, and kills everything in the box.)
+        try (TestDaemon sameUser = TestDaemon.start("--user", "root", "--launcher", "spawn")) {
             String marker = LeftoverProcesses.sleepMarker();
             sameUser.execute("""
                     import os, signal, subprocess, time
@@ -108,13 +112,76 @@ class CgroupTest {
     @Test
     void the_cgroup_of_a_finished_execution_is_removed(@TempDir Path tmp) throws Exception {
         Requires.cgroups(PER_EXECUTION);
+        // Without boxes each execution has a cgroup of its own; a box keeps its cgroup for its next execution.
+        try (TestDaemon spawning = TestDaemon.start("--launcher", "spawn")) {
+            List<Path> dirs = cgroupsWhileTheCodeRuns(spawning, tmp);
+            assertEquals(List.of(), dirs.stream().filter(Files::exists).toList(), "cgroups left behind");
+        }
+    }
+
+    @Test
+    void the_cgroup_of_a_box_holds_nothing_of_a_finished_execution(@TempDir Path tmp) throws Exception {
+        Requires.cgroups(PER_EXECUTION);
+        try (TestDaemon boxes = TestDaemon.start("--launcher", "box")) {
+            assertBoxCgroupsHoldOnlyTheirInits(boxes, cgroupsWhileTheCodeRuns(boxes, tmp));
+        }
+    }
+
+    private static void assertBoxCgroupsHoldOnlyTheirInits(TestDaemon boxes, List<Path> dirs) throws IOException {
+        Set<Long> inits = BoxProcesses.inits(boxes.runnerDirectory());
+        for (Path dir : dirs) {
+            // The box's init, and the child it may have forked already for the next job.
+            List<ProcessHandle> members = Files.readAllLines(dir.resolve("cgroup.procs")).stream()
+                    .map(Long::parseLong).map(ProcessHandle::of).flatMap(Optional::stream).toList();
+            List<ProcessHandle> boxInits = members.stream().filter(p -> inits.contains(p.pid())).toList();
+            assertEquals(1, boxInits.size(), dir + " holds " + LeftoverProcesses.describe(members));
+            for (ProcessHandle member : members) {
+                boolean waitingChild = member.parent().equals(Optional.of(boxInits.get(0))) && member.children().findAny().isEmpty();
+                assertTrue(member.equals(boxInits.get(0)) || waitingChild, dir + " holds " + LeftoverProcesses.describe(members));
+            }
+        }
+    }
+
+    @Test
+    void the_cgroup_of_a_box_that_was_killed_is_removed(@TempDir Path tmp) throws Exception {
+        Requires.cgroups(PER_EXECUTION);
+        try (TestDaemon boxes = TestDaemon.start("--launcher", "box")) {
+            aKilledBoxLeavesNoCgroup(boxes, tmp);
+        }
+    }
+
+    private static void aKilledBoxLeavesNoCgroup(TestDaemon boxes, Path tmp) throws Exception {
         Path shared = TestDaemon.openToTheCode(tmp);
-        // The code reports its cgroups, then waits for a file from the test, so that they are seen while it runs.
-        CompletableFuture<JsonPath> answer = CompletableFuture.supplyAsync(() -> daemon.execute("""
-                import os, time
-                with open('cgroup.part', 'w') as f:
-                    f.write(open('/proc/self/cgroup').read())
-                os.rename('cgroup.part', 'cgroup')
+        CompletableFuture<JsonPath> answer = CompletableFuture.supplyAsync(() -> boxes.execute(REPORT_CGROUPS + """
+                import signal
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                while True:
+                    time.sleep(0.01)
+                """, Map.of("cwd", shared.toString(), "timeout", 0.5)).extract().jsonPath());
+        eventually("the code reported its cgroups", () -> Files.exists(shared.resolve("cgroup")));
+        List<Path> dirs = executionCgroups(Files.readString(shared.resolve("cgroup")));
+        JsonPath result = answer.get(30, TimeUnit.SECONDS);
+        assertEquals("interrupted", result.getString("status"), result.prettify());
+        assertEquals("SIGKILL", result.getString("signal"), result.prettify());
+        assertEquals(List.of(), dirs.stream().filter(Files::exists).toList(), "cgroups left behind");
+    }
+
+    /** Code that first writes its /proc/self/cgroup to the file {@code cgroup} of its working directory. */
+    private static final String REPORT_CGROUPS = """
+            import os, time
+            with open('cgroup.part', 'w') as f:
+                f.write(open('/proc/self/cgroup').read())
+            os.rename('cgroup.part', 'cgroup')
+            """;
+
+    /**
+     * Runs code that reports its cgroups, then waits for a file from the test, so that they are seen
+     * while it runs; returns them once the code has answered {@code ok}.
+     */
+    private static List<Path> cgroupsWhileTheCodeRuns(TestDaemon daemon, Path tmp) throws Exception {
+        Path shared = TestDaemon.openToTheCode(tmp);
+        CompletableFuture<JsonPath> answer = CompletableFuture.supplyAsync(() -> daemon.execute(REPORT_CGROUPS + """
                 while not os.path.exists('go'):
                     time.sleep(0.01)
                 """, Map.of("cwd", shared.toString(), "timeout", 20)).extract().jsonPath());
@@ -126,7 +193,7 @@ class CgroupTest {
             Files.writeString(shared.resolve("go"), "");
         }
         assertEquals("ok", answer.get(30, TimeUnit.SECONDS).getString("status"));
-        assertEquals(List.of(), dirs.stream().filter(Files::exists).toList(), "cgroups left behind");
+        return dirs;
     }
 
     /** The directories of the execution cgroups named in a /proc/<pid>/cgroup, each checked to exist. */

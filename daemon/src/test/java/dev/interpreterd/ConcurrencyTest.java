@@ -70,8 +70,17 @@ class ConcurrencyTest {
             daemon.execute("1/0").body("status", equalTo("error"));
             daemon.execute("import os\nos._exit(3)").body("status", equalTo("exit"));
             daemon.execute("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)").body("status", equalTo("killed"));
-            daemon.execute("import os\nos.kill(os.getppid(), 9)").body("status", equalTo("killed"));
+            // A box's init, its supervisor there, gets no SIGKILL from inside its box: the code goes on.
+            daemon.execute("import os\nos.kill(os.getppid(), 9)\nprint('went on')")
+                    .body("status", equalTo(TestDaemon.inBoxes() ? "ok" : "killed"));
             daemon.execute("while True: pass", Map.of("timeout", 0.2)).body("status", equalTo("interrupted"));
+            // The daemon's SIGKILL ends the supervisor too, and a box with it.
+            daemon.execute("""
+                    import signal
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                    while True: pass
+                    """, Map.of("timeout", 0.2)).body("status", equalTo("interrupted")).body("signal", equalTo("SIGKILL"));
             daemon.request().get("/health").then().body("running", equalTo(0)).body("queued", equalTo(0));
             daemon.execute("print('still serving')").body("stdout", equalTo("still serving\n"));
         }

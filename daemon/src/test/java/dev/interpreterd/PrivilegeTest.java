@@ -1,5 +1,6 @@
 package dev.interpreterd;
 
+import static dev.interpreterd.Eventually.eventually;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -61,20 +62,23 @@ class PrivilegeTest {
     void the_code_can_neither_signal_nor_read_the_daemon_its_supervisor_or_the_runner() {
         Requires.root(THE_SWITCH);
         long daemonPid = ProcessHandle.current().pid();
+        // In a box the daemon is not even there: its pid names no process of the box's own /proc.
+        String toTheDaemon = TestDaemon.inBoxes() ? "absent absent" : "denied denied";
         daemon.execute("""
                 import os
                 def attempt(action):
                     try:
                         action()
                         return 'allowed'
-                    except (PermissionError, ProcessLookupError, FileNotFoundError):
-                        # In a box the daemon is not even there to be denied.
+                    except PermissionError:
                         return 'denied'
+                    except (ProcessLookupError, FileNotFoundError):
+                        return 'absent'
                 print(attempt(lambda: os.kill(%d, 0)), attempt(lambda: open('/proc/%d/environ').read()),
                       attempt(lambda: os.listdir('%s')), attempt(lambda: os.kill(os.getppid(), 0)),
                       attempt(lambda: open('/proc/self/environ').read()))
                 """.formatted(daemonPid, daemonPid, daemon.runnerDirectory()))
-                .body("stdout", equalTo("denied denied denied denied allowed\n"));
+                .body("stdout", equalTo(toTheDaemon + " denied denied allowed\n"));
     }
 
     @Test
@@ -150,24 +154,19 @@ class PrivilegeTest {
     @Test
     void the_code_dies_with_its_supervisor_after_the_switch() throws Exception {
         Requires.root(THE_SWITCH);
-        String name = worker().name();
-        CompletableFuture<JsonPath> answer = CompletableFuture.supplyAsync(() -> daemon.execute(
-                "import time\ntime.sleep(30)", Map.of("timeout", 20)).extract().jsonPath());
-        // The code's process is the one of the daemon's runners that switched to the worker user; the
-        // pids the code sees itself are those of its box, not of this machine.
-        AtomicReference<ProcessHandle> code = new AtomicReference<>();
-        Eventually.eventually("the code's process runs as " + name, () -> {
-            ProcessHandle.current().descendants()
-                    .filter(p -> p.info().commandLine().map(c -> c.contains(daemon.runnerDirectory())).orElse(false))
-                    .filter(p -> p.info().user().map(name::equals).orElse(false))
-                    .findFirst().ifPresent(code::set);
-            return code.get() != null;
-        });
-        // Only root (the tests) can kill the supervisor or the box's init now; the parent-death signal
-        // must survive the switch.
-        code.get().parent().orElseThrow().destroyForcibly();
+        Path cwd = TestDaemon.openToTheCode(tmp);
+        CompletableFuture<JsonPath> answer = CompletableFuture.supplyAsync(() -> daemon.execute("""
+                import time
+                open('started', 'w').close()
+                time.sleep(30)
+                """, Map.of("cwd", cwd.toString(), "timeout", 20)).extract().jsonPath());
+        eventually("the code started", () -> Files.exists(cwd.resolve("started")));
+        // Found by its working directory: in a box, the pids the code sees are the box's own.
+        ProcessHandle code = BoxProcesses.inDirectory(cwd).orElseThrow(() -> new AssertionError("no process works in " + cwd));
+        // Only root (the tests) can kill the supervisor now; the parent-death signal must survive the switch.
+        code.parent().orElseThrow().destroyForcibly();
         assertEquals("killed", answer.get(10, TimeUnit.SECONDS).getString("status"));
-        AdversarialTest.assertDiesSoon(code.get().pid());
+        AdversarialTest.assertDiesSoon(code.pid());
     }
 
     @Test

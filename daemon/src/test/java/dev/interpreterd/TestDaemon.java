@@ -110,6 +110,11 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
         return launcher.equals("spawn") ? List.of("--launcher", "spawn") : List.of("--preload", "json");
     }
 
+    /** True when {@link #launcherFlags()} run the code in boxes, where it cannot reach its supervisor (the box's init). */
+    static boolean inBoxes() {
+        return !launcherFlags().contains("spawn");
+    }
+
     /**
      * Opens a directory the test made (JUnit's temp dirs are root's, mode 0700) to the code, which runs
      * as an unprivileged user when the tests run as root, so it may enter and write it.
