@@ -286,13 +286,37 @@ def make_box(socket_path, secret, zygote_pid):
         connect(socket_path, secret, os.getpid(), error=exc.strerror or str(exc)).close()
         os._exit(SUPERVISOR_NO_BOX)
     maker_gone, maker_alive = os.pipe()
+    maker = os.getpid()
     if os.fork() == 0:
         os.close(maker_alive)
-        # End of file once the maker has exited: only then does a parent-death signal follow the zygote.
+        # End of file once the maker is exiting.
         os.read(maker_gone, 1)
         os.close(maker_gone)
+        follow_zygote(maker, zygote_pid)
         box_init(socket_path, secret)
     os._exit(SUPERVISOR_OK)
+
+
+def follow_zygote(maker, zygote_pid):
+    """From the box's init: dies with the zygote from now on, and exits if it is already gone.
+
+    An exiting process closes its files before the kernel hands its children to the subreaper, and
+    a parent-death signal asked for in between would come with the maker's own exit. So the init
+    waits until the zygote is its parent before it asks. Inside the box getppid() is 0; /proc, still
+    the outside one, names the parent.
+    """
+    while (parent := outside_parent()) == maker:
+        time.sleep(0.0002)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if parent != zygote_pid or outside_parent() != zygote_pid:
+        os._exit(SUPERVISOR_ORPHANED)
+
+
+def outside_parent():
+    """This process's parent as the /proc of the outside sees it (field 4 of /proc/self/stat)."""
+    with open("/proc/self/stat", "rb") as f:
+        stat = f.read()
+    return int(stat[stat.rindex(b")") + 2:].split()[1])
 
 
 def enter_box_namespaces():
@@ -316,7 +340,6 @@ def map_own_ids(uid, gid):
 
 def box_init(socket_path, secret):
     """The box's first process, pid 1 of its namespace: runs jobs in children, never the code itself."""
-    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     # Read through the /proc of the outside, before the box's own /proc replaces it.
     outside_pid = int(os.readlink("/proc/self"))
     mount(None, "/", None, MS_REC | MS_PRIVATE)
