@@ -75,6 +75,7 @@ CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+EPERM = 1
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 # Exit codes of the supervisor itself. The daemon reads them only when no exit frame came, and then
@@ -356,8 +357,12 @@ def box_init(socket_path, secret, zygote_pid):
         os._exit(SUPERVISOR_ORPHANED)
     # Read through the /proc of the outside, before the box's own /proc replaces it.
     outside_pid = int(os.readlink("/proc/self"))
-    mount(None, "/", None, MS_REC | MS_PRIVATE)
-    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    try:
+        mount_own_proc()
+    except OSError as exc:
+        # Told at once, so that the daemon logs why instead of waiting for a hello that never comes.
+        connect(socket_path, secret, outside_pid, error=exc.strerror or str(exc)).close()
+        os._exit(SUPERVISOR_NO_BOX)
     # Nothing in the box may read, trace or take over its init, not even code of the same user.
     prctl(PR_SET_DUMPABLE, 0)
     control = connect(socket_path, secret, outside_pid)
@@ -419,6 +424,21 @@ def next_job(control, events):
         frame = recv_frame(control)
         if frame is None or frame.get("event") in events:
             return frame
+
+
+def mount_own_proc():
+    """Makes the box's mounts private and mounts a /proc that lists only the box's processes."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    try:
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError as exc:
+        if exc.errno != EPERM or os.geteuid() == 0:
+            raise
+        # Without root the box is a user namespace, where the kernel mounts a new /proc only if some
+        # /proc of the mount namespace is fully visible: nothing mounted over any of its files.
+        raise OSError(exc.errno, exc.strerror + " (in a user namespace a new /proc needs a /proc with"
+                      " nothing mounted over its files; systemd's ProtectKernelTunables=,"
+                      " ProtectKernelLogs= and ProtectHostname=, and containers, mount over some)") from None
 
 
 def mount(source, target, fstype, flags):

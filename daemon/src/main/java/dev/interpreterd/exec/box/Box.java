@@ -82,9 +82,14 @@ final class Box implements AutoCloseable {
         return cgroup;
     }
 
-    /** True while the init lives. */
+    /**
+     * True while the init lives. Asked with {@code kill(pid, 0)}, not through {@code /proc}: the init
+     * is non-dumpable and in a user namespace of its own, so where {@code /proc} hides the processes
+     * the reader may not inspect (hidepid, systemd's {@code ProtectProc=invisible}, which the unit
+     * sets) it has no entry there even for the daemon's own user, and every idle box would look dead.
+     */
     boolean isUsable() {
-        return !exit.isDone() && ProcessHandle.of(initPid).map(ProcessHandle::isAlive).orElse(false);
+        return !exit.isDone() && Posix.exists(initPid);
     }
 
     /** Asks the init to send {@code signal} to the code's process group. */
