@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * @param queue requests waiting for a slot before 503 (default 64)
  * @param warmWorkers with the spawn launcher, workers kept started ahead (default 2; 0 starts each on demand)
  * @param launcher how the code's processes come to exist (default {@link Launcher#BOX})
- * @param preload modules the zygote imports once for the boxes (default none)
+ * @param preload modules the zygote imports once, for the boxes and the contexts (default none)
  * @param maxContexts contexts that may live at once (default 16)
  * @param contextIdleTimeout how long a context may go without an execution before it ends; zero for
  *                           ever (default 1800 s)
@@ -90,7 +90,6 @@ public record Config(
         Objects.requireNonNull(launcher, "launcher");
         Objects.requireNonNull(limits, "limits");
         preload = List.copyOf(preload);
-        require(launcher == Launcher.BOX || preload.isEmpty(), "--preload needs --launcher box");
         require(preload.stream().allMatch(m -> MODULE_NAME.matcher(m).matches()),
                 "--preload takes module names such as json,numpy separated by commas");
         Objects.requireNonNull(host, "host");

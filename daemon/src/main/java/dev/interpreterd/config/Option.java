@@ -24,7 +24,7 @@ enum Option {
             + " (0 starts them on demand)"),
     LAUNCHER("launcher", "box", "how the code's processes come to exist: box (forked in a box of namespaces of"
             + " its own, one per slot) or spawn (a freshly started interpreter each)"),
-    PRELOAD("preload", "none", "with --launcher box: modules the zygote imports once, comma-separated"),
+    PRELOAD("preload", "none", "modules the zygote imports once for boxes and contexts, comma-separated"),
     MAX_CONTEXTS("max-contexts", "16", "contexts (interpreters that keep their state) that may live at once"),
     CONTEXT_IDLE_TIMEOUT("context-idle-timeout", "1800", "seconds a context may go without an execution before"
             + " it ends (0: never)"),
