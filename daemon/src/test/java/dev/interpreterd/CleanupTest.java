@@ -127,16 +127,19 @@ class CleanupTest {
     }
 
     /**
-     * What an execution could have left: with fresh interpreters, any supervisor still running; with
-     * boxes (which stay, one per slot, each with one child waiting for the next job), anything in a
-     * box beyond that waiting child.
+     * What an execution could have left: with fresh interpreters, any supervisor still running (the
+     * zygote, which makes the contexts' boxes, is meant to stay); with boxes (which stay, one per
+     * slot, each with one child waiting for the next job), anything in a box beyond that waiting child.
      */
     private static List<ProcessHandle> supervisors(TestDaemon owner) {
         List<ProcessHandle> runners = ProcessHandle.current().children()
                 .filter(p -> p.info().commandLine().map(c -> c.contains(owner.runnerDirectory())).orElse(false))
                 .toList();
         if (TestDaemon.launcherFlags().contains("spawn")) {
-            return runners;
+            // The zygote stays too, for the contexts, and runs no execution of its own.
+            return runners.stream()
+                    .filter(p -> !p.info().commandLine().map(c -> c.contains("--zygote")).orElse(false))
+                    .toList();
         }
         List<ProcessHandle> boxInits = runners.stream().flatMap(ProcessHandle::children).toList();
         return boxInits.stream().flatMap(init -> {
