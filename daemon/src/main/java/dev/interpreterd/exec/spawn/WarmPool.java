@@ -2,22 +2,15 @@ package dev.interpreterd.exec.spawn;
 
 import dev.interpreterd.config.Limits;
 import dev.interpreterd.exec.Worker;
+import dev.interpreterd.exec.Stock;
 import dev.interpreterd.exec.WorkerSource;
 import dev.interpreterd.exec.control.ControlConnection;
 import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.output.CappedOutput;
 import dev.interpreterd.os.Signal;
-import dev.interpreterd.os.Threads;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.OptionalInt;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps {@code size} workers started ahead, their interpreter loaded and connected, each waiting for
@@ -28,23 +21,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class WarmPool implements WorkerSource<Worker> {
 
-    private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
 
-    private final WorkerSource<SpawnedWorker> launcher;
-    private final BlockingQueue<SpawnedWorker> ready;
-    private final int size;
-    /** Refills queued or starting; with the ready ones they never exceed the pool's size. */
-    private final AtomicInteger pending = new AtomicInteger();
-    private final ExecutorService refiller = Executors.newSingleThreadExecutor(Threads.named("interpreterd-pool"));
-    private volatile boolean closed;
+    private final Stock<SpawnedWorker> workers;
 
     public WarmPool(WorkerSource<SpawnedWorker> launcher, int size) {
-        this.launcher = launcher;
-        this.ready = new ArrayBlockingQueue<>(size);
-        this.size = size;
-        for (int i = 0; i < size; i++) {
-            refill();
-        }
+        this.workers = new Stock<>("a warm worker", size, launcher::acquire, SpawnedWorker::isUsable, false);
+        workers.fill();
     }
 
     /**
@@ -54,14 +36,7 @@ public final class WarmPool implements WorkerSource<Worker> {
      */
     @Override
     public Worker acquire() throws IOException, InterruptedException {
-        for (SpawnedWorker worker; (worker = ready.poll()) != null; ) {
-            if (worker.isUsable()) {
-                return new Lease(worker);
-            }
-            worker.close(); // died while idle, e.g. killed from outside; replace it and try the next
-            refill();
-        }
-        return new Lease(launcher.acquire());
+        return new Lease(workers.take());
     }
 
     /** One execution's use of a pooled worker: everything goes to the worker, and its end refills the pool. */
@@ -128,45 +103,16 @@ public final class WarmPool implements WorkerSource<Worker> {
             worker.killSupervisor();
         }
 
+        /** A worker serves one execution: it is closed, and the pool starts another. */
         @Override
         public void close() {
-            worker.close();
-            refill();
+            workers.giveBack(worker, false);
         }
     }
 
-    /** Starts one more worker for the pool, unless the ready and starting ones already fill it. */
-    private void refill() {
-        if (closed) {
-            return;
-        }
-        if (pending.incrementAndGet() + ready.size() > size) {
-            pending.decrementAndGet();
-            return;
-        }
-        refiller.execute(() -> {
-            try {
-                SpawnedWorker worker = launcher.acquire();
-                if (closed || !ready.offer(worker)) {
-                    worker.close();
-                }
-            } catch (IOException e) {
-                log.warn("could not start a warm worker: {}", e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                pending.decrementAndGet();
-            }
-        });
-    }
-
-    /** Stops refilling and ends the idle workers. */
+    /** Stops starting workers and ends the idle ones. */
     @Override
     public void close() {
-        closed = true;
-        refiller.shutdownNow();
-        for (SpawnedWorker worker; (worker = ready.poll()) != null; ) {
-            worker.close();
-        }
+        workers.close();
     }
 }
