@@ -92,9 +92,23 @@ final class Box implements AutoCloseable {
         return !exit.isDone() && Posix.exists(initPid);
     }
 
-    /** Asks the init to send {@code signal} to the code's process group. */
-    void signalCode(Signal signal) throws IOException {
-        control.send(new Frame.SignalCode(signal.number()));
+    /**
+     * One stage of stopping the code: SIGINT and SIGTERM go, through the init, to the code's process
+     * group; SIGKILL ends the whole box, and so does any signal the init can no longer be asked to send.
+     *
+     * @return true when the box was killed
+     */
+    boolean stop(Signal signal) {
+        if (signal != Signal.SIGKILL) {
+            try {
+                control.send(new Frame.SignalCode(signal.number()));
+                return false;
+            } catch (IOException e) {
+                // The init is gone or stuck: end the box instead.
+            }
+        }
+        kill();
+        return true;
     }
 
     /** Kills the init; the kernel then kills every process in the box. */

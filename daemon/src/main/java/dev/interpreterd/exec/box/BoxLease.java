@@ -99,14 +99,8 @@ final class BoxLease implements Worker {
     /** SIGINT and SIGTERM go to the code's process group; SIGKILL ends the whole box. */
     @Override
     public void signalCode(Signal signal) {
-        if (signal == Signal.SIGKILL) {
-            killSupervisor();
-            return;
-        }
-        try {
-            box.signalCode(signal);
-        } catch (IOException e) {
-            killSupervisor();
+        if (box.stop(signal)) {
+            killed = true;
         }
     }
 

@@ -108,14 +108,8 @@ final class ContextLease implements Worker {
     /** SIGINT and SIGTERM go to the code's process group; SIGKILL ends the whole box. */
     @Override
     public void signalCode(Signal signal) {
-        if (signal == Signal.SIGKILL) {
-            killSupervisor();
-            return;
-        }
-        try {
-            interpreter.box().signalCode(signal);
-        } catch (IOException e) {
-            killSupervisor();
+        if (interpreter.box().stop(signal)) {
+            killed = true;
         }
     }
 
