@@ -180,6 +180,9 @@ public final class Daemon implements AutoCloseable {
         settings.put("preload", config.preload().isEmpty() ? "none" : String.join(",", config.preload()));
         settings.put("max_contexts", config.maxContexts());
         settings.put("context_idle_timeout", Durations.number(config.contextIdleTimeout()) + "s");
+        settings.put("context_queue", config.contextQueue());
+        settings.put("context_memory_reserve", Sizes.format(config.contextMemoryReserveBytes()));
+        settings.put("mcp_session_idle_timeout", Durations.number(config.mcpSessionIdleTimeout()) + "s");
         settings.put("default_timeout", Durations.number(config.defaultTimeout()) + "s");
         settings.put("max_timeout", Durations.number(config.maxTimeout()) + "s");
         settings.put("grace", Durations.number(config.grace()) + "s");

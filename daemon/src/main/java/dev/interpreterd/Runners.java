@@ -6,6 +6,7 @@ import dev.interpreterd.exec.WorkerEnvironment;
 import dev.interpreterd.exec.WorkerSource;
 import dev.interpreterd.exec.box.BoxPool;
 import dev.interpreterd.exec.box.Contexts;
+import dev.interpreterd.host.AvailableMemory;
 import dev.interpreterd.exec.box.Zygote;
 import dev.interpreterd.exec.cgroup.Cgroups;
 import dev.interpreterd.exec.control.ControlServer;
@@ -75,7 +76,8 @@ final class Runners implements AutoCloseable {
                         + " only, and there are no contexts", noBoxes, cgroups.mechanism());
             }
             Contexts contexts = new Contexts(boxes == null ? null : zygote, noBoxes, cgroups, runner.directory(),
-                    environment, config.maxOutputBytes(), config.maxContexts(), config.contextIdleTimeout());
+                    environment, config.maxOutputBytes(), new Contexts.Bounds(config.maxContexts(), config.contextQueue(),
+                    config.contextIdleTimeout(), config.contextMemoryReserveBytes()), new AvailableMemory());
             if (boxes != null && config.launcher() == Config.Launcher.BOX) {
                 return new Runners(control, launcher, cgroups, zygote, boxes, contexts, "namespaces");
             }

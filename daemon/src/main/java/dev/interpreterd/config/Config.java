@@ -33,6 +33,11 @@ import java.util.regex.Pattern;
  * @param maxContexts contexts that may live at once (default 16)
  * @param contextIdleTimeout how long a context may go without an execution before it ends; zero for
  *                           ever (default 1800 s)
+ * @param contextQueue executions that may wait for one context's turn before more get 503 (default 16)
+ * @param mcpSessionIdleTimeout how long an MCP session may go without a request before it ends with its
+ *                              context; zero for ever (default: the context idle timeout)
+ * @param contextMemoryReserveBytes memory the machine (or the daemon's cgroup) must still have available
+ *                                  for a new context to be made (default 256 MiB)
  * @param keepalive silence after which a streaming answer sends a keepalive frame (default 10 s)
  * @param network whether executions may use the network (default true); false is a policy that
  *                requests cannot lift
@@ -60,6 +65,9 @@ public record Config(
         List<String> preload,
         int maxContexts,
         Duration contextIdleTimeout,
+        int contextQueue,
+        Duration mcpSessionIdleTimeout,
+        long contextMemoryReserveBytes,
         Duration keepalive,
         boolean network,
         boolean cgroups,
@@ -74,6 +82,8 @@ public record Config(
     public static final String DEFAULT_PYTHON = "python3";
     /** Default bytes kept of each output stream. */
     public static final long DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+    /** Default memory that must stay available for a new context to be made. */
+    public static final long DEFAULT_CONTEXT_MEMORY_RESERVE_BYTES = 256L * 1024 * 1024;
     /** Default largest request body. */
     public static final long DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -112,6 +122,9 @@ public record Config(
         require(warmWorkers >= 0 && warmWorkers <= 64, "--warm-workers must be between 0 and 64");
         require(maxContexts >= 0 && maxContexts <= 1024, "--max-contexts must be between 0 and 1024");
         require(!contextIdleTimeout.isNegative(), "--context-idle-timeout must not be negative");
+        require(contextQueue >= 0 && contextQueue <= 1024, "--context-queue must be between 0 and 1024");
+        require(!mcpSessionIdleTimeout.isNegative(), "--mcp-session-idle-timeout must not be negative");
+        require(contextMemoryReserveBytes >= 0, "--context-memory-reserve must not be negative");
         require(isLoopback(host) || token.isPresent() || allowUnauthenticated,
                 "listening on " + host + " without a token would let anyone on the network run code;"
                         + " set --token-file (or INTERPRETERD_TOKEN_FILE, or INTERPRETERD_TOKEN), or pass"
@@ -121,7 +134,8 @@ public record Config(
     /** The defaults of every option. */
     public static Config defaults() {
         return new Config("127.0.0.1", 8000, Optional.empty(), Optional.empty(), DEFAULT_PYTHON, Duration.ofSeconds(300), Duration.ofSeconds(3600),
-                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.BOX, List.of(), 16, Duration.ofSeconds(1800), Duration.ofSeconds(10), true, true,
+                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.BOX, List.of(), 16, Duration.ofSeconds(1800), 16, Duration.ofSeconds(1800), DEFAULT_CONTEXT_MEMORY_RESERVE_BYTES,
+                Duration.ofSeconds(10), true, true,
                 new Limits(2L << 30, 1024, 1L << 30, 1024), Optional.empty(), false);
     }
 

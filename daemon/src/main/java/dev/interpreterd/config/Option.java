@@ -28,6 +28,11 @@ enum Option {
     MAX_CONTEXTS("max-contexts", "16", "contexts (interpreters that keep their state) that may live at once"),
     CONTEXT_IDLE_TIMEOUT("context-idle-timeout", "1800", "seconds a context may go without an execution before"
             + " it ends (0: never)"),
+    CONTEXT_QUEUE("context-queue", "16", "executions that may wait for one context's turn; more get 503 context_busy"),
+    MCP_SESSION_IDLE_TIMEOUT("mcp-session-idle-timeout", "the context idle timeout", "seconds an MCP session may go"
+            + " without a request before it ends with its interpreter (0: never)"),
+    CONTEXT_MEMORY_RESERVE("context-memory-reserve", "256MiB", "memory the machine (or the daemon's cgroup) must"
+            + " still have available to make a context; below it idle MCP interpreters are reclaimed, else 503"),
     MAX_MEMORY("max-memory", "2GiB", "address space of each process, and memory of each execution (its cgroup);"
             + " requests may ask for less"),
     MAX_PROCESSES("max-processes", "1024", "processes and threads of each execution (its cgroup), and of the code's"

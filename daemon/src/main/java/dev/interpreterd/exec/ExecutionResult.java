@@ -45,4 +45,10 @@ public record ExecutionResult(
         Objects.requireNonNull(stderr, "stderr");
         results = List.copyOf(results);
     }
+
+    /** The same answer, saying that the context's interpreter is a fresh one whose state is gone. */
+    public ExecutionResult withContextRestarted() {
+        return new ExecutionResult(sessionId, status, stdout, stderr, stdoutTruncated, stderrTruncated, exitCode, signal,
+                error, results, resultsTruncated, contextId, true, durationMs);
+    }
 }

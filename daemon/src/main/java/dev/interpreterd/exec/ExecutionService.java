@@ -15,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs jobs on fresh workers, at most {@code slots} at once, with at most {@code queueCapacity}
- * more waiting for a slot. A slot is given back however its execution ended.
+ * Runs jobs on fresh workers or in contexts, at most {@code slots} at once, with at most
+ * {@code queueCapacity} more waiting for a slot. A job for a context first waits for the context's
+ * turn, which holds no slot; a slot is held only from then until the execution ends, however it ends.
  */
 public final class ExecutionService implements AutoCloseable {
 
@@ -86,22 +87,37 @@ public final class ExecutionService implements AutoCloseable {
      * @throws IOException when no worker could be started (a broken interpreter, not the code's fault)
      */
     public ExecutionResult execute(Job job, ExecutionListener listener) throws IOException, InterruptedException {
-        acquireSlot();
         if (closing) {
-            freeSlots.release();
             throw new RejectedException(RejectedException.Reason.SHUTTING_DOWN);
         }
-        WorkerSource<?> source = job.contextId().<WorkerSource<?>>map(id -> new WorkerSource<Worker>() {
+        // A job for a context waits for the context's turn first, holding no slot while it waits.
+        Worker turn = job.contextId().isPresent() ? contexts.lease(job.contextId().get()) : null;
+        try {
+            acquireSlot();
+        } catch (InterruptedException | RuntimeException e) {
+            if (turn != null) {
+                turn.close();
+            }
+            throw e;
+        }
+        if (closing) {
+            freeSlots.release();
+            if (turn != null) {
+                turn.close();
+            }
+            throw new RejectedException(RejectedException.Reason.SHUTTING_DOWN);
+        }
+        WorkerSource<?> source = turn == null ? workers : new WorkerSource<Worker>() {
             @Override
-            public Worker acquire() throws InterruptedException {
-                return contexts.lease(id);
+            public Worker acquire() {
+                return turn;
             }
 
             @Override
             public void close() {
                 // A context outlives its executions.
             }
-        }).orElse(workers);
+        };
         Execution execution = new Execution(job, source, environment, timer, grace, outputCapBytes, listener);
         running.add(execution);
         try {
@@ -117,9 +133,6 @@ public final class ExecutionService implements AutoCloseable {
     }
 
     private void acquireSlot() throws InterruptedException {
-        if (closing) {
-            throw new RejectedException(RejectedException.Reason.SHUTTING_DOWN);
-        }
         if (freeSlots.tryAcquire()) {
             return;
         }

@@ -43,7 +43,7 @@ final class ContextHandlers {
         ContextRequest request = ContextRequest.from(parsed, maxLimits);
         ContextSettings settings = new ContextSettings(ExecuteHandler.directory(workDir, request.cwd()),
                 request.envs(), request.limits(), network.decide(request.network()));
-        Responses.json(ctx, 200, contexts.create(settings), json);
+        Responses.json(ctx, 200, contexts.create(settings, false), json);
     }
 
     /** {@code GET /process/interpreter/context}: every live context. */

@@ -8,12 +8,14 @@ import dev.interpreterd.user.WorkerUser;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.time.Duration;
+import java.util.function.IntSupplier;
 
 /** {@code GET /health}: cheap enough for a probe every second, and open without a token. */
 final class HealthHandler implements Handler {
 
     private final ExecutionService executions;
     private final Contexts contexts;
+    private final IntSupplier mcpSessions;
     private final ObjectMapper json;
     private final String version;
     private final Interpreter python;
@@ -21,8 +23,9 @@ final class HealthHandler implements Handler {
     private final User user;
     private final long startedNanos = System.nanoTime();
 
-    HealthHandler(ExecutionService executions, Contexts contexts, ObjectMapper json, String version, PythonLocator.Python python,
-                  boolean networkIsolation, WorkerUser user) {
+    HealthHandler(ExecutionService executions, Contexts contexts, IntSupplier mcpSessions, ObjectMapper json, String version,
+                  PythonLocator.Python python, boolean networkIsolation, WorkerUser user) {
+        this.mcpSessions = mcpSessions;
         this.networkIsolation = networkIsolation;
         this.user = new User(user.name(), user.uid());
         this.executions = executions;
@@ -35,11 +38,18 @@ final class HealthHandler implements Handler {
     /** The health answer. */
     record Health(String status, String version, Interpreter python, long uptimeSeconds, int running,
                   int queued, int slots, String isolation, String cleanup, boolean networkIsolation, User user,
-                  ContextCounts contexts) {
+                  ContextCounts contexts, McpCounts mcp) {
     }
 
-    /** Contexts that live now, and the most that may. */
-    record ContextCounts(int live, int max) {
+    /**
+     * The contexts: live now, the most that may, idle and busy among the live ones, and how many idle
+     * ones were ended to make room since the daemon started.
+     */
+    record ContextCounts(int live, int max, int idle, int busy, long reclaimed) {
+    }
+
+    /** MCP sessions open now. */
+    record McpCounts(int sessions) {
     }
 
     /** The user the code runs as. */
@@ -55,6 +65,12 @@ final class HealthHandler implements Handler {
         long uptime = Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds();
         Responses.json(ctx, 200, new Health("ok", version, python, uptime, executions.running(), executions.queued(),
                 executions.slots(), executions.isolation(), executions.cleanupMechanism(), networkIsolation, user,
-                new ContextCounts(contexts.live(), contexts.max())), json);
+                contextCounts(), new McpCounts(mcpSessions.getAsInt())), json);
+    }
+
+    private ContextCounts contextCounts() {
+        int live = contexts.live();
+        int busy = Math.min(live, contexts.busy());
+        return new ContextCounts(live, contexts.max(), live - busy, busy, contexts.reclaimed());
     }
 }

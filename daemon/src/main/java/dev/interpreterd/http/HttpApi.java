@@ -37,6 +37,7 @@ public final class HttpApi implements AutoCloseable {
     private final Config config;
     private final ObjectMapper json;
     private final InFlight inFlight = new InFlight();
+    private final McpServer mcpServer;
     private final ScheduledExecutorService keepalives =
             Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-keepalive"));
 
@@ -51,15 +52,17 @@ public final class HttpApi implements AutoCloseable {
         ExecuteHandler execute = new ExecuteHandler(executions, json, new BodyReader(config.maxBodyBytes()),
                 config.defaultTimeout(), config.maxTimeout(), config.limits(),
                 new NetworkPolicy(config.network(), networkIsolation), workDir, keepalives, config.keepalive());
-        HealthHandler health = new HealthHandler(executions, contexts, json, version, python, networkIsolation, user);
         ContextHandlers context = new ContextHandlers(contexts, json, new BodyReader(config.maxBodyBytes()),
                 config.limits(), new NetworkPolicy(config.network(), networkIsolation), workDir);
         // An MCP session's context has every default: the work directory, no extra variables, the
         // daemon's limits and its --network.
         McpSettings mcpSettings = new McpSettings(version, config.defaultTimeout(), config.maxTimeout(),
-                config.contextIdleTimeout(), new ContextSettings(workDir, Map.of(), config.limits(), config.network()));
-        McpHandlers mcp = new McpHandlers(new McpServer(executions, contexts, mcpSettings, json),
-                new BodyReader(config.maxBodyBytes()), json);
+                config.contextIdleTimeout(), config.mcpSessionIdleTimeout(),
+                new ContextSettings(workDir, Map.of(), config.limits(), config.network()));
+        this.mcpServer = new McpServer(executions, contexts, mcpSettings, json);
+        McpHandlers mcp = new McpHandlers(mcpServer, new BodyReader(config.maxBodyBytes()), json);
+        HealthHandler health = new HealthHandler(executions, contexts, mcpServer::sessions, json, version, python,
+                networkIsolation, user);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -97,6 +100,10 @@ public final class HttpApi implements AutoCloseable {
             cfg.routes.exception(ContextException.class, (e, ctx) -> answer(switch (e.reason()) {
                 case NOT_FOUND -> new ApiException(404, "context_not_found", e.getMessage());
                 case TOO_MANY -> new ApiException(503, "too_many_contexts", e.getMessage());
+                case BUSY -> {
+                    ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+                    yield new ApiException(503, "context_busy", e.getMessage());
+                }
                 case UNAVAILABLE -> new ApiException(503, "contexts_unavailable", e.getMessage());
                 case NOT_STARTED -> new ApiException(400, "invalid_request", e.getMessage());
             }, ctx));
@@ -127,6 +134,7 @@ public final class HttpApi implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         app.stop();
+        mcpServer.close();
         keepalives.shutdownNow();
     }
 

@@ -13,8 +13,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What a model gets back from {@code execute_python}: one compact text (the status, notes about the
- * session's interpreter, stdout, stderr, the results' text and the error with its traceback, each
+ * What a model gets back from {@code execute_python}: one compact text (notes about the session's
+ * interpreter, the status, stdout, stderr, the results' text and the error with its traceback, each
  * section cut to {@link #SECTION_CAP_CHARS}), an image item per PNG or JPEG result, and the whole
  * HTTP answer as structured content.
  */
@@ -28,11 +28,14 @@ final class ExecutionContent {
     private ExecutionContent() {
     }
 
-    /** The tool result of an execution; {@code notes} come right after the status line. */
+    /**
+     * The tool result of an execution; {@code notes} come first, before the status line, so that a
+     * client that shows one line shows a restarted interpreter.
+     */
     static ToolResult of(ExecutionResult result, List<String> notes, ObjectMapper json) {
         List<String> sections = new ArrayList<>();
-        sections.add(statusLine(result));
         notes.forEach(note -> sections.add("note: " + note));
+        sections.add(statusLine(result));
         stream(sections, "stdout", result.stdout(), result.stdoutTruncated());
         stream(sections, "stderr", result.stderr(), result.stderrTruncated());
         List<JsonNode> images = new ArrayList<>();

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * answers the methods. Knows nothing of the web server: it takes headers and a body and gives back
  * an {@link McpAnswer}.
  */
-public final class McpServer {
+public final class McpServer implements AutoCloseable {
 
     /** The MCP endpoint. */
     public static final String PATH = "/mcp";
@@ -36,7 +36,7 @@ public final class McpServer {
 
     /** Sessions whose code runs through {@code executions}, each in a context of {@code contexts}. */
     public McpServer(ExecutionService executions, Contexts contexts, McpSettings settings, ObjectMapper json) {
-        this.sessions = new McpSessions(contexts, settings.context());
+        this.sessions = new McpSessions(contexts, settings.context(), settings.sessionIdleTimeout());
         this.methods = new McpMethods(settings, new PythonTools(executions, settings, json));
         this.json = json;
     }
@@ -65,15 +65,30 @@ public final class McpServer {
         if (session.isEmpty()) {
             return missingSession(headers);
         }
-        session.get().touch();
-        return switch (message.kind()) {
-            case REQUEST -> McpAnswer.json(200, answer(session.get(), message));
-            case NOTIFICATION -> {
-                methods.heed(session.get(), message);
-                yield McpAnswer.empty(202);
-            }
-            case RESPONSE -> McpAnswer.empty(202);
-        };
+        session.get().enter();
+        try {
+            return switch (message.kind()) {
+                case REQUEST -> McpAnswer.json(200, answer(session.get(), message));
+                case NOTIFICATION -> {
+                    methods.heed(session.get(), message);
+                    yield McpAnswer.empty(202);
+                }
+                case RESPONSE -> McpAnswer.empty(202);
+            };
+        } finally {
+            session.get().leave();
+        }
+    }
+
+    /** MCP sessions open now. */
+    public int sessions() {
+        return sessions.open();
+    }
+
+    /** Stops ending idle sessions. */
+    @Override
+    public void close() {
+        sessions.close();
     }
 
     /** {@code GET /mcp}: 405, as this server offers no stream of its own messages. */

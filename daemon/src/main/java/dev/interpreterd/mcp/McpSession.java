@@ -8,6 +8,7 @@ import dev.interpreterd.exec.box.Contexts;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One MCP session: its id, the protocol version agreed at {@code initialize}, and the context its
@@ -21,6 +22,7 @@ final class McpSession {
     private final Contexts contexts;
     private final ContextSettings settings;
     private final Map<String, ExecutionListener.Stopper> running = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
     private volatile long lastUsedNanos = System.nanoTime();
     /** The context, once made; guarded by this. */
     private String contextId;
@@ -49,9 +51,26 @@ final class McpSession {
         lastUsedNanos = System.nanoTime();
     }
 
-    /** When a request of this session last came, in {@link System#nanoTime()} terms. */
+    /** When a request of this session last came or ended, in {@link System#nanoTime()} terms. */
     long lastUsedNanos() {
         return lastUsedNanos;
+    }
+
+    /** A request of this session is being answered, until {@link #leave}: the session is not idle meanwhile. */
+    void enter() {
+        inFlight.incrementAndGet();
+        touch();
+    }
+
+    /** A request of this session has been answered. */
+    void leave() {
+        touch();
+        inFlight.decrementAndGet();
+    }
+
+    /** True while no request of this session is being answered. */
+    boolean idle() {
+        return inFlight.get() == 0;
     }
 
     /** True while the session has a context, which costs a running interpreter. */
@@ -71,7 +90,7 @@ final class McpSession {
         }
         if (contextId == null || gone.filter(contextId::equals).isPresent()) {
             contextId = null; // the one it had is gone; if no new one can be made, the session has none
-            contextId = contexts.create(settings).id();
+            contextId = contexts.create(settings, true).id();
         }
         return Optional.of(contextId);
     }
@@ -99,6 +118,11 @@ final class McpSession {
         }
         Optional<String> fresh = context(current);
         return fresh.isEmpty() ? Optional.empty() : Optional.of(contexts.get(fresh.get()));
+    }
+
+    /** Why the context with this id ended, if the daemon knows. */
+    Optional<String> ending(String contextId) {
+        return contexts.ending(contextId);
     }
 
     /** Registers a running call's stopper under its request id, until {@link #finished}. */

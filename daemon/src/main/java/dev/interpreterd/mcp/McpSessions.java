@@ -2,36 +2,85 @@ package dev.interpreterd.mcp;
 
 import dev.interpreterd.exec.box.ContextSettings;
 import dev.interpreterd.exec.box.Contexts;
+import dev.interpreterd.os.Threads;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The open MCP sessions, at most {@link #MAX_SESSIONS}. A session without a context costs a map
  * entry; one with a context costs an interpreter, and {@code --max-contexts} bounds those. When the
- * map is full, the session used longest ago that has no context makes room.
+ * map is full, the session used longest ago that has no context makes room. A session that went
+ * {@code idleTimeout} without a request ends with its context.
  */
-final class McpSessions {
+final class McpSessions implements AutoCloseable {
 
     /** Sessions kept at once. */
     static final int MAX_SESSIONS = 1024;
     private static final int ID_BYTES = 32;
     private static final Logger log = LoggerFactory.getLogger(McpSessions.class);
+    private static final Duration LONGEST_IDLE_CHECK = Duration.ofSeconds(10);
 
     private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private final Contexts contexts;
     private final ContextSettings settings;
+    private final Duration idleTimeout;
+    private final ScheduledExecutorService expiry =
+            Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-mcp-expiry"));
 
-    /** Sessions whose contexts are made in {@code contexts} with {@code settings}. */
-    McpSessions(Contexts contexts, ContextSettings settings) {
+    /**
+     * Sessions whose contexts are made in {@code contexts} with {@code settings}.
+     *
+     * @param idleTimeout how long a session may go without a request; zero for ever
+     */
+    McpSessions(Contexts contexts, ContextSettings settings, Duration idleTimeout) {
         this.contexts = contexts;
         this.settings = settings;
+        this.idleTimeout = idleTimeout;
+        if (!idleTimeout.isZero()) {
+            long every = Math.max(1, Math.min(idleTimeout.toMillis() / 4, LONGEST_IDLE_CHECK.toMillis()));
+            expiry.scheduleWithFixedDelay(this::endIdle, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Sessions open now. */
+    int open() {
+        return sessions.size();
+    }
+
+    /** Stops ending idle sessions; their contexts end with the daemon's. */
+    @Override
+    public void close() {
+        expiry.shutdownNow();
+    }
+
+    private void endIdle() {
+        long now = System.nanoTime();
+        for (McpSession session : sessions.values()) {
+            if (session.idle() && now - session.lastUsedNanos() > idleTimeout.toNanos()
+                    && sessions.remove(session.id(), session)) {
+                try {
+                    session.end();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (RuntimeException e) {
+                    log.warn("MCP session could not end cleanly: {}", e.toString());
+                }
+                log.info("MCP session expired after {} s without a request; its interpreter is gone",
+                        idleTimeout.toSeconds());
+            }
+        }
     }
 
     /** A new session with a fresh random id; empty when {@link #MAX_SESSIONS} sessions all have a context. */

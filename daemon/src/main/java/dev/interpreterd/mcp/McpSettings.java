@@ -11,10 +11,11 @@ import java.util.Objects;
  * @param defaultTimeout the timeout of a call that names none ({@code --default-timeout})
  * @param maxTimeout the largest timeout a call may ask for ({@code --max-timeout})
  * @param contextIdleTimeout how long a session's interpreter lives without a call; zero for ever
+ * @param sessionIdleTimeout how long a session lives without a request; zero for ever
  * @param context what each session's context is made with: the daemon's defaults
  */
 public record McpSettings(String version, Duration defaultTimeout, Duration maxTimeout, Duration contextIdleTimeout,
-                          ContextSettings context) {
+                          Duration sessionIdleTimeout, ContextSettings context) {
 
     /** Rejects missing values. */
     public McpSettings {
@@ -22,6 +23,7 @@ public record McpSettings(String version, Duration defaultTimeout, Duration maxT
         Objects.requireNonNull(defaultTimeout, "defaultTimeout");
         Objects.requireNonNull(maxTimeout, "maxTimeout");
         Objects.requireNonNull(contextIdleTimeout, "contextIdleTimeout");
+        Objects.requireNonNull(sessionIdleTimeout, "sessionIdleTimeout");
         Objects.requireNonNull(context, "context");
     }
 }

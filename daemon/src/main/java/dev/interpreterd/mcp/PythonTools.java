@@ -57,7 +57,8 @@ final class PythonTools {
         try {
             return executeInContext(session, call, requestId);
         } catch (ContextException e) {
-            return ToolResult.error(noInterpreter(e));
+            return ToolResult.error(e.reason() == ContextException.Reason.BUSY
+                    ? "the code did not run: " + e.getMessage() : noInterpreter(e));
         } catch (RejectedException e) {
             return ToolResult.error("the code did not run: " + e.getMessage()
                     + (e.reason() == RejectedException.Reason.BUSY ? "; try again in a moment" : ""));
@@ -86,8 +87,8 @@ final class PythonTools {
             if (fresh.isEmpty()) {
                 return ToolResult.error(ENDED);
             }
-            notes.add(expired());
-            result = run(session, fresh.get(), call, requestId);
+            notes.add(restarted(session.ending(context.get())));
+            result = run(session, fresh.get(), call, requestId).withContextRestarted();
         }
         if (result.contextRestarted()) {
             notes.add("the interpreter did not survive this call (it was killed or crashed) and was replaced by"
@@ -130,11 +131,13 @@ final class PythonTools {
         }
     }
 
-    private String expired() {
-        String why = settings.contextIdleTimeout().isZero() ? "it was ended"
-                : "it went " + Durations.seconds(settings.contextIdleTimeout()) + " without a call, or was ended";
-        return "this session's previous interpreter had ended (" + why + "), so this code ran in a fresh one:"
-                + " variables, imports and background processes of earlier calls are gone";
+    /** The note for a call that found its session's interpreter gone and ran in a fresh one. */
+    private String restarted(Optional<String> ending) {
+        String why = ending.map(e -> "the previous one " + e).orElse(settings.contextIdleTimeout().isZero()
+                ? "the previous one was ended" : "the previous one went " + Durations.seconds(settings.contextIdleTimeout())
+                + " without a call, or was ended");
+        return "the Python interpreter was restarted before this call (" + why + "): variables, imports and"
+                + " background processes of earlier calls are gone, so define again what this code needs";
     }
 
     private static String noInterpreter(ContextException e) {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -27,10 +28,13 @@ final class Context {
 
     private final String id;
     private final ContextSettings settings;
+    private final boolean reclaimable;
     private final Instant createdAt = Instant.now();
     /** Fair, so executions sent at the same time run in arrival order. */
     private final ReentrantLock turn = new ReentrantLock(true);
     private final AtomicLong executions = new AtomicLong();
+    /** Executions waiting for their turn, not counting the one whose turn it is. */
+    private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong generation = new AtomicLong();
     private volatile Instant lastUsedAt = createdAt;
     private volatile Interpreter interpreter;
@@ -46,9 +50,14 @@ final class Context {
     record Interpreter(Box box, MarkedOutput stdout, MarkedOutput stderr) {
     }
 
-    Context(String id, ContextSettings settings) {
+    /**
+     * @param reclaimable true for a context that may be ended to make room for another while it is
+     *                    idle (an MCP session's); false for one that only its owner ends (an HTTP context)
+     */
+    Context(String id, ContextSettings settings, boolean reclaimable) {
         this.id = Objects.requireNonNull(id, "id");
         this.settings = settings;
+        this.reclaimable = reclaimable;
     }
 
     String id() {
@@ -115,9 +124,30 @@ final class Context {
         return interpreter;
     }
 
-    /** Waits for this context's turn; the caller must {@link #endTurn} once its execution has ended. */
-    void awaitTurn() throws InterruptedException {
-        turn.lockInterruptibly();
+    /**
+     * Waits for this context's turn, in arrival order; the caller must {@link #endTurn} or
+     * {@link #giveBackTurn} once done.
+     *
+     * @throws ContextException when {@code queueCapacity} executions wait here already
+     */
+    void awaitTurn(int queueCapacity) throws InterruptedException {
+        if (turn.tryLock()) {
+            // Free and nobody waiting: a fair lock's tryLock would barge past waiters, so check for them.
+            if (!turn.hasQueuedThreads()) {
+                return;
+            }
+            turn.unlock();
+        }
+        if (waiting.incrementAndGet() > queueCapacity) {
+            waiting.decrementAndGet();
+            throw new ContextException(ContextException.Reason.BUSY, "context " + id + " is busy: " + queueCapacity
+                    + " executions wait for their turn in it already (--context-queue); try again once some have ended");
+        }
+        try {
+            turn.lockInterruptibly();
+        } finally {
+            waiting.decrementAndGet();
+        }
     }
 
     /** Ends the caller's turn and counts its execution. */
@@ -127,9 +157,40 @@ final class Context {
         turn.unlock();
     }
 
+    /** Ends the caller's turn when it ran nothing in it: no execution is counted. */
+    void giveBackTurn() {
+        turn.unlock();
+    }
+
     /** True while an execution runs or waits here, so the context is not idle. */
     boolean busy() {
         return turn.isLocked() || turn.hasQueuedThreads();
+    }
+
+    /** True for a context that may be ended while idle to make room for another. */
+    boolean reclaimable() {
+        return reclaimable;
+    }
+
+    /**
+     * Marks the context ended if no execution runs or waits in it, so that none can start in it
+     * any more; its box is still to be stopped with {@link #end}.
+     *
+     * @return false when it was busy, and nothing changed
+     */
+    boolean retireIfIdle() {
+        if (!turn.tryLock()) {
+            return false;
+        }
+        try {
+            if (turn.hasQueuedThreads() || waiting.get() > 0) {
+                return false;
+            }
+            ended = true;
+            return true;
+        } finally {
+            turn.unlock();
+        }
     }
 
     /** When an execution here last ended, or when the context was made. */
@@ -160,7 +221,7 @@ final class Context {
     /** As the API shows it. */
     ContextInfo info() {
         return new ContextInfo(id, "python", settings.cwd().toString(), createdAt.toString(), lastUsedAt.toString(), !ended,
-                executions.get());
+                executions.get(), waiting.get());
     }
 
     /** What the context was made with. */

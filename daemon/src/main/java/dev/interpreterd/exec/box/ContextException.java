@@ -7,8 +7,10 @@ public final class ContextException extends RuntimeException {
     public enum Reason {
         /** No context has that id, or it has ended. */
         NOT_FOUND,
-        /** As many contexts live as {@code --max-contexts} allows. */
+        /** As many contexts live as {@code --max-contexts} allows, or memory is short, and none can be reclaimed. */
         TOO_MANY,
+        /** As many executions wait for the context's turn as {@code --context-queue} allows. */
+        BUSY,
         /** This daemon cannot make boxes, which contexts live in. */
         UNAVAILABLE,
         /** The context's interpreter could not start with what it was given, e.g. a directory its user may not enter. */

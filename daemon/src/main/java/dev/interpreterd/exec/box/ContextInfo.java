@@ -10,7 +10,8 @@ package dev.interpreterd.exec.box;
  * @param lastUsedAt when an execution in it last ended, or when it was made, in ISO 8601 (UTC)
  * @param active true while it lives, which is while it can be listed
  * @param executions how many executions ran in it
+ * @param queued how many executions wait for their turn in it now
  */
 public record ContextInfo(String id, String language, String cwd, String createdAt, String lastUsedAt,
-                          boolean active, long executions) {
+                          boolean active, long executions, int queued) {
 }

@@ -34,6 +34,8 @@ final class ContextLease implements Worker {
     private final CappedOutput stdout;
     private final CappedOutput stderr;
     private final String marker;
+    /** True once the job went to the interpreter; a lease given back before that leaves the context as it was. */
+    private volatile boolean sent;
     private volatile boolean reported;
     private volatile boolean alive;
     private volatile boolean killed;
@@ -75,6 +77,7 @@ final class ContextLease implements Worker {
     /** The request's envs only: the context's own environment is already the interpreter's. */
     @Override
     public Frame jobFrame(Job job, Map<String, String> env, Map<String, Long> limits, Map<String, Object> user) {
+        sent = true;
         return new Frame.RunInContext(job.code(), job.envs(), limits.getOrDefault("cpuSeconds", 0L), marker);
     }
 
@@ -102,7 +105,7 @@ final class ContextLease implements Worker {
     }
 
     private boolean lostInterpreter() {
-        return !reported || !alive || killed;
+        return killed || sent && (!reported || !alive);
     }
 
     /** SIGINT and SIGTERM go to the code's process group; SIGKILL ends the whole box. */
@@ -137,8 +140,13 @@ final class ContextLease implements Worker {
         return CappedOutput.awaitEnds(Deadline.after(timeout), stdout, stderr);
     }
 
+    /** Ends the turn; a lease whose job never went to the interpreter hands the turn back without counting it. */
     @Override
     public void close() {
-        contexts.endTurn(context, lostInterpreter());
+        if (sent || killed) {
+            contexts.endTurn(context, lostInterpreter());
+        } else {
+            context.giveBackTurn();
+        }
     }
 }

@@ -9,57 +9,90 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The live contexts: made on request, each in a box of its own forked from the zygote, at most
- * {@code max} at once; ended on request, after {@code idleTimeout} without an execution, or when the
- * daemon stops.
+ * {@code max} at once; ended on request, after {@code idleTimeout} without an execution, when an
+ * idle reclaimable one must make room for another, or when the daemon stops.
  */
 public final class Contexts implements ContextSource, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Contexts.class);
     private static final Duration LONGEST_IDLE_CHECK = Duration.ofSeconds(10);
+    /** Ended contexts whose end is remembered, so that a late request learns why its context is gone. */
+    private static final int ENDINGS_KEPT = 4096;
 
     private final Zygote zygote;
     private final Cgroups cgroups;
     private final Path pipeDirectory;
     private final WorkerEnvironment environment;
     private final long outputCapBytes;
-    private final int max;
-    private final Duration idleTimeout;
+    private final Bounds bounds;
+    private final LongSupplier availableMemory;
     private final String unavailable;
     private final Map<String, Context> live = new ConcurrentHashMap<>();
+    /** Why recently ended contexts ended, by id; guarded by itself. */
+    private final Map<String, String> endings = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > ENDINGS_KEPT;
+        }
+    };
+    private final AtomicLong reclaimed = new AtomicLong();
     /** The pipes of a context are read for its whole life, two threads each. */
     private final ExecutorService pumps = Executors.newCachedThreadPool(Threads.named("interpreterd-context-pump"));
     private final ScheduledExecutorService expiry =
             Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-context-expiry"));
 
     /**
+     * How many contexts may live and wait, and for how long.
+     *
+     * @param max contexts that may live at once ({@code --max-contexts})
+     * @param queueCapacity executions that may wait for one context's turn ({@code --context-queue})
+     * @param idleTimeout how long a context may go without an execution; zero for ever
+     * @param memoryReserveBytes memory that must be available for a new context to be made
+     */
+    public record Bounds(int max, int queueCapacity, Duration idleTimeout, long memoryReserveBytes) {
+
+        /** Rejects missing values. */
+        public Bounds {
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+        }
+    }
+
+    /**
      * @param zygote where the boxes come from; null where this machine cannot make boxes, and then
      *               {@code unavailable} says why
-     * @param idleTimeout how long a context may go without an execution; zero for ever
+     * @param availableMemory bytes of memory available now, asked before each new context
      */
     public Contexts(Zygote zygote, String unavailable, Cgroups cgroups, Path pipeDirectory,
-                    WorkerEnvironment environment, long outputCapBytes, int max, Duration idleTimeout) {
+                    WorkerEnvironment environment, long outputCapBytes, Bounds bounds, LongSupplier availableMemory) {
         this.zygote = zygote;
         this.unavailable = unavailable;
         this.cgroups = cgroups;
         this.pipeDirectory = pipeDirectory;
         this.environment = environment;
         this.outputCapBytes = outputCapBytes;
-        this.max = max;
-        this.idleTimeout = idleTimeout;
+        this.bounds = bounds;
+        this.availableMemory = availableMemory;
+        Duration idleTimeout = bounds.idleTimeout();
         if (!idleTimeout.isZero()) {
             long every = Math.max(1, Math.min(idleTimeout.toMillis() / 4, LONGEST_IDLE_CHECK.toMillis()));
             expiry.scheduleWithFixedDelay(this::endIdle, every, every, TimeUnit.MILLISECONDS);
@@ -67,24 +100,20 @@ public final class Contexts implements ContextSource, AutoCloseable {
     }
 
     /**
-     * Makes a context and its interpreter.
+     * Makes a context and its interpreter. At {@code max} live contexts, or with less memory available
+     * than the reserve, idle reclaimable contexts are ended first, the least recently used first.
      *
-     * @throws ContextException when {@code max} contexts live already, no box can be made here, or
-     *                          the interpreter cannot start with these settings, with the reason
+     * @param reclaimable true for a context that may itself be reclaimed while idle (an MCP session's)
+     * @throws ContextException when no room can be made, no box can be made here, or the interpreter
+     *                          cannot start with these settings, with the reason
      */
-    public ContextInfo create(ContextSettings settings) throws InterruptedException {
+    public ContextInfo create(ContextSettings settings, boolean reclaimable) throws InterruptedException {
         if (zygote == null) {
             throw new ContextException(ContextException.Reason.UNAVAILABLE,
                     "contexts live in boxes, which this machine cannot make: " + unavailable);
         }
-        Context context = new Context(UUID.randomUUID().toString(), settings);
-        synchronized (live) {
-            if (live.size() >= max) {
-                throw new ContextException(ContextException.Reason.TOO_MANY, "there are already " + max
-                        + " contexts (--max-contexts); delete one with DELETE /process/interpreter/context/{id}");
-            }
-            live.put(context.id(), context);
-        }
+        Context context = new Context(UUID.randomUUID().toString(), settings, reclaimable);
+        makeRoom(context);
         try {
             context.start(zygote, cgroups, pipeDirectory, environment, pumps);
         } catch (IOException e) {
@@ -94,8 +123,51 @@ public final class Contexts implements ContextSource, AutoCloseable {
             live.remove(context.id());
             throw e;
         }
-        log.info("context {} created: cwd={} network={}", context.id(), settings.cwd(), settings.network());
+        log.info("context {} created: cwd={} network={}{}", context.id(), settings.cwd(), settings.network(),
+                reclaimable ? " reclaimable=true" : "");
         return context.info();
+    }
+
+    /** Adds {@code context} to the live ones once there is room for it, reclaiming idle ones as needed. */
+    private void makeRoom(Context context) throws InterruptedException {
+        while (true) {
+            Context victim;
+            String why;
+            synchronized (live) {
+                boolean full = live.size() >= bounds.max();
+                long available = full ? Long.MAX_VALUE : availableMemory.getAsLong();
+                if (!full && available >= bounds.memoryReserveBytes()) {
+                    live.put(context.id(), context);
+                    return;
+                }
+                why = full ? "to make room for a new interpreter: " + bounds.max() + " were live (--max-contexts)"
+                        : "to free memory for a new interpreter: " + available / (1024 * 1024) + " MiB were available,"
+                                + " below the reserve of " + bounds.memoryReserveBytes() / (1024 * 1024)
+                                + " MiB (--context-memory-reserve)";
+                victim = retireLeastRecentlyUsedIdle().orElseThrow(() -> new ContextException(
+                        ContextException.Reason.TOO_MANY, full ? "there are already " + bounds.max() + " contexts"
+                        + " (--max-contexts) and none is an idle MCP interpreter that could be reclaimed; delete one"
+                        + " with DELETE /process/interpreter/context/{id}" : "too little memory is left for another"
+                        + " interpreter: " + available / (1024 * 1024) + " MiB available, below the reserve of "
+                        + bounds.memoryReserveBytes() / (1024 * 1024) + " MiB (--context-memory-reserve), and no"
+                        + " idle MCP interpreter could be reclaimed"));
+                live.remove(victim.id());
+            }
+            reclaimed.incrementAndGet();
+            end(victim, "was reclaimed " + why);
+        }
+    }
+
+    /** The least recently used idle reclaimable context, now marked ended; guarded by {@code live}. */
+    private Optional<Context> retireLeastRecentlyUsedIdle() {
+        List<Context> candidates = new ArrayList<>(live.values().stream().filter(Context::reclaimable)
+                .sorted(Comparator.comparing(Context::lastUsedAt)).toList());
+        for (Context candidate : candidates) {
+            if (candidate.retireIfIdle()) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Every live context, the oldest first. */
@@ -111,14 +183,15 @@ public final class Contexts implements ContextSource, AutoCloseable {
     /**
      * Waits for the context's turn, in arrival order, and leases it to one execution.
      *
-     * @throws ContextException when no context has that id, or it ended while the caller waited
+     * @throws ContextException when no context has that id, it ended while the caller waited, or
+     *                          {@code --context-queue} executions wait for it already
      */
     @Override
     public Worker lease(String id) throws InterruptedException {
         Context context = find(id);
-        context.awaitTurn();
+        context.awaitTurn(bounds.queueCapacity());
         if (context.ended()) {
-            context.endTurn();
+            context.giveBackTurn();
             throw notFound(id);
         }
         return new ContextLease(this, context, outputCapBytes);
@@ -141,9 +214,8 @@ public final class Contexts implements ContextSource, AutoCloseable {
             context.start(zygote, cgroups, pipeDirectory, environment, pumps);
             log.info("context {} restarted with a fresh interpreter", context.id());
         } catch (IOException | RuntimeException e) {
-            log.warn("context {} could not get a fresh interpreter ({}); it is ended", context.id(), e.getMessage());
             live.remove(context.id());
-            endQuietly(context);
+            endQuietly(context, "could not get a fresh interpreter (" + e.getMessage() + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -156,7 +228,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
      */
     public ContextInfo restart(String id) throws InterruptedException {
         Context context = find(id);
-        context.awaitTurn();
+        context.awaitTurn(bounds.queueCapacity());
         try {
             if (context.ended()) {
                 throw notFound(id);
@@ -179,17 +251,36 @@ public final class Contexts implements ContextSource, AutoCloseable {
         if (context == null) {
             throw notFound(id);
         }
-        context.end();
-        log.info("context {} deleted", id);
+        end(context, "was deleted");
     }
 
     private void endIdle() {
-        Instant limit = Instant.now().minus(idleTimeout);
+        Instant limit = Instant.now().minus(bounds.idleTimeout());
         for (Context context : live.values()) {
-            if (!context.busy() && context.lastUsedAt().isBefore(limit) && live.remove(context.id(), context)) {
-                endQuietly(context);
-                log.info("context {} ended after {} s without an execution", context.id(), idleTimeout.toSeconds());
+            if (context.lastUsedAt().isBefore(limit) && context.retireIfIdle() && live.remove(context.id(), context)) {
+                endQuietly(context, "ended after " + bounds.idleTimeout().toSeconds() + " s without an execution"
+                        + " (--context-idle-timeout)");
             }
+        }
+    }
+
+    /** Ends a context that is no longer live, remembers why, and logs it; its processes are gone when this returns. */
+    private void end(Context context, String why) throws InterruptedException {
+        synchronized (endings) {
+            endings.put(context.id(), why);
+        }
+        try {
+            context.end();
+        } finally {
+            log.info("context {} {}", context.id(), why);
+        }
+    }
+
+    private void endQuietly(Context context, String why) {
+        try {
+            end(context, why);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -201,16 +292,19 @@ public final class Contexts implements ContextSource, AutoCloseable {
         return context;
     }
 
-    private static ContextException notFound(String id) {
-        return new ContextException(ContextException.Reason.NOT_FOUND, "no context " + id
-                + " (it never existed, was deleted, or ended after being idle)");
+    private ContextException notFound(String id) {
+        String why;
+        synchronized (endings) {
+            why = id == null ? null : endings.get(id);
+        }
+        return new ContextException(ContextException.Reason.NOT_FOUND, "no context " + id + (why != null ? ": it " + why
+                : " (it never existed, was deleted, or ended after being idle)"));
     }
 
-    private static void endQuietly(Context context) {
-        try {
-            context.end();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Why the context with this id ended, if it ended lately: e.g. "was reclaimed to make room ...". */
+    public Optional<String> ending(String id) {
+        synchronized (endings) {
+            return Optional.ofNullable(endings.get(id));
         }
     }
 
@@ -219,16 +313,26 @@ public final class Contexts implements ContextSource, AutoCloseable {
         return live.size();
     }
 
+    /** Live contexts in which an execution runs or waits now. */
+    public int busy() {
+        return (int) live.values().stream().filter(Context::busy).count();
+    }
+
+    /** Idle contexts ended so far to make room for others. */
+    public long reclaimed() {
+        return reclaimed.get();
+    }
+
     /** The most that may live at once. */
     public int max() {
-        return max;
+        return bounds.max();
     }
 
     /** Ends every context; when this returns, none of their processes is left. */
     @Override
     public void close() {
         expiry.shutdownNow();
-        live.values().forEach(Contexts::endQuietly);
+        live.values().forEach(context -> endQuietly(context, "ended as the daemon stopped"));
         live.clear();
         pumps.shutdown();
     }
