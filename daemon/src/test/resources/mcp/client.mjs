@@ -7,6 +7,7 @@
 //   {"session": "a", "op": "call", "name": "...", "arguments": {...}}   tools/call
 //   {"session": "a", "op": "terminate"}                                 DELETE of the session
 //   {"session": "a", "op": "await", "path": "/tmp/go"}                  waits until that file exists
+//   {"op": "sleep", "ms": 1500}                                        waits, touching no session
 // The report has, per step, {"ok": true, "result": ...} or {"ok": false, "error": "...", "code": ...},
 // and per session its id, the protocol version agreed on and the server's info.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -30,6 +31,10 @@ async function session(name) {
 }
 
 async function run(step) {
+  if (step.op === 'sleep') {
+    await sleep(step.ms);
+    return { slept: step.ms };
+  }
   const { client, transport } = await session(step.session);
   switch (step.op) {
     case 'list':
