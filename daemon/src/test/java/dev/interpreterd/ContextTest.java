@@ -184,6 +184,12 @@ class ContextTest {
         assertEquals("creation\n", run(id, "import os\nprint(os.environ['MADE_WITH'])").getString("stdout"));
     }
 
+    /** True when one execution runs in the context and {@code waiting} wait for their turn, which holds no slot. */
+    private static boolean runsAndWaits(String id, int waiting) {
+        return health(daemon.request()).getInt("running") == 1
+                && daemon.request().get(CONTEXTS + "/" + id).jsonPath().getInt("queued") == waiting;
+    }
+
     @Test
     void executions_sent_to_one_context_at_once_run_in_arrival_order() throws Exception {
         int count = 6;
@@ -195,15 +201,17 @@ class ContextTest {
             List<CompletableFuture<JsonPath>> answers = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 // Each is sent once the one before runs or waits, so the order of arrival is known.
-                int before = i;
-                eventually(before + " executions run or wait", () -> health(daemon.request()).getInt("running") == before);
+                int waiting = i - 1;
+                if (i > 0) {
+                    eventually("one execution runs and " + waiting + " wait", () -> runsAndWaits(id, waiting));
+                }
                 // The first holds the context until all have arrived.
                 String code = i == 0
                         ? "import os, time\nwhile not os.path.exists('" + release + "'):\n    time.sleep(0.01)\norder.append(0)"
                         : "order.append(" + i + ")";
                 answers.add(CompletableFuture.supplyAsync(() -> run(id, code, Map.of("timeout", 30)), senders));
             }
-            eventually(count + " executions run or wait", () -> health(daemon.request()).getInt("running") == count);
+            eventually("one execution runs and " + (count - 1) + " wait", () -> runsAndWaits(id, count - 1));
             Files.createFile(release);
             for (CompletableFuture<JsonPath> answer : answers) {
                 assertEquals("ok", answer.get(60, TimeUnit.SECONDS).getString("status"));
