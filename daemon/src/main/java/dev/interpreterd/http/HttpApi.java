@@ -57,8 +57,9 @@ public final class HttpApi implements AutoCloseable {
         // An MCP session's context has every default: the work directory, no extra variables, the
         // daemon's limits and its --network.
         McpSettings mcpSettings = new McpSettings(version, config.defaultTimeout(), config.maxTimeout(),
-                config.contextIdleTimeout(), new ContextSettings(workDir, Map.of(), config.limits(), config.network()));
-        McpHandlers mcp = new McpHandlers(new McpServer(executions, contexts, mcpSettings, json),
+                config.contextIdleTimeout(), new ContextSettings(workDir, Map.of(), config.limits(), config.network()),
+                config.keepalive());
+        McpHandlers mcp = new McpHandlers(new McpServer(executions, contexts, mcpSettings, json, keepalives),
                 new BodyReader(config.maxBodyBytes()), json);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;

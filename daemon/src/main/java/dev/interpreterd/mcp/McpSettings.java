@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param maxTimeout the largest timeout a call may ask for ({@code --max-timeout})
  * @param contextIdleTimeout how long a session's interpreter lives without a call; zero for ever
  * @param context what each session's context is made with: the daemon's defaults
+ * @param heartbeat silence after which a call that asked for progress gets a notification anyway
+ *                  ({@code --keepalive}, at most 30 s)
  */
 public record McpSettings(String version, Duration defaultTimeout, Duration maxTimeout, Duration contextIdleTimeout,
-                          ContextSettings context) {
+                          ContextSettings context, Duration heartbeat) {
 
     /** Rejects missing values. */
     public McpSettings {
@@ -23,5 +25,6 @@ public record McpSettings(String version, Duration defaultTimeout, Duration maxT
         Objects.requireNonNull(maxTimeout, "maxTimeout");
         Objects.requireNonNull(contextIdleTimeout, "contextIdleTimeout");
         Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(heartbeat, "heartbeat");
     }
 }
