@@ -5,10 +5,15 @@
 // Each step names a session (clients are connected on first use, one per name) and an op:
 //   {"session": "a", "op": "list"}                                      tools/list
 //   {"session": "a", "op": "call", "name": "...", "arguments": {...}}   tools/call
+//       with "progress": true, it asks for progress notifications and reports them, in the order
+//       they came, as "progress": [{"at": <ms>, "progress", "message"}, ...], and the result's
+//       arrival as "resultAt"; with "abortOn": "text" too, it aborts the call (the SDK then sends
+//       notifications/cancelled) when a notification's message contains that text
 //   {"session": "a", "op": "terminate"}                                 DELETE of the session
 //   {"session": "a", "op": "await", "path": "/tmp/go"}                  waits until that file exists
 //   {"op": "sleep", "ms": 1500}                                        waits, touching no session
-// The report has, per step, {"ok": true, "result": ...} or {"ok": false, "error": "...", "code": ...},
+// The report has, per step, {"ok": true, "result": ...} or {"ok": false, "error": "...", "code": ...}
+// (plus "progress" and "resultAt" for a call with progress),
 // and per session its id, the protocol version agreed on and the server's info.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -30,7 +35,28 @@ async function session(name) {
   return sessions.get(name);
 }
 
-async function run(step) {
+// Calls a tool with an onprogress handler, recording each notification and the result as they come.
+async function callWithProgress(client, step, record) {
+  record.progress = [];
+  const abort = new AbortController();
+  const options = {
+    signal: abort.signal,
+    resetTimeoutOnProgress: true,
+    onprogress: (p) => {
+      record.progress.push({ at: Date.now(), ...p });
+      if (step.abortOn && String(p.message ?? '').includes(step.abortOn)) {
+        abort.abort('stopped by the test');
+      }
+    },
+  };
+  try {
+    return await client.callTool({ name: step.name, arguments: step.arguments ?? {} }, undefined, options);
+  } finally {
+    record.resultAt = Date.now();
+  }
+}
+
+async function run(step, record) {
   if (step.op === 'sleep') {
     await sleep(step.ms);
     return { slept: step.ms };
@@ -40,6 +66,9 @@ async function run(step) {
     case 'list':
       return await client.listTools();
     case 'call':
+      if (step.progress) {
+        return await callWithProgress(client, step, record);
+      }
       return await client.callTool({ name: step.name, arguments: step.arguments ?? {} });
     case 'terminate': {
       const id = transport.sessionId;
@@ -64,10 +93,12 @@ async function run(step) {
 
 const report = { steps: [], sessions: {} };
 for (const step of plan.steps) {
+  const record = {};
   try {
-    report.steps.push({ ok: true, result: await run(step) });
+    const result = await run(step, record);
+    report.steps.push({ ok: true, result, ...record });
   } catch (error) {
-    report.steps.push({ ok: false, error: String(error?.message ?? error), code: error?.code ?? null });
+    report.steps.push({ ok: false, error: String(error?.message ?? error), code: error?.code ?? null, ...record });
   }
 }
 for (const [name, { client, transport }] of sessions) {

@@ -41,7 +41,8 @@ enum Option {
     MAX_OPEN_FILES("max-open-files", "1024", "file descriptors an execution may hold open"),
     NETWORK("network", "true", "whether executions may use the network; false gives each an empty network namespace"),
     CGROUPS("cgroups", "true", "give each execution a cgroup where the daemon can make one (false: the subreaper only)"),
-    KEEPALIVE("keepalive", "10", "seconds of silence after which a streaming answer sends a keepalive frame"),
+    KEEPALIVE("keepalive", "10", "seconds of silence after which a streaming answer sends a keepalive frame, and an"
+            + " MCP call that asked for progress a heartbeat (at most 30)"),
     TOKEN("token", "none", "bearer token required in the Authorization header (any user sees it in ps:"
             + " prefer --token-file or the environment)"),
     TOKEN_FILE("token-file", "none", "file holding the bearer token alone on one line, read at start"),

@@ -58,8 +58,8 @@ public final class HttpApi implements AutoCloseable {
         // daemon's limits and its --network.
         McpSettings mcpSettings = new McpSettings(version, config.defaultTimeout(), config.maxTimeout(),
                 config.contextIdleTimeout(), config.mcpSessionIdleTimeout(),
-                new ContextSettings(workDir, Map.of(), config.limits(), config.network()));
-        this.mcpServer = new McpServer(executions, contexts, mcpSettings, json);
+                new ContextSettings(workDir, Map.of(), config.limits(), config.network()), config.keepalive());
+        this.mcpServer = new McpServer(executions, contexts, mcpSettings, json, keepalives);
         McpHandlers mcp = new McpHandlers(mcpServer, new BodyReader(config.maxBodyBytes()), json);
         HealthHandler health = new HealthHandler(executions, contexts, mcpServer::sessions, json, version, python,
                 networkIsolation, user);

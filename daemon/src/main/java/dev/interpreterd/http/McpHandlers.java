@@ -4,12 +4,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.mcp.McpAnswer;
 import dev.interpreterd.mcp.McpHeaders;
 import dev.interpreterd.mcp.McpServer;
+import dev.interpreterd.mcp.McpStream;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** {@code /mcp} on the daemon's web server: hands headers and the body to {@link McpServer} and writes its answer. */
+/**
+ * {@code /mcp} on the daemon's web server: hands headers and the body to {@link McpServer} and writes
+ * its answer, JSON or an SSE stream.
+ */
 final class McpHandlers {
+
+    private static final Logger log = LoggerFactory.getLogger(McpHandlers.class);
 
     private final McpServer mcp;
     private final BodyReader body;
@@ -39,15 +48,42 @@ final class McpHandlers {
     private static McpHeaders headers(Context ctx) {
         return new McpHeaders(Optional.ofNullable(ctx.header("Origin")),
                 Optional.ofNullable(ctx.header(McpServer.SESSION_HEADER)),
-                Optional.ofNullable(ctx.header(McpServer.VERSION_HEADER)));
+                Optional.ofNullable(ctx.header(McpServer.VERSION_HEADER)),
+                Optional.ofNullable(ctx.header("Accept")));
     }
 
     private void write(Context ctx, McpAnswer answer) throws IOException {
         answer.headers().forEach(ctx::header);
-        if (answer.body().isPresent()) {
+        if (answer.stream().isPresent()) {
+            stream(ctx, answer.status(), answer.stream().get());
+        } else if (answer.body().isPresent()) {
             Responses.json(ctx, answer.status(), answer.body().get(), json);
         } else {
             ctx.status(answer.status());
+        }
+    }
+
+    /**
+     * Sends the stream's messages as SSE, the headers at once so that the client knows a stream
+     * comes. A client that goes away does not stop the stream: what runs, runs to its end.
+     */
+    private void stream(Context ctx, int status, McpStream stream) throws IOException {
+        ctx.status(status);
+        ctx.res().setContentType(McpHeaders.EVENT_STREAM);
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        // Proxies such as nginx would otherwise hold the events back.
+        ctx.res().setHeader("X-Accel-Buffering", "no");
+        OutputStream out = ctx.res().getOutputStream();
+        try {
+            out.flush();
+        } catch (IOException e) {
+            // Gone already: the stream's first message finds out too, and says so once.
+        }
+        stream.run(new SseSink(out, json));
+        try {
+            out.close();
+        } catch (IOException e) {
+            log.debug("could not end an MCP stream: {}", e.toString());
         }
     }
 }

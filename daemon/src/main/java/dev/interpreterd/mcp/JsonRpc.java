@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** JSON-RPC 2.0 as MCP uses it: the error codes, and the two shapes of a response. */
+/** JSON-RPC 2.0 as MCP uses it: the error codes, the two shapes of a response, and a notification. */
 final class JsonRpc {
 
     /** The body is not JSON. */
@@ -43,6 +43,15 @@ final class JsonRpc {
         ObjectNode response = envelope(id);
         response.set("error", error);
         return response;
+    }
+
+    /** {@code {"jsonrpc": "2.0", "method": method, "params": params}}: a message that wants no answer. */
+    static ObjectNode notification(String method, JsonNode params) {
+        ObjectNode notification = NODES.objectNode();
+        notification.put("jsonrpc", "2.0");
+        notification.put("method", method);
+        notification.set("params", params);
+        return notification;
     }
 
     private static ObjectNode envelope(JsonNode id) {

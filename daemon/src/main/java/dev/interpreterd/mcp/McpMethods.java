@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.interpreterd.exec.ExecutionListener;
 
 /**
  * The MCP methods this server has, past {@code initialize}: {@code ping}, {@code tools/list} and
@@ -56,11 +57,13 @@ final class McpMethods {
     }
 
     /**
-     * Answers a request of an initialized session.
+     * Answers a request of an initialized session; a {@code tools/call} tells {@code progress} about
+     * its code's output as it comes.
      *
      * @throws JsonRpcException for an unknown method or params that do not fit the method
      */
-    JsonNode answer(McpSession session, JsonRpcMessage request) throws JsonRpcException, InterruptedException {
+    JsonNode answer(McpSession session, JsonRpcMessage request, ExecutionListener progress)
+            throws JsonRpcException, InterruptedException {
         requireObject(request.params(), "params");
         return switch (request.method()) {
             case "ping" -> NODES.objectNode();
@@ -69,7 +72,7 @@ final class McpMethods {
                 result.set("tools", toolList);
                 yield result;
             }
-            case "tools/call" -> call(session, request);
+            case "tools/call" -> call(session, request, progress);
             case "initialize" -> throw new JsonRpcException(JsonRpc.INVALID_REQUEST, "this session is initialized"
                     + " already; send initialize without an Mcp-Session-Id header to start a new session");
             default -> throw new JsonRpcException(JsonRpc.METHOD_NOT_FOUND, "Method not found: " + request.method()
@@ -88,7 +91,8 @@ final class McpMethods {
         }
     }
 
-    private JsonNode call(McpSession session, JsonRpcMessage request) throws JsonRpcException, InterruptedException {
+    private JsonNode call(McpSession session, JsonRpcMessage request, ExecutionListener progress)
+            throws JsonRpcException, InterruptedException {
         JsonNode name = request.params().get("name");
         if (name == null || !name.isTextual()) {
             throw JsonRpcException.invalidParams("tools/call needs params.name, the tool's name as a string");
@@ -98,7 +102,7 @@ final class McpMethods {
             arguments = NODES.objectNode();
         }
         requireObject(arguments, "params.arguments");
-        return tools.call(session, name.textValue(), arguments, request.id().toString()).toJson();
+        return tools.call(session, name.textValue(), arguments, request.id().toString(), progress).toJson();
     }
 
     private static void requireObject(JsonNode node, String field) throws JsonRpcException {

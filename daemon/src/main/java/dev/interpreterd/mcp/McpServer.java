@@ -3,20 +3,25 @@ package dev.interpreterd.mcp;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.interpreterd.exec.ExecutionListener;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.box.Contexts;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Model Context Protocol over its streamable HTTP transport, answering with JSON and never with
- * an SSE stream: a POST carries one JSON-RPC message, a DELETE ends a session, a GET is refused.
- * Checks the origin, the session and the protocol version of each request; {@link McpMethods}
- * answers the methods. Knows nothing of the web server: it takes headers and a body and gives back
- * an {@link McpAnswer}.
+ * The Model Context Protocol over its streamable HTTP transport: a POST carries one JSON-RPC
+ * message, a DELETE ends a session, a GET is refused. A request is answered with JSON, except a
+ * {@code tools/call} that asks for progress from a client that takes SSE, which is answered with a
+ * stream of progress notifications and its response last ({@link ProgressReporter}). Checks the
+ * origin, the session and the protocol version of each request; {@link McpMethods} answers the
+ * methods. Knows nothing of the web server: it takes headers and a body and gives back an
+ * {@link McpAnswer}.
  */
 public final class McpServer implements AutoCloseable {
 
@@ -33,15 +38,26 @@ public final class McpServer implements AutoCloseable {
     private final McpSessions sessions;
     private final McpMethods methods;
     private final ObjectMapper json;
+    private final ScheduledExecutorService timer;
+    private final Duration heartbeat;
 
-    /** Sessions whose code runs through {@code executions}, each in a context of {@code contexts}. */
-    public McpServer(ExecutionService executions, Contexts contexts, McpSettings settings, ObjectMapper json) {
+    /**
+     * Sessions whose code runs through {@code executions}, each in a context of {@code contexts};
+     * progress notifications are timed on {@code timer}.
+     */
+    public McpServer(ExecutionService executions, Contexts contexts, McpSettings settings, ObjectMapper json,
+                     ScheduledExecutorService timer) {
         this.sessions = new McpSessions(contexts, settings.context(), settings.sessionIdleTimeout());
         this.methods = new McpMethods(settings, new PythonTools(executions, settings, json));
         this.json = json;
+        this.timer = timer;
+        this.heartbeat = settings.heartbeat();
     }
 
-    /** {@code POST /mcp}: one JSON-RPC message; a request is answered with JSON, anything else with 202. */
+    /**
+     * {@code POST /mcp}: one JSON-RPC message; a request is answered with JSON (or a stream, when it
+     * asks for progress), anything else with 202.
+     */
     public McpAnswer post(McpHeaders headers, byte[] body) {
         Optional<McpAnswer> refused = foreignOrigin(headers);
         if (refused.isPresent()) {
@@ -65,18 +81,35 @@ public final class McpServer implements AutoCloseable {
         if (session.isEmpty()) {
             return missingSession(headers);
         }
-        session.get().enter();
+        McpSession current = session.get();
+        current.enter();
+        boolean streamed = false;
         try {
-            return switch (message.kind()) {
-                case REQUEST -> McpAnswer.json(200, answer(session.get(), message));
+            McpAnswer answer = switch (message.kind()) {
+                case REQUEST -> respond(current, message, headers);
                 case NOTIFICATION -> {
-                    methods.heed(session.get(), message);
+                    methods.heed(current, message);
                     yield McpAnswer.empty(202);
                 }
                 case RESPONSE -> McpAnswer.empty(202);
             };
+            if (answer.stream().isPresent()) {
+                // A stream runs after this returns: the session stays busy until it has ended.
+                McpStream stream = answer.stream().get();
+                streamed = true;
+                return answer.withStream(sink -> {
+                    try {
+                        stream.run(sink);
+                    } finally {
+                        current.leave();
+                    }
+                });
+            }
+            return answer;
         } finally {
-            session.get().leave();
+            if (!streamed) {
+                current.leave();
+            }
         }
     }
 
@@ -128,9 +161,22 @@ public final class McpServer implements AutoCloseable {
                 Optional.of(JsonRpc.result(request.id(), methods.initialized(version))));
     }
 
-    private JsonNode answer(McpSession session, JsonRpcMessage request) {
+    /** JSON, or a stream for a {@code tools/call} with a progress token from a client that takes one. */
+    private McpAnswer respond(McpSession session, JsonRpcMessage request, McpHeaders headers) {
+        Optional<JsonNode> token = ProgressReporter.token(request);
+        if (!request.method().equals("tools/call") || token.isEmpty() || !headers.acceptsEventStream()) {
+            return McpAnswer.json(200, answer(session, request, ExecutionListener.NONE));
+        }
+        return McpAnswer.streamed(sink -> {
+            try (ProgressReporter progress = ProgressReporter.start(token.get(), sink, timer, heartbeat)) {
+                progress.finish(answer(session, request, progress));
+            }
+        });
+    }
+
+    private JsonNode answer(McpSession session, JsonRpcMessage request, ExecutionListener progress) {
         try {
-            return JsonRpc.result(request.id(), methods.answer(session, request));
+            return JsonRpc.result(request.id(), methods.answer(session, request, progress));
         } catch (JsonRpcException e) {
             return JsonRpc.error(request.id(), e.code(), e.getMessage());
         } catch (InterruptedException e) {

@@ -13,9 +13,11 @@ import java.util.Objects;
  * @param contextIdleTimeout how long a session's interpreter lives without a call; zero for ever
  * @param sessionIdleTimeout how long a session lives without a request; zero for ever
  * @param context what each session's context is made with: the daemon's defaults
+ * @param heartbeat silence after which a call that asked for progress gets a notification anyway
+ *                  ({@code --keepalive}, at most 30 s)
  */
 public record McpSettings(String version, Duration defaultTimeout, Duration maxTimeout, Duration contextIdleTimeout,
-                          Duration sessionIdleTimeout, ContextSettings context) {
+                          Duration sessionIdleTimeout, ContextSettings context, Duration heartbeat) {
 
     /** Rejects missing values. */
     public McpSettings {
@@ -25,5 +27,6 @@ public record McpSettings(String version, Duration defaultTimeout, Duration maxT
         Objects.requireNonNull(contextIdleTimeout, "contextIdleTimeout");
         Objects.requireNonNull(sessionIdleTimeout, "sessionIdleTimeout");
         Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(heartbeat, "heartbeat");
     }
 }

@@ -35,19 +35,21 @@ final class PythonTools {
      * Runs one tool call.
      *
      * @param requestId the JSON-RPC id of the call, by which the client may cancel it
+     * @param progress hears the code's output as it comes, to report progress; {@link ExecutionListener#NONE} for none
      * @throws JsonRpcException {@link JsonRpc#INVALID_PARAMS} for a tool this server does not have
      */
-    ToolResult call(McpSession session, String name, JsonNode arguments, String requestId)
+    ToolResult call(McpSession session, String name, JsonNode arguments, String requestId, ExecutionListener progress)
             throws JsonRpcException, InterruptedException {
         return switch (name) {
-            case ToolDefinitions.EXECUTE -> execute(session, arguments, requestId);
+            case ToolDefinitions.EXECUTE -> execute(session, arguments, requestId, progress);
             case ToolDefinitions.RESET -> reset(session, arguments);
             default -> throw JsonRpcException.invalidParams("Unknown tool: " + name + "; the tools are "
                     + ToolDefinitions.EXECUTE + " and " + ToolDefinitions.RESET);
         };
     }
 
-    private ToolResult execute(McpSession session, JsonNode arguments, String requestId) throws InterruptedException {
+    private ToolResult execute(McpSession session, JsonNode arguments, String requestId, ExecutionListener progress)
+            throws InterruptedException {
         ExecuteArguments call;
         try {
             call = ExecuteArguments.of(arguments, settings.maxTimeout());
@@ -55,7 +57,7 @@ final class PythonTools {
             return ToolResult.error(e.getMessage());
         }
         try {
-            return executeInContext(session, call, requestId);
+            return executeInContext(session, call, requestId, progress);
         } catch (ContextException e) {
             return ToolResult.error(e.reason() == ContextException.Reason.BUSY
                     ? "the code did not run: " + e.getMessage() : noInterpreter(e));
@@ -68,8 +70,8 @@ final class PythonTools {
     }
 
     /** Runs the call in the session's context, in a fresh one if that ended on its own, and says so. */
-    private ToolResult executeInContext(McpSession session, ExecuteArguments call, String requestId)
-            throws IOException, InterruptedException {
+    private ToolResult executeInContext(McpSession session, ExecuteArguments call, String requestId,
+                                        ExecutionListener progress) throws IOException, InterruptedException {
         Optional<String> context = session.context(Optional.empty());
         if (context.isEmpty()) {
             return ToolResult.error(ENDED);
@@ -77,7 +79,7 @@ final class PythonTools {
         List<String> notes = new ArrayList<>();
         ExecutionResult result;
         try {
-            result = run(session, context.get(), call, requestId);
+            result = run(session, context.get(), call, requestId, progress);
         } catch (ContextException e) {
             if (e.reason() != ContextException.Reason.NOT_FOUND) {
                 throw e;
@@ -88,7 +90,7 @@ final class PythonTools {
                 return ToolResult.error(ENDED);
             }
             notes.add(restarted(session.ending(context.get())));
-            result = run(session, fresh.get(), call, requestId).withContextRestarted();
+            result = run(session, fresh.get(), call, requestId, progress).withContextRestarted();
         }
         if (result.contextRestarted()) {
             notes.add("the interpreter did not survive this call (it was killed or crashed) and was replaced by"
@@ -97,17 +99,12 @@ final class PythonTools {
         return ExecutionContent.of(result, notes, json);
     }
 
-    private ExecutionResult run(McpSession session, String contextId, ExecuteArguments call, String requestId)
-            throws IOException, InterruptedException {
+    private ExecutionResult run(McpSession session, String contextId, ExecuteArguments call, String requestId,
+                                ExecutionListener progress) throws IOException, InterruptedException {
         Job job = new Job(call.code(), Map.of(), settings.context().cwd(), call.timeout().orElse(settings.defaultTimeout()),
                 settings.context().limits(), settings.context().network(), Optional.of(contextId));
         try {
-            return executions.execute(job, new ExecutionListener() {
-                @Override
-                public void started(String sessionId, Stopper stopper) {
-                    session.started(requestId, stopper);
-                }
-            });
+            return executions.execute(job, new CallListener(session, requestId, progress));
         } finally {
             session.finished(requestId);
         }
