@@ -114,6 +114,20 @@ class McpSessionLifeTest {
         }
     }
 
+    @Test
+    void a_session_whose_call_runs_longer_than_the_idle_timeout_does_not_expire_under_it() {
+        try (TestDaemon daemon = TestDaemon.start("--mcp-session-idle-timeout", "1", "--keepalive", "1")) {
+            JsonNode report = McpClient.run(url(daemon), Map.of(), List.of(
+                    McpClient.execute("a", "import time\ntime.sleep(2.5)\nx = 7"),
+                    McpClient.step("a", "call", "name", "execute_python", "progress", true,
+                            "arguments", Map.of("code", "time.sleep(2.5)\nx += 1")),
+                    McpClient.execute("a", "print(x)")));
+            assertFalse(result(report, 0).path("isError").asBoolean(), report::toString);
+            assertFalse(result(report, 1).path("isError").asBoolean(), report::toString);
+            assertEquals("status: ok\nstdout:\n8", text(result(report, 2)), report::toString);
+        }
+    }
+
     private static String url(TestDaemon target) {
         return "http://127.0.0.1:" + target.port() + "/mcp";
     }
