@@ -1,5 +1,6 @@
 package dev.interpreterd;
 
+import static dev.interpreterd.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -142,6 +145,38 @@ class McpProgressTest {
             // The session's interpreter runs one call at a time: this one waits for the first to end.
             Response after = mcp.post(RawMcp.call(13, "print(done)", null), RawMcp.BOTH);
             assertEquals("True\n", after.jsonPath().getString("result.structuredContent.stdout"), after::asString);
+        }
+    }
+
+    @Test
+    void a_call_cancelled_while_it_waits_for_its_turn_never_runs_and_the_interpreter_keeps_its_state() throws Exception {
+        try (RawMcp mcp = RawMcp.open(daemon)) {
+            String context = mcp.post(RawMcp.call(20, "pass", null), RawMcp.BOTH).jsonPath()
+                    .getString("result.structuredContent.contextId");
+            String first = "import time\nx = 1\nprint('started', flush=True)\ntime.sleep(1.5)\nx = 2";
+            try (InputStream body = mcp.stream(RawMcp.call(21, first, "21"))) {
+                BufferedReader events = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+                RawMcp.progressShowing(events, "started");
+                CompletableFuture<Response> waiting = CompletableFuture.supplyAsync(
+                        () -> mcp.post(RawMcp.call(22, "x = 100\nprint('ran')", null), RawMcp.BOTH));
+                eventually("the second call waits for the session's interpreter", () -> daemon.request()
+                        .get("/process/interpreter/context/" + context).jsonPath().getInt("queued") == 1);
+                assertEquals(202, mcp.post("{\"jsonrpc\": \"2.0\", \"method\": \"notifications/cancelled\","
+                        + " \"params\": {\"requestId\": 22}}", RawMcp.BOTH).statusCode());
+
+                Response cancelled = waiting.get(60, TimeUnit.SECONDS);
+                assertEquals("interrupted", cancelled.jsonPath().getString("result.structuredContent.status"),
+                        cancelled::asString);
+                assertEquals("", cancelled.jsonPath().getString("result.structuredContent.stdout"), cancelled::asString);
+                JsonNode last = null;
+                for (JsonNode message = RawMcp.next(events); message != null; message = RawMcp.next(events)) {
+                    last = message;
+                }
+                assertEquals("ok", last.at("/result/structuredContent/status").asText(), String.valueOf(last));
+            }
+            Response after = mcp.post(RawMcp.call(23, "print(x)", null), RawMcp.BOTH);
+            assertEquals("2\n", after.jsonPath().getString("result.structuredContent.stdout"), after::asString);
+            assertFalse(after.jsonPath().getBoolean("result.structuredContent.contextRestarted"), after::asString);
         }
     }
 

@@ -71,7 +71,7 @@ final class Execution implements Stoppable {
     private Frame.Exit runJob(Worker w) throws IOException, InterruptedException {
         ControlConnection control = w.awaitConnection(Worker.STARTUP_TIMEOUT);
         if (escalation.reason().isPresent()) {
-            control.close(); // stopped before it began: the supervisor sees no job coming and exits
+            w.withdraw(control); // stopped before it began: no job goes to the runner
             return null;
         }
         // CPU time is a backstop behind the wall-clock timeout. It lies past the whole escalation,

@@ -30,6 +30,14 @@ public interface Worker extends Stoppable, AutoCloseable {
     ControlConnection awaitConnection(Duration timeout) throws IOException, InterruptedException;
 
     /**
+     * The execution was stopped before its job was sent, and none will be: a fresh child's runner is
+     * told by closing {@code control}, and exits; a context's interpreter stays as it is.
+     */
+    default void withdraw(ControlConnection control) {
+        control.close();
+    }
+
+    /**
      * The frame that hands {@code job} to the runner: a {@link Frame.RunJob} for a fresh child, with
      * the named pipes it opens as fd 1 and 2 where its runner does not already hold the code's output.
      *

@@ -21,7 +21,7 @@ final class McpSession {
     private final String protocolVersion;
     private final Contexts contexts;
     private final ContextSettings settings;
-    private final Map<String, ExecutionListener.Stopper> running = new ConcurrentHashMap<>();
+    private final Map<String, Call> calls = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile long lastUsedNanos = System.nanoTime();
     /** The context, once made; guarded by this. */
@@ -125,21 +125,50 @@ final class McpSession {
         return contexts.ending(contextId);
     }
 
-    /** Registers a running call's stopper under its request id, until {@link #finished}. */
+    /** A call of this session by its request id: waiting for its turn, or running with a stopper. */
+    private static final class Call {
+        private ExecutionListener.Stopper stopper;
+        private String cancelled;
+
+        synchronized void started(ExecutionListener.Stopper running) {
+            stopper = running;
+            if (cancelled != null) {
+                running.stop(cancelled);
+            }
+        }
+
+        synchronized void cancel(String reason) {
+            if (stopper != null) {
+                stopper.stop(reason);
+            } else if (cancelled == null) {
+                cancelled = reason;
+            }
+        }
+    }
+
+    /** A call with this request id begins, until {@link #finished}: from now on the client may cancel it. */
+    void begin(String requestId) {
+        calls.put(requestId, new Call());
+    }
+
+    /** The call's code starts and can be stopped through {@code stopper}; at once if it was cancelled while it waited. */
     void started(String requestId, ExecutionListener.Stopper stopper) {
-        running.put(requestId, stopper);
+        Call call = calls.get(requestId);
+        if (call != null) {
+            call.started(stopper);
+        }
     }
 
     /** The call with this request id has ended. */
     void finished(String requestId) {
-        running.remove(requestId);
+        calls.remove(requestId);
     }
 
-    /** Stops the running call with this request id, as its timeout would; nothing if none runs. */
+    /** Stops the call with this request id as its timeout would, or when it still waits for its turn, as soon as it starts. */
     void cancel(String requestId, String reason) {
-        ExecutionListener.Stopper stopper = running.get(requestId);
-        if (stopper != null) {
-            stopper.stop(reason);
+        Call call = calls.get(requestId);
+        if (call != null) {
+            call.cancel(reason);
         }
     }
 

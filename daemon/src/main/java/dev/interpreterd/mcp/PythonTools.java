@@ -103,6 +103,7 @@ final class PythonTools {
                                 ExecutionListener progress) throws IOException, InterruptedException {
         Job job = new Job(call.code(), Map.of(), settings.context().cwd(), call.timeout().orElse(settings.defaultTimeout()),
                 settings.context().limits(), settings.context().network(), Optional.of(contextId));
+        session.begin(requestId);
         try {
             return executions.execute(job, new CallListener(session, requestId, progress));
         } finally {

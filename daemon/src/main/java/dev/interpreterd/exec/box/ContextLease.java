@@ -74,6 +74,18 @@ final class ContextLease implements Worker {
         return interpreter.box().control();
     }
 
+    /** The context's interpreter waits on for the next execution; the turn is given back untouched. */
+    @Override
+    public void withdraw(ControlConnection control) {
+        // Closing the connection would end the context's interpreter.
+    }
+
+    /** The context's supervisor lives on when no job was sent; otherwise as the box's init does. */
+    @Override
+    public OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException {
+        return sent || killed ? interpreter.box().awaitExit(timeout) : OptionalInt.empty();
+    }
+
     /** The request's envs only: the context's own environment is already the interpreter's. */
     @Override
     public Frame jobFrame(Job job, Map<String, String> env, Map<String, Long> limits, Map<String, Object> user) {
@@ -111,6 +123,9 @@ final class ContextLease implements Worker {
     /** SIGINT and SIGTERM go to the code's process group; SIGKILL ends the whole box. */
     @Override
     public void signalCode(Signal signal) {
+        if (!sent) {
+            return; // nothing of this execution runs: the interpreter is between jobs
+        }
         if (interpreter.box().stop(signal)) {
             killed = true;
         }
@@ -122,10 +137,6 @@ final class ContextLease implements Worker {
         interpreter.box().kill();
     }
 
-    @Override
-    public OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException {
-        return interpreter.box().awaitExit(timeout);
-    }
 
     /** An interpreter that did not live through the execution is ended with its box and everything in it. */
     @Override
