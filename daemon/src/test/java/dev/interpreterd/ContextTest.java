@@ -196,14 +196,14 @@ class ContextTest {
             for (int i = 0; i < count; i++) {
                 // Each is sent once the one before runs or waits, so the order of arrival is known.
                 int before = i;
-                eventually(before + " executions run or wait", () -> health(daemon.request()).getInt("running") == before);
+                eventually(before + " executions run or wait", () -> runningOrWaiting(id) == before);
                 // The first holds the context until all have arrived.
                 String code = i == 0
                         ? "import os, time\nwhile not os.path.exists('" + release + "'):\n    time.sleep(0.01)\norder.append(0)"
                         : "order.append(" + i + ")";
                 answers.add(CompletableFuture.supplyAsync(() -> run(id, code, Map.of("timeout", 30)), senders));
             }
-            eventually(count + " executions run or wait", () -> health(daemon.request()).getInt("running") == count);
+            eventually(count + " executions run or wait", () -> runningOrWaiting(id) == count);
             Files.createFile(release);
             for (CompletableFuture<JsonPath> answer : answers) {
                 assertEquals("ok", answer.get(60, TimeUnit.SECONDS).getString("status"));
@@ -493,6 +493,12 @@ class ContextTest {
         Map<String, Object> body = new HashMap<>(extra);
         body.put("contextId", contextId);
         return daemon.execute(code, body).extract().jsonPath();
+    }
+
+    /** Executions running, plus those waiting for this context's turn, which hold no slot and so do not run. */
+    private static int runningOrWaiting(String contextId) {
+        return health(daemon.request()).getInt("running")
+                + daemon.request().get(CONTEXTS + "/" + contextId).then().statusCode(200).extract().<Integer>path("queued");
     }
 
     private static JsonPath health(RequestSpecification http) {
