@@ -71,11 +71,12 @@ LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 class Daemon:
     """One daemon JVM started from the jar; its stderr is read to the end so the pipe never fills."""
 
-    def __init__(self, java: str, jar: str, tmpdir: str, python: str):
+    def __init__(self, java: str, jar: str, tmpdir: str, python: str, *flags: str):
+        """`flags` are more of the daemon's flags, after the ones every run here gives it."""
         # As root the code runs as an unprivileged user, whose work dir the daemon makes in tmpdir.
         os.chmod(tmpdir, 0o755)
         self.argv = [java, *JVM_OPTIONS, f"-Djava.io.tmpdir={tmpdir}", "-jar", jar, "--python", python,
-                     "--host", LOOPBACK, "--port", "0", "--max-concurrent", str(CONCURRENCY)]
+                     "--host", LOOPBACK, "--port", "0", "--max-concurrent", str(CONCURRENCY), *flags]
         self.process: subprocess.Popen | None = None
         self.port = 0
         self.log: list[str] = []
@@ -272,6 +273,11 @@ class Report:
     def note(text: str) -> None:
         print(f"  {text}", flush=True)
 
+    def finish(self) -> int:
+        """Prints `N passed, M failed` and returns the exit status: 1 on any failure."""
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 0 if self.failed == 0 else 1
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -379,15 +385,15 @@ def load(report: Report, java: str, jar: str, python: str, executions: int, seed
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def settle(pid: int, before: Sample) -> tuple[Sample, float]:
-    """Samples after a short pause, then every second until back near `before` or the pause is over."""
+def settle(pid: int, before: Sample, max_seconds: float = SETTLE_MAX_SECONDS) -> tuple[Sample, float]:
+    """Samples after a short pause, then every second until back near `before` or `max_seconds` are over."""
     began = time.monotonic()
     time.sleep(SETTLE_SECONDS)
     while True:
         now = sample(pid)
         flat = (now.threads <= before.threads + THREADS_NOISE and now.fds <= before.fds + FDS_NOISE
                 and now.descendants <= before.descendants + DESCENDANTS_NOISE)
-        if flat or time.monotonic() - began >= SETTLE_MAX_SECONDS:
+        if flat or time.monotonic() - began >= max_seconds:
             return now, time.monotonic() - began
         time.sleep(1)
 
@@ -489,21 +495,30 @@ def kill_markers(markers: list[str]) -> None:
                 pass
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--executions", type=int, default=DEFAULT_EXECUTIONS, help="load executions (10000)")
-    parser.add_argument("--ci", action="store_true", help=f"a short run: {CI_EXECUTIONS} executions")
+def daemon_arguments(parser: argparse.ArgumentParser) -> None:
+    """--jar, --java and --python: the daemon a run starts."""
     parser.add_argument("--jar", default=DEFAULT_JAR, help="the daemon jar (daemon/target/interpreterd.jar)")
     parser.add_argument("--java", default=shutil.which("java") or "java", help="the java executable")
     parser.add_argument("--python", default="python3",
                         help="the daemon's --python (python3); as root, one the code's user can read")
+
+
+def require_jar(parser: argparse.ArgumentParser, jar: str) -> None:
+    if not os.path.exists(jar):
+        parser.error(f"{jar} does not exist; build it with: mvn -q -B package -DskipTests")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--executions", type=int, default=DEFAULT_EXECUTIONS, help="load executions (10000)")
+    parser.add_argument("--ci", action="store_true", help=f"a short run: {CI_EXECUTIONS} executions")
+    daemon_arguments(parser)
     parser.add_argument("--seed", type=int, default=1, help="seed of the load mix (1)")
     args = parser.parse_args(argv)
     executions = CI_EXECUTIONS if args.ci else args.executions
     if executions <= 0:
         parser.error("--executions must be positive")
-    if not os.path.exists(args.jar):
-        parser.error(f"{args.jar} does not exist; build it with: mvn -q -B package -DskipTests")
+    require_jar(parser, args.jar)
     report = Report()
     for part in (lambda: load(report, args.java, args.jar, args.python, executions, args.seed),
                  lambda: sigterm(report, args.java, args.jar, args.python),
@@ -512,8 +527,7 @@ def main(argv: list[str]) -> int:
             part()
         except Exception as e:  # one broken part is a failure; the others still run
             report.check(f"part_ran_without_crash", False, f"{type(e).__name__}: {e}")
-    print(f"{report.passed} passed, {report.failed} failed")
-    return 0 if report.failed == 0 else 1
+    return report.finish()
 
 
 if __name__ == "__main__":

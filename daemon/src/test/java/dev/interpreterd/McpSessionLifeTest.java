@@ -62,6 +62,7 @@ class McpSessionLifeTest {
             assertTrue(lines[0].startsWith("note: the Python interpreter was restarted before this call"), lines[0]);
             assertTrue(lines[0].contains("was reclaimed to make room for a new interpreter"), lines[0]);
             assertTrue(lines[0].contains("--max-contexts"), lines[0]);
+            assertEquals("status: error", lines[1], "the fresh interpreter ran the call and survived it: " + restarted);
             assertTrue(restarted.at("/structuredContent/contextRestarted").asBoolean(), restarted::toString);
             assertTrue(restarted.path("isError").asBoolean(), "x is gone with the old interpreter: " + restarted);
             assertTrue(text(restarted).endsWith("NameError: name 'x' is not defined"), restarted::toString);

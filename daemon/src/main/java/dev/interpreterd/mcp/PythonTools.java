@@ -78,6 +78,7 @@ final class PythonTools {
         }
         List<String> notes = new ArrayList<>();
         ExecutionResult result;
+        boolean replacedBefore = false;
         try {
             result = run(session, context.get(), call, requestId, progress);
         } catch (ContextException e) {
@@ -90,13 +91,14 @@ final class PythonTools {
                 return ToolResult.error(ENDED);
             }
             notes.add(restarted(session.ending(context.get())));
-            result = run(session, fresh.get(), call, requestId, progress).withContextRestarted();
+            result = run(session, fresh.get(), call, requestId, progress);
+            replacedBefore = true;
         }
         if (result.contextRestarted()) {
             notes.add("the interpreter did not survive this call (it was killed or crashed) and was replaced by"
                     + " a fresh one: variables, imports and background processes of earlier calls are gone");
         }
-        return ExecutionContent.of(result, notes, json);
+        return ExecutionContent.of(replacedBefore ? result.withContextRestarted() : result, notes, json);
     }
 
     private ExecutionResult run(McpSession session, String contextId, ExecuteArguments call, String requestId,

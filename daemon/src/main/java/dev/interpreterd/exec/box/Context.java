@@ -94,6 +94,8 @@ final class Context {
             pump(out.openReader(), stdout, pumps);
             pump(err.openReader(), stderr, pumps);
             interpreter = new Interpreter(box, stdout, stderr);
+            // Ready now: among idle contexts it counts as used now, not when it began to be made.
+            lastUsedAt = Instant.now();
         } catch (IOException | RuntimeException e) {
             box.close();
             throw e;
@@ -162,9 +164,9 @@ final class Context {
         turn.unlock();
     }
 
-    /** True while an execution runs or waits here, so the context is not idle. */
+    /** True while the context is being made, or an execution runs or waits here: it is not idle. */
     boolean busy() {
-        return turn.isLocked() || turn.hasQueuedThreads();
+        return interpreter == null || turn.isLocked() || turn.hasQueuedThreads();
     }
 
     /** True for a context that may be ended while idle to make room for another. */
@@ -174,12 +176,13 @@ final class Context {
 
     /**
      * Marks the context ended if no execution runs or waits in it, so that none can start in it
-     * any more; its box is still to be stopped with {@link #end}.
+     * any more; its box is still to be stopped with {@link #end}. A context whose first interpreter
+     * is still being made is not idle: ended then, the interpreter it gets would outlive it.
      *
-     * @return false when it was busy, and nothing changed
+     * @return false when it was busy or not made yet, and nothing changed
      */
     boolean retireIfIdle() {
-        if (!turn.tryLock()) {
+        if (interpreter == null || !turn.tryLock()) {
             return false;
         }
         try {

@@ -116,6 +116,11 @@ public final class Contexts implements ContextSource, AutoCloseable {
         makeRoom(context);
         try {
             context.start(zygote, cgroups, pipeDirectory, environment, pumps);
+            if (context.ended()) {
+                // Deleted while it was being made, before it had an interpreter to stop: stop it now.
+                context.stopInterpreter();
+                throw notFound(context.id());
+            }
         } catch (IOException e) {
             live.remove(context.id());
             throw new ContextException(ContextException.Reason.UNAVAILABLE, "no box for the context: " + e.getMessage());
