@@ -48,22 +48,25 @@ public final class HttpApi implements AutoCloseable {
                    PythonLocator.Python python, boolean networkIsolation, WorkerUser user, Path workDir) {
         this.config = config;
         this.json = json;
-        ExecuteHandler execute = new ExecuteHandler(executions, json, new BodyReader(config.maxBodyBytes()),
+        BodyReader body = new BodyReader();
+        ExecuteHandler execute = new ExecuteHandler(executions, json, body,
                 config.defaultTimeout(), config.maxTimeout(), config.limits(),
                 new NetworkPolicy(config.network(), networkIsolation), workDir, keepalives, config.keepalive());
         HealthHandler health = new HealthHandler(executions, contexts, json, version, python, networkIsolation, user);
-        ContextHandlers context = new ContextHandlers(contexts, json, new BodyReader(config.maxBodyBytes()),
+        ContextHandlers context = new ContextHandlers(contexts, json, body,
                 config.limits(), new NetworkPolicy(config.network(), networkIsolation), workDir);
         // An MCP session's context has every default: the work directory, no extra variables, the
         // daemon's limits and its --network.
         McpSettings mcpSettings = new McpSettings(version, config.defaultTimeout(), config.maxTimeout(),
                 config.contextIdleTimeout(), new ContextSettings(workDir, Map.of(), config.limits(), config.network()));
-        McpHandlers mcp = new McpHandlers(new McpServer(executions, contexts, mcpSettings, json),
-                new BodyReader(config.maxBodyBytes()), json);
+        McpHandlers mcp = new McpHandlers(new McpServer(executions, contexts, mcpSettings, json), body, json);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.prefer405over404 = true;
+            // Bodies are received whole before a request reaches a thread of the pool.
+            BodyLimits bodies = BodyLimits.of(config.maxBodyBytes());
+            cfg.jetty.modifyServer(server -> server.insertHandler(new BodyBuffer(bodies)));
             // After-handlers run even when a handler threw, once the answer has been written.
             cfg.routes.before(ctx -> inFlight.enter());
             cfg.routes.after(ctx -> inFlight.exit());
@@ -88,7 +91,12 @@ public final class HttpApi implements AutoCloseable {
             cfg.routes.delete(McpServer.PATH, mcp::delete);
             cfg.routes.get("/health", health);
             cfg.routes.head("/health", health);
-            cfg.routes.exception(ApiException.class, this::answer);
+            cfg.routes.exception(ApiException.class, (e, ctx) -> {
+                if (e.status() == 503) {
+                    ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+                }
+                answer(e, ctx);
+            });
             cfg.routes.exception(RejectedException.class, (e, ctx) -> {
                 ctx.header("Retry-After", RETRY_AFTER_SECONDS);
                 answer(new ApiException(503, e.reason() == RejectedException.Reason.BUSY ? "busy" : "shutting_down",
