@@ -29,6 +29,16 @@ public final class HttpApi implements AutoCloseable {
 
     /** The one execution endpoint. */
     public static final String EXECUTE_PATH = "/process/interpreter/execute";
+    /**
+     * Connections open at once: 512; past them, a new connection is answered 503 at once instead of
+     * waiting for one to close. That is far more than the daemon serves at once (8 slots and a queue
+     * of 64 by default, each client with a connection or a few), and room for hundreds of clients
+     * that send half a request (each cut off within seconds) without shutting out the others; and it
+     * keeps the daemon's file descriptors, which the executions' pipes share, well within the usual
+     * limits. A connection waiting for its body holds no thread, so the cap need not follow the
+     * thread pool (250).
+     */
+    public static final int MAX_CONNECTIONS = 512;
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final String RETRY_AFTER_SECONDS = "1";
     private static final Duration ANSWER_DRAIN_TIMEOUT = Duration.ofSeconds(5);
@@ -64,9 +74,8 @@ public final class HttpApi implements AutoCloseable {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.prefer405over404 = true;
-            // Bodies are received whole before a request reaches a thread of the pool.
-            BodyLimits bodies = BodyLimits.of(config.maxBodyBytes());
-            cfg.jetty.modifyServer(server -> server.insertHandler(new BodyBuffer(bodies)));
+            JettySetup.apply(cfg, config.host(), config.port(), MAX_CONNECTIONS, BodyLimits.of(config.maxBodyBytes()),
+                    json);
             // After-handlers run even when a handler threw, once the answer has been written.
             cfg.routes.before(ctx -> inFlight.enter());
             cfg.routes.after(ctx -> inFlight.exit());
