@@ -119,6 +119,11 @@ public final class HttpApi implements AutoCloseable {
             }, ctx));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> answer(fromJavalin(e.getStatus(), ctx), ctx));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
+                if (Responses.clientWentAway(e)) {
+                    log.info("{} {} from {}: the client went away before its answer ({})", ctx.method(), ctx.path(),
+                            ctx.ip(), e.toString());
+                    return;
+                }
                 log.error("{} {} failed", ctx.method(), ctx.path(), e);
                 answer(new ApiException(500, "internal_error", "the daemon failed: " + e.getMessage()), ctx);
             });
