@@ -11,6 +11,7 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -198,8 +199,10 @@ final class BodyLoad implements Invocable.Task {
 
     /** The connection failed before the body was whole: one line, no stack trace, and the request ends. */
     private void abandon(Throwable failure) {
-        String what = failure instanceof IOException ? "the client went away" : "the body could not be read";
-        log.info("{} {} from {}: {} after {}{} bytes of the body ({})", request.getMethod(),
+        Server server = next.getServer();
+        String what = server != null && !server.isRunning() ? "the daemon is stopping"
+                : failure instanceof IOException ? "the client went away" : "the body could not be read";
+        log.info("{} {} from {}: {}, with {}{} bytes of the body received ({})", request.getMethod(),
                 Request.getPathInContext(request), Request.getRemoteAddr(request), what, bytes.size(),
                 declaredBytes >= 0 ? " of " + declaredBytes : "", failure.toString());
         callback.failed(failure);
