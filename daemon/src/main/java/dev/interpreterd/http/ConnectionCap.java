@@ -48,6 +48,8 @@ final class ConnectionCap extends HttpConnectionFactory {
     };
 
     /**
+     * A factory of HTTP/1.1 connections that takes {@code maxConnections} at once.
+     *
      * @param configuration the HTTP configuration of the connections taken
      * @param maxConnections connections open at once
      * @param refusalBody the JSON body of the 503 that refused connections get
@@ -61,6 +63,7 @@ final class ConnectionCap extends HttpConnectionFactory {
         this.answer = answer(refusalBody);
     }
 
+    /** An HTTP connection while there is room under the cap, else a {@link Refusal}. */
     @Override
     public Connection newConnection(Connector connector, EndPoint endPoint) {
         if (open.incrementAndGet() <= maxConnections) {
