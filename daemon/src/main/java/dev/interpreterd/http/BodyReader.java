@@ -1,40 +1,29 @@
 package dev.interpreterd.http;
 
 import io.javalin.http.Context;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 
-/** Reads a request body up to a limit, answering 413 past it without buffering the excess. */
+/**
+ * A request's body as {@link BodyBuffer} received it before the request reached its handler: the
+ * bytes, or the 4xx/503 that says why they did not come.
+ */
 final class BodyReader {
 
-    private final long maxBytes;
-
-    BodyReader(long maxBytes) {
-        this.maxBytes = maxBytes;
-    }
-
-    /** The whole body. */
-    byte[] read(Context ctx) throws IOException {
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > maxBytes) {
-            throw tooLarge();
+    /**
+     * The whole body.
+     *
+     * @throws ApiException 413 {@code body_too_large} over {@code --max-body}, 408 {@code body_timeout} when
+     *                      the client sent it too slowly, 503 {@code busy} when there was no room for it
+     */
+    byte[] read(Context ctx) {
+        Object attribute = ctx.req().getAttribute(ReceivedBody.ATTRIBUTE);
+        if (!(attribute instanceof ReceivedBody body)) {
+            throw new IllegalStateException("the request reached its handler without passing the body buffer");
         }
-        ByteArrayOutputStream body = new ByteArrayOutputStream((int) Math.max(0, Math.min(declared, maxBytes)));
-        byte[] buffer = new byte[16 * 1024];
-        try (InputStream in = ctx.req().getInputStream()) {
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                if (body.size() + (long) n > maxBytes) {
-                    throw tooLarge();
-                }
-                body.write(buffer, 0, n);
-            }
-        }
-        return body.toByteArray();
-    }
-
-    private ApiException tooLarge() {
-        return new ApiException(413, "body_too_large",
-                "the request body is larger than the limit of " + maxBytes + " bytes (--max-body)");
+        return switch (body.outcome()) {
+            case WHOLE -> body.bytes();
+            case TOO_LARGE -> throw new ApiException(413, "body_too_large", body.reason());
+            case TOO_SLOW -> throw new ApiException(408, "body_timeout", body.reason());
+            case NO_ROOM -> throw new ApiException(503, "busy", body.reason());
+        };
     }
 }

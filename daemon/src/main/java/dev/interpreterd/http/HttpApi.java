@@ -29,6 +29,16 @@ public final class HttpApi implements AutoCloseable {
 
     /** The one execution endpoint. */
     public static final String EXECUTE_PATH = "/process/interpreter/execute";
+    /**
+     * Connections open at once: 512; past them, a new connection is answered 503 at once instead of
+     * waiting for one to close. That is far more than the daemon serves at once (8 slots and a queue
+     * of 64 by default, each client with a connection or a few), and room for hundreds of clients
+     * that send half a request (each cut off within seconds) without shutting out the others; and it
+     * keeps the daemon's file descriptors, which the executions' pipes share, well within the usual
+     * limits. A connection waiting for its body holds no thread, so the cap need not follow the
+     * thread pool (250).
+     */
+    public static final int MAX_CONNECTIONS = 512;
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final String RETRY_AFTER_SECONDS = "1";
     private static final Duration ANSWER_DRAIN_TIMEOUT = Duration.ofSeconds(5);
@@ -49,10 +59,11 @@ public final class HttpApi implements AutoCloseable {
                    PythonLocator.Python python, boolean networkIsolation, WorkerUser user, Path workDir) {
         this.config = config;
         this.json = json;
-        ExecuteHandler execute = new ExecuteHandler(executions, json, new BodyReader(config.maxBodyBytes()),
+        BodyReader body = new BodyReader();
+        ExecuteHandler execute = new ExecuteHandler(executions, json, body,
                 config.defaultTimeout(), config.maxTimeout(), config.limits(),
                 new NetworkPolicy(config.network(), networkIsolation), workDir, keepalives, config.keepalive());
-        ContextHandlers context = new ContextHandlers(contexts, json, new BodyReader(config.maxBodyBytes()),
+        ContextHandlers context = new ContextHandlers(contexts, json, body,
                 config.limits(), new NetworkPolicy(config.network(), networkIsolation), workDir);
         // An MCP session's context has every default: the work directory, no extra variables, the
         // daemon's limits and its --network.
@@ -60,13 +71,15 @@ public final class HttpApi implements AutoCloseable {
                 config.contextIdleTimeout(), config.mcpSessionIdleTimeout(),
                 new ContextSettings(workDir, Map.of(), config.limits(), config.network()), config.keepalive());
         this.mcpServer = new McpServer(executions, contexts, mcpSettings, json, keepalives);
-        McpHandlers mcp = new McpHandlers(mcpServer, new BodyReader(config.maxBodyBytes()), json);
+        McpHandlers mcp = new McpHandlers(mcpServer, body, json);
         HealthHandler health = new HealthHandler(executions, contexts, mcpServer::sessions, json, version, python,
                 networkIsolation, user);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.prefer405over404 = true;
+            JettySetup.apply(cfg, config.host(), config.port(), MAX_CONNECTIONS, BodyLimits.of(config.maxBodyBytes()),
+                    json);
             // After-handlers run even when a handler threw, once the answer has been written.
             cfg.routes.before(ctx -> inFlight.enter());
             cfg.routes.after(ctx -> inFlight.exit());
@@ -91,7 +104,12 @@ public final class HttpApi implements AutoCloseable {
             cfg.routes.delete(McpServer.PATH, mcp::delete);
             cfg.routes.get("/health", health);
             cfg.routes.head("/health", health);
-            cfg.routes.exception(ApiException.class, this::answer);
+            cfg.routes.exception(ApiException.class, (e, ctx) -> {
+                if (e.status() == 503) {
+                    ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+                }
+                answer(e, ctx);
+            });
             cfg.routes.exception(RejectedException.class, (e, ctx) -> {
                 ctx.header("Retry-After", RETRY_AFTER_SECONDS);
                 answer(new ApiException(503, e.reason() == RejectedException.Reason.BUSY ? "busy" : "shutting_down",
@@ -109,6 +127,11 @@ public final class HttpApi implements AutoCloseable {
             }, ctx));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> answer(fromJavalin(e.getStatus(), ctx), ctx));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
+                if (Responses.clientWentAway(e)) {
+                    log.info("{} {} from {}: the client went away before its answer ({})", ctx.method(), ctx.path(),
+                            ctx.ip(), e.toString());
+                    return;
+                }
                 log.error("{} {} failed", ctx.method(), ctx.path(), e);
                 answer(new ApiException(500, "internal_error", "the daemon failed: " + e.getMessage()), ctx);
             });

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.ClosedChannelException;
+import org.eclipse.jetty.io.EofException;
 
 /** Writes JSON answers straight to the client, so an answer is on the wire when its handler returns. */
 final class Responses {
@@ -24,5 +26,15 @@ final class Responses {
             out.write(bytes);
             out.write('\n');
         }
+    }
+
+    /** True when writing an answer failed because the client had closed its connection. */
+    static boolean clientWentAway(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof EofException || cause instanceof ClosedChannelException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

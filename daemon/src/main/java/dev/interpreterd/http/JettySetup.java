@@ -1,0 +1,66 @@
+package dev.interpreterd.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.config.JavalinConfig;
+import java.time.Duration;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * How the daemon's Jetty takes connections and request bodies, so that slow or stuck clients cannot
+ * keep others waiting: connections are capped ({@link ConnectionCap}), bodies are received in full
+ * before a request reaches a thread of the pool ({@link BodyBuffer}), at a minimum pace
+ * ({@link BodyPace}).
+ */
+final class JettySetup {
+
+    /**
+     * How long a connection may stay silent: 30 s, Jetty's default, written down. It ends kept-alive
+     * connections that are not used, clients that send part of their headers and stop, and clients
+     * that stop reading an answer. A request whose handler is waiting for an execution, even for an
+     * hour, has no read or write pending, and Jetty's servlet layer does not end such a request when
+     * its connection is idle.
+     */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * Connections the kernel holds until the daemon accepts them: 512 rather than Java's 50, so that a
+     * burst of connections is accepted (and past the cap refused) at once, instead of having its
+     * connection attempts dropped and retried by the clients a second later.
+     */
+    static final int ACCEPT_QUEUE = 512;
+
+    private JettySetup() {
+    }
+
+    /**
+     * Listens on {@code host:port} through a connector that takes {@code maxConnections} at once, and
+     * puts a {@link BodyBuffer} in front of Javalin's handlers.
+     *
+     * @param json writes the body of the 503 that connections past the cap get
+     */
+    static void apply(JavalinConfig cfg, String host, int port, int maxConnections, BodyLimits limits,
+                      ObjectMapper json) {
+        byte[] refusal = refusal(maxConnections, json);
+        cfg.jetty.modifyServer(server -> server.insertHandler(new BodyBuffer(limits)));
+        cfg.jetty.addConnector((server, http) -> {
+            ServerConnector connector = new ServerConnector(server, new ConnectionCap(http, maxConnections, refusal));
+            connector.setHost(host);
+            connector.setPort(port);
+            connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+            connector.setAcceptQueueSize(ACCEPT_QUEUE);
+            return connector;
+        });
+    }
+
+    /** The JSON error that connections past the cap get. */
+    private static byte[] refusal(int maxConnections, ObjectMapper json) {
+        ApiException refusal = new ApiException(503, "too_many_connections", "the daemon has " + maxConnections
+                + " connections open, as many as it takes; try again shortly");
+        try {
+            return json.writeValueAsBytes(refusal.body());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the refusal cannot be written as JSON", e);
+        }
+    }
+}
