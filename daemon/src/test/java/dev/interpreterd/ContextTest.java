@@ -227,7 +227,7 @@ class ContextTest {
         String marker = LeftoverProcesses.sleepMarker();
         String id = create(daemon.request(), Map.of());
         run(id, "import subprocess\np = subprocess.Popen(['sleep', '" + marker + "'])");
-        assertEquals(1, LeftoverProcesses.withMarker(marker).size(), "the sleep did not start");
+        eventually("the sleep runs", () -> LeftoverProcesses.withMarker(marker).size() == 1);
         assertEquals("None\n", run(id, "print(p.poll())").getString("stdout"));
         assertEquals(1, LeftoverProcesses.withMarker(marker).size(), "the sleep did not outlive its execution");
 
