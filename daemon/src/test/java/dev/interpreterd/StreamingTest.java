@@ -66,7 +66,8 @@ class StreamingTest {
 
     @Test
     void a_result_frame_carries_the_final_expression_and_ok_has_no_error_frame() throws Exception {
-        List<JsonNode> frames = frames("6 * 7");
+        // With --keepalive 0.2 a slow start on a busy machine may bring a keepalive frame in between.
+        List<JsonNode> frames = frames("6 * 7").stream().filter(f -> !type(f).equals("keepalive")).toList();
         assertEquals(List.of("start", "result", "end"), frames.stream().map(StreamingTest::type).toList());
         assertEquals("42", frames.get(1).path("data").path("text/plain").asText());
         assertEquals("ok", frames.get(2).path("status").asText());
