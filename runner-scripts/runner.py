@@ -69,6 +69,7 @@ CODE_FILENAME = "<code>"
 RUNNER_FILES = {__file__, interpreterd_display.__file__}
 
 PR_SET_PDEATHSIG = 1
+PR_GET_DUMPABLE = 3
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
@@ -79,6 +80,8 @@ CLONE_NEWUSER = 0x10000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
 EPERM = 1
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
+# The OOM killer's first choice: what every process that runs code carries.
+OOM_SCORE_ADJ_FIRST = 1000
 
 # Exit codes of the supervisor itself. The daemon reads them only when no exit frame came, and then
 # names them in the answer's error.value ("the worker's supervisor exited with status 4 ...").
@@ -752,6 +755,7 @@ def run_child(job_r, report_w, supervisor):
         prepare(job)
         # Only now, with the output pipes open: the daemon may start reading them.
         send_report(report_w, {"event": "started"})
+        give_way_under_memory_pressure()
         enter_sandbox(job, supervisor)
         outcome = execute(job["code"], displays)
     except BaseException as exc:  # a failure of prepare() is the execution's result too
@@ -762,6 +766,26 @@ def run_child(job_r, report_w, supervisor):
     finish(report_status(outcome))
 
 
+def give_way_under_memory_pressure():
+    """Makes this process, and all the code will start, the OOM killer's first choice, never the daemon.
+
+    Written before enter_sandbox(): as root holding CAP_SYS_RESOURCE, the kernel records the value
+    as the least the process and its children may set, so the code cannot lower it. Without that
+    capability (an ordinary user) they may lower it to the least the daemon itself was started with.
+    A box's child is not dumpable yet, which leaves /proc/self root's; without root it is made
+    dumpable for the write, as enter_sandbox() makes it for good before the code starts.
+    """
+    hidden = os.geteuid() != 0 and _libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0
+    if hidden:
+        prctl(PR_SET_DUMPABLE, 1)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as adj:
+            adj.write(str(OOM_SCORE_ADJ_FIRST))
+    finally:
+        if hidden:
+            prctl(PR_SET_DUMPABLE, 0)
+
+
 def run_context(settings, job_r, report_w, supervisor, displays):
     """A context's interpreter: set up once, then runs each job in the same __main__, until told to stop.
 
@@ -770,6 +794,7 @@ def run_context(settings, job_r, report_w, supervisor, displays):
     """
     try:
         prepare(settings)
+        give_way_under_memory_pressure()
         enter_sandbox(settings, supervisor)
     except BaseException as exc:
         send_report(report_w, dict(error_outcome(exc), event="report"))
