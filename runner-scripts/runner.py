@@ -24,7 +24,7 @@ The control protocol (the daemon's Frame records mirror this table):
     box/sup.  daemon    hello     secret, pid             first frame; pid as the daemon sees it
     daemon    box/sup.  cgroup    procs                   join these cgroups before any code runs
     daemon    box/sup.  job       code, env, cwd, limits, network, user, [stdout, stderr]
-    daemon    box       signal    signal                  signal the code's process group
+    daemon    box/sup.  signal    signal                  signal the code's process group
     daemon    box       context   stdout, stderr, env, cwd, limits, network, user
                                                           make this box a context's: one child for every job
     daemon    box       run       code, env, cpuSeconds, marker
@@ -32,8 +32,10 @@ The control protocol (the daemon's Frame records mirror this table):
     box/sup.  daemon    started   pid                     the child took the job
     box/sup.  daemon    display   kind, data              a result or display() of the code
     box/sup.  daemon    warning   message                 for the daemon's log
-    box/sup.  daemon    exit      pid, exitCode, signal, report, alive
-                                                          alive: a context's child lives on
+    box/sup.  daemon    exit      pid, exitCode, signal, report, alive, signalled
+                                                          alive: a context's child lives on;
+                                                          signalled: a signal the daemon asked
+                                                          for reached the code while it ran
     zygote    daemon    reaped    pid, exitCode, signal   a box's init ended
 """
 
@@ -67,6 +69,7 @@ CODE_FILENAME = "<code>"
 RUNNER_FILES = {__file__, interpreterd_display.__file__}
 
 PR_SET_PDEATHSIG = 1
+PR_GET_DUMPABLE = 3
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
@@ -77,6 +80,8 @@ CLONE_NEWUSER = 0x10000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
 EPERM = 1
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
+# The OOM killer's first choice: what every process that runs code carries.
+OOM_SCORE_ADJ_FIRST = 1000
 
 # Exit codes of the supervisor itself. The daemon reads them only when no exit frame came, and then
 # names them in the answer's error.value ("the worker's supervisor exited with status 4 ...").
@@ -379,9 +384,9 @@ def box_init(socket_path, secret, zygote_pid):
             serve_context(control, child, wakeup, job)
         send_report(child.job_w, job)
         os.close(child.job_w)
-        wait_status, reports = wait_for_child(child.pid, control, child.report_r, wakeup)
+        wait_status, reports, signalled = wait_for_child(child.pid, control, child.report_r, wakeup)
         end_everything_else()
-        control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports)))
+        control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports, signalled)))
     # The daemon is done with this box: the end of pid 1 ends every process in it.
     os._exit(SUPERVISOR_OK)
 
@@ -394,8 +399,8 @@ def serve_context(control, child, wakeup, settings):
     """
     send_report(child.job_w, settings)
     # The child reports once it has set the context up, or why it could not.
-    wait_status, reports = wait_for_child(child.pid, control, child.report_r, wakeup, until_report=True)
-    control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports)))
+    wait_status, reports, _ = wait_for_child(child.pid, control, child.report_r, wakeup, until_report=True)
+    control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports, False)))
     if wait_status is not None:
         os._exit(SUPERVISOR_OK)
     while True:
@@ -404,11 +409,12 @@ def serve_context(control, child, wakeup, settings):
             os._exit(SUPERVISOR_OK)
         pid, status = os.waitpid(child.pid, os.WNOHANG)
         if pid == child.pid:
-            control.sendall(encode_frame(exit_frame(child.pid, status, [])))
+            control.sendall(encode_frame(exit_frame(child.pid, status, [], False)))
             os._exit(SUPERVISOR_OK)
         send_report(child.job_w, job)
-        wait_status, reports = wait_for_child(child.pid, control, child.report_r, wakeup, until_report=True)
-        control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports)))
+        wait_status, reports, signalled = wait_for_child(child.pid, control, child.report_r, wakeup,
+                                                         until_report=True)
+        control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports, signalled)))
         if wait_status is not None:
             os._exit(SUPERVISOR_OK)
 
@@ -502,12 +508,12 @@ def start_child(control, wakeup):
 def supervise(control, child, job, wakeup):
     send_report(child.job_w, job)
     os.close(child.job_w)
-    wait_status, reports = wait_for_child(child.pid, control, child.report_r, wakeup)
+    wait_status, reports, signalled = wait_for_child(child.pid, control, child.report_r, wakeup)
     kill_descendants(wakeup.r)
     # Nothing that could still write is left; letting go of the output pipes now lets the daemon
     # see their end together with the exit frame instead of after this process has exited.
     release_output()
-    control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports)))
+    control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports, signalled)))
     control.close()
     # The supervisor has nothing to flush or finalize; skipping interpreter teardown lets the
     # daemon see the pipes close milliseconds sooner.
@@ -533,7 +539,8 @@ def release_output():
 
 
 def wait_for_child(child, control, report_r, wakeup, until_report=False):
-    """Forwards the child's events until it exits; returns its wait status and its reports.
+    """Forwards the child's events until it exits; returns its wait status, its reports and whether
+    a signal the daemon asked for reached the code while it ran.
 
     With until_report (a context's child, which lives on), returns as soon as the child has reported
     on its job, with a wait status of None while it lives. Meanwhile the daemon may ask for a signal
@@ -544,40 +551,55 @@ def wait_for_child(child, control, report_r, wakeup, until_report=False):
     selector.register(report_r, selectors.EVENT_READ, "report")
     selector.register(wakeup.r, selectors.EVENT_READ, "wake")
     selector.register(control, selectors.EVENT_READ, "control")
-    buffer, reports, wait_status = bytearray(), [], None
+    buffer, reports, wait_status, signalled = bytearray(), [], None, False
     while wait_status is None and not (until_report and reports):
+        orders = []
         for key, _ in selector.select():
             if key.data == "wake":
                 drain(wakeup.r)
             elif key.data == "control":
-                obey(recv_frame(control), child)
+                orders.append(recv_frame(control))
             elif not read_into(report_r, buffer):
                 selector.unregister(report_r)
         forward(take_frames(buffer), child, control, reports)
+        # Obeyed after the reports that came with them: a context's code that has reported has ended.
+        for order in orders:
+            signalled = obey(order, child, ended=until_report and bool(reports)) or signalled
         pid, status = os.waitpid(child, os.WNOHANG)
         if pid == child:
             wait_status = status
     selector.close()
     if wait_status is None:
-        return None, reports
+        return None, reports, signalled
     # The child may have written its last report just before it exited.
     os.set_blocking(report_r, False)
     while read_into(report_r, buffer):
         pass
     forward(take_frames(buffer), child, control, reports)
     os.close(report_r)
-    return wait_status, reports
+    return wait_status, reports, signalled
 
 
-def obey(frame, child):
-    """A frame from the daemon while the code runs: a signal for the code, or the daemon's end."""
+def obey(frame, child, ended=False):
+    """A frame from the daemon while the code runs: a signal for the code, or the daemon's end.
+
+    Returns True when the signal reached the code's process group while the code ran. A timeout that
+    fires just after the code ended sends nothing, so that the answer is the code's own outcome.
+    """
     if frame is None:
         orphaned(signal.SIGUSR1, None)
-    if frame.get("event") == "signal":
-        try:
-            os.killpg(child, int(frame["signal"]))
-        except (ProcessLookupError, PermissionError):
-            pass
+    if frame.get("event") != "signal" or ended or has_exited(child):
+        return False
+    try:
+        os.killpg(child, int(frame["signal"]))
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def has_exited(child):
+    """True once the child has exited, without reaping it: its wait status is still to be read."""
+    return os.waitid(os.P_PID, child, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
 
 
 def forward(frames, child, control, reports):
@@ -618,13 +640,14 @@ def drain(fd):
         pass
 
 
-def exit_frame(child, wait_status, reports):
+def exit_frame(child, wait_status, reports, signalled):
     """How a job ended: the child's wait status, or for a context's child that lives on, the exit code
-    its report implies; and the report itself."""
+    its report implies; the report itself; and whether a signal of the daemon reached the code."""
     report = reports[-1] if reports else None
     if wait_status is None:
-        return dict(event="exit", pid=child, exitCode=report_status(report), signal=None, report=report, alive=True)
-    return dict(ending(wait_status), event="exit", pid=child, report=report, alive=False)
+        return dict(event="exit", pid=child, exitCode=report_status(report), signal=None, report=report, alive=True,
+                    signalled=signalled)
+    return dict(ending(wait_status), event="exit", pid=child, report=report, alive=False, signalled=signalled)
 
 
 def report_status(outcome):
@@ -732,6 +755,7 @@ def run_child(job_r, report_w, supervisor):
         prepare(job)
         # Only now, with the output pipes open: the daemon may start reading them.
         send_report(report_w, {"event": "started"})
+        give_way_under_memory_pressure()
         enter_sandbox(job, supervisor)
         outcome = execute(job["code"], displays)
     except BaseException as exc:  # a failure of prepare() is the execution's result too
@@ -742,6 +766,26 @@ def run_child(job_r, report_w, supervisor):
     finish(report_status(outcome))
 
 
+def give_way_under_memory_pressure():
+    """Makes this process, and all the code will start, the OOM killer's first choice, never the daemon.
+
+    Written before enter_sandbox(): as root holding CAP_SYS_RESOURCE, the kernel records the value
+    as the least the process and its children may set, so the code cannot lower it. Without that
+    capability (an ordinary user) they may lower it to the least the daemon itself was started with.
+    A box's child is not dumpable yet, which leaves /proc/self root's; without root it is made
+    dumpable for the write, as enter_sandbox() makes it for good before the code starts.
+    """
+    hidden = os.geteuid() != 0 and _libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0
+    if hidden:
+        prctl(PR_SET_DUMPABLE, 1)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as adj:
+            adj.write(str(OOM_SCORE_ADJ_FIRST))
+    finally:
+        if hidden:
+            prctl(PR_SET_DUMPABLE, 0)
+
+
 def run_context(settings, job_r, report_w, supervisor, displays):
     """A context's interpreter: set up once, then runs each job in the same __main__, until told to stop.
 
@@ -750,6 +794,7 @@ def run_context(settings, job_r, report_w, supervisor, displays):
     """
     try:
         prepare(settings)
+        give_way_under_memory_pressure()
         enter_sandbox(settings, supervisor)
     except BaseException as exc:
         send_report(report_w, dict(error_outcome(exc), event="report"))

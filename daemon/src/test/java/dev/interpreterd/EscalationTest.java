@@ -20,6 +20,13 @@ class EscalationTest {
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             """;
+    private static final String CATCH_SIGINT_AND_END = """
+            import time
+            try:
+                time.sleep(30)
+            except KeyboardInterrupt:
+                print('caught', flush=True)
+            """;
     @RegisterExtension
     static final TestDaemon daemon = TestDaemon.shared("--grace", "0.3");
 
@@ -178,9 +185,60 @@ class EscalationTest {
     }
 
     @Test
+    void code_that_catches_sigint_and_ends_on_its_own_is_still_interrupted() {
+        // The runner says SIGINT reached the code: the answer does not take the code's "ok" for its own.
+        daemon.execute(CATCH_SIGINT_AND_END, HALF_A_SECOND)
+                .body("status", equalTo("interrupted"))
+                .body("signal", equalTo("SIGINT"))
+                .body("exitCode", nullValue())
+                .body("stdout", equalTo("caught\n"))
+                .body("error.name", equalTo("TimeoutError"));
+    }
+
+    @Test
+    void code_in_a_context_that_catches_sigint_and_ends_on_its_own_is_interrupted_and_keeps_the_state() {
+        String id = newContext();
+        try {
+            daemon.execute("x = 41\n" + CATCH_SIGINT_AND_END, Map.of("contextId", id, "timeout", 0.5))
+                    .body("status", equalTo("interrupted"))
+                    .body("signal", equalTo("SIGINT"))
+                    .body("stdout", equalTo("caught\n"))
+                    .body("contextRestarted", equalTo(false));
+            daemon.execute("print(x)", Map.of("contextId", id)).body("stdout", equalTo("41\n"));
+        } finally {
+            daemon.request().delete("/process/interpreter/context/" + id).then().statusCode(204);
+        }
+    }
+
+    @Test
+    void quick_code_under_a_short_timeout_is_ok() {
+        daemon.execute("print('done')", Map.of("timeout", 0.25))
+                .body("status", equalTo("ok"))
+                .body("signal", nullValue())
+                .body("stdout", equalTo("done\n"));
+    }
+
+    @Test
+    void quick_code_in_a_context_under_a_short_timeout_is_ok() {
+        String id = newContext();
+        try {
+            daemon.execute("print('done')", Map.of("contextId", id, "timeout", 0.25))
+                    .body("status", equalTo("ok"))
+                    .body("signal", nullValue())
+                    .body("stdout", equalTo("done\n"));
+        } finally {
+            daemon.request().delete("/process/interpreter/context/" + id).then().statusCode(204);
+        }
+    }
+
+    @Test
     void code_finishing_before_its_timeout_is_not_interrupted() {
         daemon.execute("import time\ntime.sleep(0.1)\nprint('done')", Map.of("timeout", 5))
                 .body("status", equalTo("ok"))
                 .body("stdout", equalTo("done\n"));
+    }
+
+    private static String newContext() {
+        return daemon.request().post("/process/interpreter/context").then().statusCode(200).extract().path("id");
     }
 }

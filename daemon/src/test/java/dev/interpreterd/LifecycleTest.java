@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.restassured.path.json.JsonPath;
 import java.io.IOException;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The daemon as a process: SIGTERM stops it cleanly, SIGKILL takes its workers with it, and what a
- * killed daemon left is swept by the next daemon of its deployment only.
+ * killed daemon left is swept by the next daemon of its deployment only (or, for an earlier version's
+ * runner directory, by the next daemon of its user once its pid is free).
  */
 class LifecycleTest {
 
@@ -114,6 +116,26 @@ class LifecycleTest {
         try (DaemonProcess same = DaemonProcess.start(tmp)) {
             assertEquals(List.of(), leftBy(killed), "a daemon with the same work dir did not sweep");
         }
+    }
+
+    @Test
+    void a_runner_directory_an_earlier_version_left_is_swept_once_no_process_has_its_pid() throws Exception {
+        Process exited = new ProcessBuilder("true").start();
+        exited.waitFor();
+        assumeTrue(ProcessHandle.of(exited.pid()).isEmpty(), "the pid of the exited process was reused at once");
+        Path gone = earlierVersionDirectory(exited.pid());
+        Path running = earlierVersionDirectory(ProcessHandle.current().pid());
+        try (DaemonProcess daemon = DaemonProcess.start(tmp)) {
+            assertFalse(Files.exists(gone), gone + " was not swept");
+            assertTrue(Files.exists(running.resolve("runner.py")), running + " was swept, yet its pid runs");
+        }
+    }
+
+    /** A runner directory named as earlier versions named them, {@code interpreterd-<pid>-<digits>}. */
+    private Path earlierVersionDirectory(long pid) throws IOException {
+        Path directory = Files.createDirectory(tmp.resolve("interpreterd-" + pid + "-6204471305127365212"));
+        Files.writeString(directory.resolve("runner.py"), "print('left behind')\n");
+        return directory;
     }
 
     /** The runner directories of the daemons started here; not the work dir interpreterd-work-<user>. */

@@ -145,10 +145,8 @@ class OpenApiTest {
     @ValueSource(strings = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
     void every_method_the_document_lists_is_served_and_no_other(String method) {
         for (Map.Entry<String, JsonNode> path : document.root().get("paths").properties()) {
+            // HEAD too: a GET route without a HEAD route of its own would get Javalin's blanket 200.
             JsonNode operation = path.getValue().path(method.toLowerCase(Locale.ROOT));
-            if (operation.isMissingNode() && method.equals("HEAD") && path.getValue().has("get")) {
-                continue; // Javalin answers HEAD on every GET route itself, without asking the handler
-            }
             int status = daemon.request().request(method, path.getKey().replace("{id}", UNKNOWN_CONTEXT)).statusCode();
             if (operation.isMissingNode()) {
                 assertEquals(405, status, method + " " + path.getKey() + " is not in openapi.yaml");

@@ -9,7 +9,9 @@ import java.util.OptionalInt;
 
 /**
  * Decides status, exit code, signal and error of a finished execution from what the supervisor
- * reported and from what the daemon itself did to the worker.
+ * reported and from what the daemon itself did to the worker. A stop answers {@link Status#INTERRUPTED}
+ * only when one of the daemon's signals reached the code; a timeout that fired just after the code
+ * ended leaves the code's own outcome.
  *
  * @param status how the execution ended
  * @param exitCode the code's exit code, null when a signal ended it (always for {@link Status#INTERRUPTED})
@@ -32,7 +34,7 @@ record Verdict(Status status, Integer exitCode, String signal, ErrorInfo error) 
         Frame.Report report = exitFrame == null ? null : exitFrame.report();
         boolean hasReport = report != null;
         Integer signal = exitFrame == null ? null : exitFrame.signal();
-        if (stopReason.isPresent() && (signal == null || Escalation.sent(signal, lastSignal))) {
+        if (stopReason.isPresent() && stoppedByTheDaemon(exitFrame, lastSignal)) {
             // The daemon's signal ended the code, whatever exit code Python chose on its way out.
             List<String> traceback = hasReport ? lines(report.traceback()) : List.of();
             return new Verdict(Status.INTERRUPTED, null, lastSignal.map(Enum::name).orElse(null),
@@ -51,6 +53,18 @@ record Verdict(Status status, Integer exitCode, String signal, ErrorInfo error) 
         }
         boolean clean = outcome.equals("ok") && exitCode != null && exitCode == 0;
         return new Verdict(clean ? Status.OK : Status.EXIT, exitCode, null, null);
+    }
+
+    /**
+     * Whether the daemon's stop ended the code: it killed the worker before any report, a signal it
+     * sent killed the child, or one reached the code, which then ended (say, by KeyboardInterrupt).
+     */
+    private static boolean stoppedByTheDaemon(Frame.Exit exitFrame, Optional<Signal> lastSignal) {
+        if (exitFrame == null) {
+            return true;
+        }
+        Integer signal = exitFrame.signal();
+        return signal == null ? exitFrame.signalled() : Escalation.sent(signal, lastSignal);
     }
 
     /** Also when a signal the daemon did not send (a resource limit, a crash) came before its own. */

@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
  * own. The key stands for one deployment restarted: the same user, the same work directory and the
  * same PID namespace. Another daemon on the machine has another key and never touches these
  * entries; a daemon of the same deployment removes them once it has made sure that the process which
- * made them is gone, its pid free or taken by a process that started at another time.
+ * made them is gone, its pid free or taken by a process that started at another time. Runner
+ * directories of earlier versions, {@code interpreterd-<pid>-<digits>}, carry neither key nor start:
+ * see {@link #leftBehindByEarlierVersion}.
  *
  * @param key twelve hex digits of a hash of the user, the work directory and the PID namespace
  * @param pid the daemon's process id
@@ -29,6 +31,12 @@ public record DaemonInstance(String key, long pid, long startTicks) {
     /** How every name of a daemon's entries begins. */
     public static final String PREFIX = "interpreterd-";
     private static final Pattern KEY = Pattern.compile("[0-9a-f]{12}");
+    /**
+     * How earlier versions named their runner directories: the daemon's pid and the digits that
+     * {@code Files.createTempDirectory} adds. A name of this form never has the key's four parts.
+     */
+    private static final Pattern EARLIER_RUNNER_DIRECTORY =
+            Pattern.compile(Pattern.quote(PREFIX) + "(\\d{1,10})-\\d{1,20}");
     /** Field 22 of {@code /proc/<pid>/stat}, counted from the state, the first field after the command. */
     private static final int START_TIME_AFTER_COMMAND = 19;
 
@@ -93,6 +101,21 @@ public record DaemonInstance(String key, long pid, long startTicks) {
         }
         long owner = Long.parseLong(m.group(1));
         return owner > 0 && owner <= Integer.MAX_VALUE && !running(owner, Long.parseLong(m.group(2)));
+    }
+
+    /**
+     * True when {@code name} is a runner directory's name of an earlier version,
+     * {@code interpreterd-<pid>-<digits>}, and no process has that pid. Such a name holds no start
+     * time, so a pid that is taken keeps the entry, whoever took it; nor does it hold a user: the
+     * caller checks that the entry is its own user's.
+     */
+    public static boolean leftBehindByEarlierVersion(String name) {
+        Matcher m = EARLIER_RUNNER_DIRECTORY.matcher(name);
+        if (!m.matches()) {
+            return false;
+        }
+        long owner = Long.parseLong(m.group(1));
+        return owner > 0 && owner <= Integer.MAX_VALUE && !Posix.exists(owner);
     }
 
     /** Whether the process {@code pid} that started at {@code start} may still run; true when it cannot be told. */

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * The runner script, copied out of the jar once per daemon start into a private 0700 directory
  * ({@code interpreterd-<key>-<pid>-<start>-*} under the temp root, see {@link DaemonInstance}) that
  * also holds the control socket. Removed at shutdown; a directory left by a daemon of the same
- * deployment that is gone is swept at the next start, and other daemons' are left alone.
+ * deployment that is gone is swept at the next start, and other daemons' are left alone. So is one
+ * an earlier version ({@code interpreterd-<pid>-<digits>}) left, once no process has its pid.
  */
 public final class RunnerScript implements AutoCloseable {
 
@@ -81,15 +82,16 @@ public final class RunnerScript implements AutoCloseable {
     }
 
     /**
-     * Removes the directories under {@code tempRoot} that a daemon of this deployment left and that
-     * this user owns: anyone may make a directory of that name in a shared temp dir.
+     * Removes the directories under {@code tempRoot} that a daemon of this deployment, or of an earlier
+     * version, left and that this user owns: anyone may make a directory of that name in a shared temp dir.
      */
     static int sweepStale(Path tempRoot, DaemonInstance instance) throws IOException {
         int swept = 0;
         int self = Posix.effectiveUserId();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(tempRoot, DaemonInstance.PREFIX + "*")) {
             for (Path entry : entries) {
-                if (instance.leftBehind(entry.getFileName().toString())
+                String name = entry.getFileName().toString();
+                if ((instance.leftBehind(name) || DaemonInstance.leftBehindByEarlierVersion(name))
                         && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)
                         && (Integer) Files.getAttribute(entry, "unix:uid", LinkOption.NOFOLLOW_LINKS) == self) {
                     deleteTree(entry);

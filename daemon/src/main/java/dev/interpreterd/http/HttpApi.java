@@ -93,13 +93,16 @@ public final class HttpApi implements AutoCloseable {
             });
             cfg.routes.post(EXECUTE_PATH, execute);
             cfg.routes.post(ContextHandlers.PATH, context::create);
+            // Javalin would answer HEAD for a GET route with 200, whatever that route answers: each
+            // GET route has a HEAD route of its own, answered by the same handler without the body.
             cfg.routes.get(ContextHandlers.PATH, context::list);
+            cfg.routes.head(ContextHandlers.PATH, context::list);
             cfg.routes.get(ContextHandlers.PATH + "/{id}", context::get);
+            cfg.routes.head(ContextHandlers.PATH + "/{id}", context::get);
             cfg.routes.delete(ContextHandlers.PATH + "/{id}", context::delete);
             cfg.routes.post(ContextHandlers.PATH + "/{id}/restart", context::restart);
             cfg.routes.post(McpServer.PATH, mcp::post);
             cfg.routes.get(McpServer.PATH, mcp::get);
-            // Javalin would answer HEAD for a GET route with 200, whatever that route answers.
             cfg.routes.head(McpServer.PATH, mcp::get);
             cfg.routes.delete(McpServer.PATH, mcp::delete);
             cfg.routes.get("/health", health);
@@ -184,10 +187,10 @@ public final class HttpApi implements AutoCloseable {
             return McpServer.ALLOWED_METHODS;
         }
         if (path.equals(ContextHandlers.PATH)) {
-            return "GET, POST";
+            return "GET, HEAD, POST";
         }
         if (path.startsWith(ContextHandlers.PATH + "/")) {
-            return "GET, DELETE";
+            return "GET, HEAD, DELETE";
         }
         return "GET, HEAD";
     }

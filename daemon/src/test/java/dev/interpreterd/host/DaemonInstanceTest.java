@@ -84,6 +84,31 @@ class DaemonInstanceTest {
         assertFalse(self.leftBehind(name), name);
     }
 
+    @Test
+    void a_runner_directory_of_an_earlier_version_whose_pid_is_free_is_left_behind() throws Exception {
+        assertTrue(DaemonInstance.leftBehindByEarlierVersion("interpreterd-" + deadPid() + "-6204471305127365212"));
+    }
+
+    @Test
+    void a_runner_directory_of_an_earlier_version_whose_pid_is_taken_is_not_left_behind() {
+        // The name holds no start time: whoever has the pid now may be the daemon that made it.
+        long taken = ProcessHandle.current().pid();
+        assertFalse(DaemonInstance.leftBehindByEarlierVersion("interpreterd-" + taken + "-6204471305127365212"));
+        assertFalse(DaemonInstance.leftBehindByEarlierVersion("interpreterd-1-123"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"interpreterd-%d", "interpreterd-%d-", "interpreterd-%d-abc", "interpreterd-%d-12-34",
+            "interpreterd-%d-123-", "interpreterd-0-123", "interpreterd-99999999999-123", "interpreterd-work-nobody",
+            "interpreterd-%s-%d-1-123", "python-%d-123"})
+    void other_names_are_not_an_earlier_versions_runner_directory(String pattern) throws Exception {
+        long dead = deadPid();
+        String key = DaemonInstance.current(tmp).key();
+        String name = pattern.contains("%s") ? String.format(pattern, key, dead)
+                : pattern.contains("%d") ? String.format(pattern, dead) : pattern;
+        assertFalse(DaemonInstance.leftBehindByEarlierVersion(name), name);
+    }
+
     /** The pid of a process that has exited and been reaped. */
     static long deadPid() throws IOException, InterruptedException {
         Process process = new ProcessBuilder("true").start();

@@ -110,8 +110,42 @@ class RunnerScriptTest {
         }
     }
 
+    @Test
+    void install_sweeps_the_directory_an_earlier_version_left_once_its_pid_is_free() throws Exception {
+        Path stale = directoryWithAFile("interpreterd-" + DaemonInstanceTest.deadPid() + "-6204471305127365212");
+        try (RunnerScript runner = RunnerScript.install(tempRoot, self)) {
+            assertFalse(Files.exists(stale), stale + " was not swept");
+        }
+    }
+
+    @Test
+    void install_keeps_the_directory_of_an_earlier_version_whose_pid_is_taken() throws IOException {
+        Path live = directoryWithAFile("interpreterd-" + self.pid() + "-6204471305127365212");
+        try (RunnerScript runner = RunnerScript.install(tempRoot, self)) {
+            assertTrue(Files.exists(live.resolve("runner.py")), live + " was swept");
+        }
+    }
+
+    @Test
+    void install_keeps_an_earlier_versions_directory_which_another_user_made() throws Exception {
+        assumeTrue(Posix.effectiveUserId() == 0, "only root can give a directory to another user");
+        Path foreign = directoryWithAFile("interpreterd-" + DaemonInstanceTest.deadPid() + "-6204471305127365212");
+        Files.setAttribute(foreign, "unix:uid", NOBODY);
+        try (RunnerScript runner = RunnerScript.install(tempRoot, self)) {
+            assertTrue(Files.exists(foreign.resolve("runner.py")), foreign + " was swept");
+        }
+    }
+
+    @Test
+    void install_keeps_a_file_with_an_earlier_versions_name() throws Exception {
+        Path file = Files.writeString(tempRoot.resolve("interpreterd-" + DaemonInstanceTest.deadPid() + "-123"), "x");
+        try (RunnerScript runner = RunnerScript.install(tempRoot, self)) {
+            assertTrue(Files.exists(file), file + " was swept");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"unrelated", "interpreterd-cache", "interpreterd-%d", "interpreterd-%d-123", "python-%d-abc"})
+    @ValueSource(strings = {"unrelated", "interpreterd-cache", "interpreterd-%d", "interpreterd-%d-abc", "python-%d-abc"})
     void install_keeps_directories_it_did_not_create(String pattern) throws Exception {
         Path other = directoryWithAFile(String.format(pattern, DaemonInstanceTest.deadPid()));
         try (RunnerScript runner = RunnerScript.install(tempRoot, self)) {

@@ -67,7 +67,10 @@ public sealed interface Frame {
         }
     }
 
-    /** Daemon to a box's init: send {@code signal} to the code's process group. */
+    /**
+     * Daemon to a box's init or a supervisor: send {@code signal} to the code's process group, unless
+     * the code has ended; the {@link Exit} frame says whether one reached it.
+     */
     @JsonTypeName("signal")
     record SignalCode(int signal) implements Frame {
     }
@@ -120,10 +123,12 @@ public sealed interface Frame {
     /**
      * Runner to daemon, last for a job: how the child ended (its exit code, or the signal that killed
      * it) and its report of how the code ended, null if it sent none. A context's child that lives on
-     * ({@code alive}) gives the exit code a script with that outcome would have had.
+     * ({@code alive}) gives the exit code a script with that outcome would have had. {@code signalled}
+     * is true when a {@link SignalCode} reached the code's process group while the code ran.
      */
     @JsonTypeName("exit")
-    record Exit(long pid, Integer exitCode, Integer signal, Report report, boolean alive) implements Frame {
+    record Exit(long pid, Integer exitCode, Integer signal, Report report, boolean alive, boolean signalled)
+            implements Frame {
     }
 
     /** Zygote to daemon: a box's init, {@code pid}, has ended. */

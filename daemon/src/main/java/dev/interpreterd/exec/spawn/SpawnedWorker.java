@@ -20,7 +20,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * A runner started afresh for one job: its supervisor process, its captured output and its control
  * connection. The supervisor runs the code in a child that leads its own process group; signals for
- * the code go to that group.
+ * the code go to that group, through the supervisor but for SIGKILL.
  */
 public final class SpawnedWorker implements Worker {
 
@@ -86,12 +86,28 @@ public final class SpawnedWorker implements Worker {
         codeGroup = pid;
     }
 
+    /**
+     * SIGINT and SIGTERM go through the supervisor, which sends them to the code's process group only
+     * while the code runs and says in its exit frame whether one did; SIGKILL goes straight to the
+     * group, and so does any signal the supervisor can no longer be asked to send.
+     */
     @Override
     public void signalCode(Signal signal) {
         long group = codeGroup;
-        if (group > 1) {
-            Posix.killGroup(group, signal);
+        if (group <= 1 || reported) {
+            return; // not started, or dead and reaped: its group id may be another process's by now
         }
+        // The job went out before the child's start came back, so nothing else is being sent now.
+        ControlConnection control = connection.isCompletedExceptionally() ? null : connection.getNow(null);
+        if (signal != Signal.SIGKILL && control != null) {
+            try {
+                control.send(new Frame.SignalCode(signal.number()));
+                return;
+            } catch (IOException e) {
+                // The supervisor is gone: signal the group from here.
+            }
+        }
+        Posix.killGroup(group, signal);
     }
 
     @Override
