@@ -111,6 +111,20 @@ final class McpClient {
         return step(session, "call", "name", "execute_python", "arguments", Map.of("code", code));
     }
 
+    /** The result of a step of a report that must have succeeded. */
+    static JsonNode result(JsonNode report, int step) {
+        JsonNode outcome = report.path("steps").get(step);
+        if (!outcome.path("ok").asBoolean()) {
+            throw new AssertionError("step " + step + " failed: " + report);
+        }
+        return outcome.path("result");
+    }
+
+    /** The first text content of a tool result: what the model reads. */
+    static String text(JsonNode result) {
+        return result.at("/content/0/text").asText();
+    }
+
     private record Result(int exitCode, String stdout, String stderr) {
     }
 

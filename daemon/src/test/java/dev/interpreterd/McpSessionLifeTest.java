@@ -51,21 +51,21 @@ class McpSessionLifeTest {
             JsonNode report = McpClient.run(url(daemon), Map.of(), steps);
 
             for (int i = 0; i < 5; i++) {
-                assertFalse(result(report, i).path("isError").asBoolean(), report::toString);
+                assertFalse(McpClient.result(report, i).path("isError").asBoolean(), report::toString);
             }
-            assertEquals("status: ok\nstdout:\na new session runs", text(result(report, 5)));
-            assertEquals("status: ok\nstdout:\n5", text(result(report, 6)), "the most recently used keep their state");
-            assertEquals("status: ok\nstdout:\n4", text(result(report, 7)), "the most recently used keep their state");
+            assertEquals("status: ok\nstdout:\na new session runs", McpClient.text(McpClient.result(report, 5)));
+            assertEquals("status: ok\nstdout:\n5", McpClient.text(McpClient.result(report, 6)), "the most recently used keep their state");
+            assertEquals("status: ok\nstdout:\n4", McpClient.text(McpClient.result(report, 7)), "the most recently used keep their state");
 
-            JsonNode restarted = result(report, 8);
-            String[] lines = text(restarted).split("\n");
+            JsonNode restarted = McpClient.result(report, 8);
+            String[] lines = McpClient.text(restarted).split("\n");
             assertTrue(lines[0].startsWith("note: the Python interpreter was restarted before this call"), lines[0]);
             assertTrue(lines[0].contains("was reclaimed to make room for a new interpreter"), lines[0]);
             assertTrue(lines[0].contains("--max-contexts"), lines[0]);
             assertEquals("status: error", lines[1], "the fresh interpreter ran the call and survived it: " + restarted);
             assertTrue(restarted.at("/structuredContent/contextRestarted").asBoolean(), restarted::toString);
             assertTrue(restarted.path("isError").asBoolean(), "x is gone with the old interpreter: " + restarted);
-            assertTrue(text(restarted).endsWith("NameError: name 'x' is not defined"), restarted::toString);
+            assertTrue(McpClient.text(restarted).endsWith("NameError: name 'x' is not defined"), restarted::toString);
 
             JsonPath health = health(daemon);
             assertEquals(3, health.getInt("contexts.live"), health::prettify);
@@ -86,12 +86,12 @@ class McpSessionLifeTest {
             eventually("session a's call runs", () -> health(daemon).getInt("running") == 1);
 
             JsonNode refused = McpClient.run(url(daemon), Map.of(), List.of(McpClient.execute("b", "print('b runs')")));
-            JsonNode answer = result(refused, 0);
+            JsonNode answer = McpClient.result(refused, 0);
             assertTrue(answer.path("isError").asBoolean(), refused::toString);
-            assertTrue(text(answer).contains("--max-contexts"), refused::toString);
+            assertTrue(McpClient.text(answer).contains("--max-contexts"), refused::toString);
 
             Files.createFile(release);
-            assertEquals("status: ok\nstdout:\na ran", text(result(running.get(60, TimeUnit.SECONDS), 0)));
+            assertEquals("status: ok\nstdout:\na ran", McpClient.text(McpClient.result(running.get(60, TimeUnit.SECONDS), 0)));
             daemon.execute("print(y)", Map.of("contextId", http)).body("stdout", equalTo("kept\n"));
             assertEquals(0, health(daemon).getInt("contexts.reclaimed"));
         }
@@ -105,11 +105,11 @@ class McpSessionLifeTest {
                     McpClient.step(null, "sleep", "ms", 2500),
                     McpClient.execute("a", "print(x)"),
                     McpClient.execute("b", "print('b runs')")));
-            assertFalse(result(report, 0).path("isError").asBoolean(), report::toString);
+            assertFalse(McpClient.result(report, 0).path("isError").asBoolean(), report::toString);
             JsonNode expired = report.path("steps").get(2);
             assertFalse(expired.path("ok").asBoolean(), report::toString);
             assertEquals(404, expired.path("code").asInt(), report::toString);
-            assertEquals("status: ok\nstdout:\nb runs", text(result(report, 3)));
+            assertEquals("status: ok\nstdout:\nb runs", McpClient.text(McpClient.result(report, 3)));
             eventually("the expired session's interpreter is gone", Duration.ofSeconds(5),
                     () -> health(daemon).getInt("contexts.live") <= 1);
         }
@@ -123,9 +123,9 @@ class McpSessionLifeTest {
                     McpClient.step("a", "call", "name", "execute_python", "progress", true,
                             "arguments", Map.of("code", "time.sleep(2.5)\nx += 1")),
                     McpClient.execute("a", "print(x)")));
-            assertFalse(result(report, 0).path("isError").asBoolean(), report::toString);
-            assertFalse(result(report, 1).path("isError").asBoolean(), report::toString);
-            assertEquals("status: ok\nstdout:\n8", text(result(report, 2)), report::toString);
+            assertFalse(McpClient.result(report, 0).path("isError").asBoolean(), report::toString);
+            assertFalse(McpClient.result(report, 1).path("isError").asBoolean(), report::toString);
+            assertEquals("status: ok\nstdout:\n8", McpClient.text(McpClient.result(report, 2)), report::toString);
         }
     }
 
@@ -135,16 +135,5 @@ class McpSessionLifeTest {
 
     private static JsonPath health(TestDaemon daemon) {
         return daemon.request().get("/health").then().statusCode(200).extract().jsonPath();
-    }
-
-    /** The result of a step that must have succeeded. */
-    private static JsonNode result(JsonNode report, int step) {
-        JsonNode outcome = report.path("steps").get(step);
-        assertTrue(outcome.path("ok").asBoolean(), () -> "step " + step + " failed: " + report);
-        return outcome.path("result");
-    }
-
-    private static String text(JsonNode result) {
-        return result.at("/content/0/text").asText();
     }
 }

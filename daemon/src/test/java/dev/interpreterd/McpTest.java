@@ -47,7 +47,7 @@ class McpTest {
         JsonNode session = report.at("/sessions/a");
         assertEquals("2025-11-25", session.path("protocolVersion").asText(), report::toString);
         assertEquals("interpreterd", session.at("/server/name").asText(), report::toString);
-        JsonNode tools = result(report, 0).path("tools");
+        JsonNode tools = McpClient.result(report, 0).path("tools");
         List<String> names = new ArrayList<>();
         tools.forEach(tool -> names.add(tool.path("name").asText()));
         assertEquals(List.of("execute_python", "reset_python"), names, tools::toString);
@@ -64,14 +64,14 @@ class McpTest {
                 McpClient.execute("b", "x"),
                 McpClient.step("a", "terminate"),
                 McpClient.step("b", "terminate")));
-        JsonNode second = result(report, 1);
+        JsonNode second = McpClient.result(report, 1);
         assertFalse(second.path("isError").asBoolean(), second::toString);
-        assertEquals("status: ok\nstdout:\n{\"x\": 42}", text(second));
+        assertEquals("status: ok\nstdout:\n{\"x\": 42}", McpClient.text(second));
         assertEquals("{\"x\": 42}\n", second.at("/structuredContent/stdout").asText());
-        JsonNode other = result(report, 2);
+        JsonNode other = McpClient.result(report, 2);
         assertTrue(other.path("isError").asBoolean(), other::toString);
-        assertTrue(text(other).endsWith("NameError: name 'x' is not defined"), other::toString);
-        String contextA = result(report, 0).at("/structuredContent/contextId").asText();
+        assertTrue(McpClient.text(other).endsWith("NameError: name 'x' is not defined"), other::toString);
+        String contextA = McpClient.result(report, 0).at("/structuredContent/contextId").asText();
         assertEquals(contextA, second.at("/structuredContent/contextId").asText());
         assertNotEquals(contextA, other.at("/structuredContent/contextId").asText());
     }
@@ -80,9 +80,9 @@ class McpTest {
     void an_exception_comes_back_as_an_error_result_with_its_traceback() {
         JsonNode report = run(List.of(McpClient.execute("a", "def f():\n    return 1 / 0\nprint('before')\nf()"),
                 McpClient.step("a", "terminate")));
-        JsonNode result = result(report, 0);
+        JsonNode result = McpClient.result(report, 0);
         assertTrue(result.path("isError").asBoolean(), result::toString);
-        String text = text(result);
+        String text = McpClient.text(result);
         assertTrue(text.startsWith("status: error\nstdout:\nbefore\nTraceback (most recent call last):"), text);
         assertTrue(text.contains("line 2, in f") && text.endsWith("ZeroDivisionError: division by zero"), text);
         JsonNode structured = result.path("structuredContent");
@@ -96,7 +96,7 @@ class McpTest {
         JsonNode report = run(List.of(McpClient.execute("a", "import matplotlib.pyplot as plt\n"
                         + "plt.plot([1, 2, 3], [1, 4, 9])\nplt.show()"),
                 McpClient.step("a", "terminate")));
-        JsonNode result = result(report, 0);
+        JsonNode result = McpClient.result(report, 0);
         assertFalse(result.path("isError").asBoolean(), result::toString);
         JsonNode image = result.path("content").get(1);
         assertEquals("image", image.path("type").asText(), result::toString);
@@ -104,7 +104,7 @@ class McpTest {
         byte[] png = Base64.getDecoder().decode(image.path("data").asText());
         assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(png, PNG_SIGNATURE.length), "not a PNG");
         assertEquals(image.path("data").asText(), result.at("/structuredContent/results/0/data/image~1png").asText());
-        assertTrue(text(result).contains("[image/png, sent as image 1]"), result::toString);
+        assertTrue(McpClient.text(result).contains("[image/png, sent as image 1]"), result::toString);
     }
 
     @Test
@@ -119,7 +119,7 @@ class McpTest {
         eventually("the session's background sleep runs", () -> !LeftoverProcesses.withMarker(marker).isEmpty());
         Files.createFile(go);
         JsonNode report = client.get();
-        assertEquals("status: ok\nstdout:\nTrue", text(result(report, 1)), report::toString);
+        assertEquals("status: ok\nstdout:\nTrue", McpClient.text(McpClient.result(report, 1)), report::toString);
         assertTrue(report.at("/steps/3/ok").asBoolean(), report::toString);
         LeftoverProcesses.assertNoneLeft(marker);
     }
@@ -204,17 +204,6 @@ class McpTest {
 
     private static String url(TestDaemon target) {
         return "http://127.0.0.1:" + target.port() + "/mcp";
-    }
-
-    /** The result of a step that must have succeeded. */
-    private static JsonNode result(JsonNode report, int step) {
-        JsonNode outcome = report.path("steps").get(step);
-        assertTrue(outcome.path("ok").asBoolean(), () -> "step " + step + " failed: " + report);
-        return outcome.path("result");
-    }
-
-    private static String text(JsonNode result) {
-        return result.at("/content/0/text").asText();
     }
 
     private static String initialize(String version) {
