@@ -79,6 +79,7 @@ CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
 EPERM = 1
+EINVAL = 22
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 # The OOM killer's first choice: what every process that runs code carries.
 OOM_SCORE_ADJ_FIRST = 1000
@@ -219,7 +220,9 @@ def main(argv):
     secret = read_secret()
     if "--zygote" in argv:
         preload = argv[argv.index("--preload") + 1].split(",") if "--preload" in argv else []
-        return zygote(socket_path, secret, [m for m in preload if m])
+        code_ids = argv[argv.index("--code-user") + 1] if "--code-user" in argv else None
+        return zygote(socket_path, secret, [m for m in preload if m],
+                      code_ids and tuple(int(i) for i in code_ids.split(":")))
     return serve_one(socket_path, secret)
 
 
@@ -245,11 +248,12 @@ def serve_one(socket_path, secret):
 
 # ---------------------------------------------------------------- zygote
 
-def zygote(socket_path, secret, preload):
+def zygote(socket_path, secret, preload, code_ids=None):
     """The fork server: imports the preload modules once, then forks one box per request.
 
     It never runs user code. As a child subreaper it inherits each box's init once the box's maker
-    has exited, so it reaps the init when the box ends and tells the daemon how it ended.
+    has exited, so it reaps the init when the box ends and tells the daemon how it ended. code_ids,
+    the uid and gid of the code's user when that is not the daemon's, are mapped into each box.
     """
     for name in preload:
         __import__(name)
@@ -264,7 +268,7 @@ def zygote(socket_path, secret, preload):
             return SUPERVISOR_OK
         if request.get("event") == "box" and os.fork() == 0:
             control.close()
-            return make_box(socket_path, request["secret"], zygote_pid)
+            return make_box(socket_path, request["secret"], zygote_pid, code_ids)
 
 
 def connect(socket_path, secret, pid, **extra):
@@ -285,7 +289,7 @@ def reap_zygote_children(control):
 
 # ---------------------------------------------------------------- box
 
-def make_box(socket_path, secret, zygote_pid):
+def make_box(socket_path, secret, zygote_pid, code_ids=None):
     """The box's maker: enters new namespaces, forks the box's init into them and exits.
 
     unshare(CLONE_NEWPID) puts the caller's next child, not the caller, into the new PID namespace,
@@ -295,7 +299,7 @@ def make_box(socket_path, secret, zygote_pid):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     die_with_parent(zygote_pid)
     try:
-        enter_box_namespaces()
+        enter_box_namespaces(code_ids)
     except OSError as exc:
         connect(socket_path, secret, os.getpid(), error=exc.strerror or str(exc)).close()
         os._exit(SUPERVISOR_NO_BOX)
@@ -336,15 +340,83 @@ def parent_pid():
     return 0
 
 
-def enter_box_namespaces():
-    """New PID and mount namespaces; without root, inside a user namespace of their own."""
+def enter_box_namespaces(code_ids=None):
+    """New PID and mount namespaces; without root, inside a user namespace of their own.
+
+    That user namespace maps this process's ids to themselves and, when the code runs as another
+    user (code_ids, its uid and gid), that user's ids to themselves too: the box's child can switch
+    to it, and what the code writes is that user's on disk.
+    """
     if os.geteuid() == 0 and _libc.unshare(CLONE_NEWPID | CLONE_NEWNS) == 0:
         return
     uid, gid = os.geteuid(), os.getegid()
+    mapper = None
+    if code_ids and uid != 0 and code_ids[0] != uid:
+        mapper = IdMapper([(uid, gid), tuple(code_ids)])
     if _libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) != 0:
         errno = ctypes.get_errno()
+        if mapper:
+            mapper.finish(False)
         raise OSError(errno, "cannot make the box's namespaces: " + os.strerror(errno))
-    map_own_ids(uid, gid)
+    if mapper:
+        mapper.finish(True)
+    else:
+        map_own_ids(uid, gid)
+
+
+class IdMapper:
+    """A child left in the parent user namespace that maps ids into this process's next one.
+
+    Mapping ids other than one's own takes CAP_SETUID and CAP_SETGID in the parent namespace, held
+    by the process that writes the maps, as newuidmap(1) does. Once this process has entered its
+    new user namespace it holds nothing in the parent, so a child forked before writes the maps
+    when told. ids: (uid, gid) pairs, each mapped to itself.
+    """
+
+    def __init__(self, ids):
+        target = os.getpid()
+        go_r, self.go_w = os.pipe()
+        self.error_r, error_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self.go_w)
+            os.close(self.error_r)
+            os._exit(write_id_maps_when_told(go_r, error_w, target, ids))
+        os.close(go_r)
+        os.close(error_w)
+
+    def finish(self, unshared):
+        """Tells the child to write the maps (or, without a new namespace, to end) and waits for it.
+
+        Raises OSError naming what the kernel refused when the maps could not be written.
+        """
+        os.write(self.go_w, b"y" if unshared else b"n")
+        os.close(self.go_w)
+        _, status = os.waitpid(self.pid, 0)
+        message = os.read(self.error_r, 4096).decode("utf-8", "replace")
+        os.close(self.error_r)
+        if unshared and status != 0:
+            raise OSError(EPERM, "cannot map the code's user into the box: "
+                          + (message or f"the mapper ended with status {status}"))
+
+
+def write_id_maps_when_told(go_r, error_w, pid, ids):
+    """In the mapper: waits for the word, then writes uid_map and gid_map of process pid.
+
+    End of file (its maker died) or "n" ends it without writing. Returns its exit status.
+    """
+    if os.read(go_r, 1) != b"y":
+        return SUPERVISOR_OK
+    for name, column in (("uid_map", 0), ("gid_map", 1)):
+        # A group the two users share is mapped once: extents may not overlap.
+        lines = dict.fromkeys(f"{pair[column]} {pair[column]} 1" for pair in ids)
+        try:
+            with open(f"/proc/{pid}/{name}", "w") as f:
+                f.write("\n".join(lines) + "\n")
+        except OSError as exc:
+            os.write(error_w, f"writing {name}: {exc.strerror} (CAP_SETUID and CAP_SETGID are needed)".encode())
+            return 1
+    return SUPERVISOR_OK
 
 
 def map_own_ids(uid, gid):
@@ -951,14 +1023,20 @@ def prepare(job):
 
 def enter_sandbox(job, supervisor):
     """The last steps before the code starts, in the order their privileges allow."""
-    if job.get("network") is False:
-        isolate_network()
+    user = job.get("user")
+    keeps_root = runs_as_root(user)
+    # As root, or in a box, this process may make its network namespace at once. Elsewhere only a
+    # user namespace of its own grants one, made after the switch, as it maps only its maker's ids.
+    isolate_later = job.get("network") is False and _libc.unshare(CLONE_NEWNET) != 0
     apply_limits(job.get("limits") or {})
-    keeps_root = runs_as_root(job.get("user"))
-    become(job.get("user"))
+    left = become(user)
+    if isolate_later:
+        isolate_network()
     if not keeps_root:
-        # Inside a box's user namespace the child holds every capability until it lets them go.
+        # In a user namespace (a box's, or the network's) the child holds every capability until it
+        # lets them go, and so does a daemon's child that switched between two users other than root.
         clear_capabilities()
+    forbid_way_back(user, left)
     # Setuid and file-capability programs cannot give the code back what it just gave up.
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     # Forked from a box's init, this child is not dumpable either, which would leave /proc/self root's
@@ -1004,29 +1082,45 @@ def clear_capabilities():
 def become(user):
     """Switches this process for good to the user the code runs as, when that is another user.
 
-    Only a daemon running as root sends another user than its own. Everything the runner needs is
-    imported by now: its own directory stays closed to that user. Groups go first, while the
-    process may still change them; the user id last.
+    Only a daemon running as root, or one holding CAP_SETUID and CAP_SETGID (in a box, those of the
+    box's user namespace, where the code's user is mapped), sends another user than its own.
+    Everything the runner needs is imported by now: its own directory stays closed to that user.
+    Groups go first, while the process may still change them; the user id last. Returns the uid it
+    left, or None when it stayed. A switch between two users other than root keeps the capabilities:
+    the caller clears them, then calls forbid_way_back.
     """
     if not user or (os.getuid() == user["uid"] and os.geteuid() == user["uid"]):
-        return
+        return None
+    left = os.getuid()
     os.setgroups([])
     os.setgid(user["gid"])
     os.setuid(user["uid"])
-    try:
-        os.setuid(0)
-    except PermissionError:
-        pass
-    else:
-        raise PermissionError(f"could still become root after switching to uid {user['uid']}")
     # The switch made the process non-dumpable, which would leave /proc/self root's; the code is
     # its user's own business, like any process that user starts.
     prctl(PR_SET_DUMPABLE, 1)
+    return left
+
+
+def forbid_way_back(user, left):
+    """After a switch, and with the capabilities gone: checks that neither root nor the uid it left
+    (the daemon's) can be had back. In a box's user namespace root is not even mapped (EINVAL)."""
+    if left is None:
+        return
+    for uid in dict.fromkeys((0, left)):
+        try:
+            os.setuid(uid)
+        except OSError as exc:
+            if exc.errno in (EPERM, EINVAL):
+                continue
+            raise
+        raise PermissionError(f"could still become uid {uid} after switching to uid {user['uid']}")
 
 
 def probe_user(user, work_dir):
     """At the daemon's start: can the code, as this user, use this interpreter and work directory?"""
-    become(user)
+    left = become(user)
+    clear_capabilities()
+    forbid_way_back(user, left)
     stdlib = os.path.dirname(os.__file__)
     for path, mode, what in ((sys.executable, os.X_OK, "run the interpreter"),
                              (stdlib, os.R_OK | os.X_OK, "read the standard library in"),

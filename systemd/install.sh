@@ -4,6 +4,8 @@
 set -euo pipefail
 
 readonly NAME=interpreterd
+# The code runs as this user, never as the daemon's: it owns the work dir and nothing else.
+readonly CODE_USER=interpreterd-code
 readonly JAR_DIR=/opt/interpreterd
 readonly JAR_PATH=$JAR_DIR/interpreterd.jar
 readonly UNIT_PATH=/etc/systemd/system/interpreterd.service
@@ -12,6 +14,7 @@ readonly WANTS_LINK=/etc/systemd/system/multi-user.target.wants/interpreterd.ser
 readonly DEFAULTS_PATH=/etc/default/interpreterd
 readonly STATE_DIR=/var/lib/interpreterd
 readonly WORK_DIR=$STATE_DIR/work
+readonly JNA_DIR=$STATE_DIR/jna
 readonly NOLOGIN=/usr/sbin/nologin
 # The PATH systemd gives services: python3 must be found there, not on the caller's PATH.
 readonly SERVICE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -32,18 +35,19 @@ Usage: sudo systemd/install.sh [--jar PATH] [--root DIR]
        sudo systemd/install.sh --uninstall [--purge] [--root DIR]
 
 Installs interpreterd as a systemd service: the jar in $JAR_DIR, the unit in $UNIT_PATH,
-a commented $DEFAULTS_PATH (never overwritten), the $NAME system user and the work dir
-$WORK_DIR (0750). Then reloads systemd, enables the service and (re)starts it.
+a commented $DEFAULTS_PATH (never overwritten), the system users $NAME (the daemon) and
+$CODE_USER (the code), $STATE_DIR (0711, the daemon's) and the work dir
+$WORK_DIR (0750, the code's). Then reloads systemd, enables the service and (re)starts it.
 
 Options:
   --jar PATH    the jar to install (default: daemon/target/interpreterd.jar in this repository)
   --root DIR    install into DIR as a staging root: every path is prefixed with DIR, no systemctl
-                call, nothing on this system changes; the user is added to DIR/etc/passwd and
+                call, nothing on this system changes; the users are added to DIR/etc/passwd and
                 DIR/etc/group only if those files exist there
   --uninstall   stop and disable the service, remove the unit and $JAR_DIR; keep
                 $DEFAULTS_PATH and $STATE_DIR
   --purge       with --uninstall: also remove $DEFAULTS_PATH, $STATE_DIR, unit drop-ins and the
-                $NAME user and group
+                $NAME and $CODE_USER users and groups
   -h, --help    print this help
 
 Must run as root unless --root is given.
@@ -166,22 +170,30 @@ check_python() {
     esac
 }
 
-# --- The service user
+# --- The users: the daemon's and the code's, each a system user with a group of its own.
 
-user_exists_on_host() {
-    getent passwd "$NAME" >/dev/null
+# account_exists_on_host NAME
+account_exists_on_host() {
+    getent passwd "$1" >/dev/null
 }
 
-create_user_on_host() {
-    if ! getent group "$NAME" >/dev/null; then
-        groupadd --system "$NAME"
-        say "created system group $NAME"
+# create_account_on_host NAME HOME COMMENT
+create_account_on_host() {
+    if ! getent group "$1" >/dev/null; then
+        groupadd --system "$1"
+        say "created system group $1"
     fi
-    if ! user_exists_on_host; then
-        useradd --system --gid "$NAME" --home-dir "$STATE_DIR" --no-create-home \
-            --shell "$NOLOGIN" --comment "interpreterd daemon" "$NAME"
-        say "created system user $NAME"
+    if ! account_exists_on_host "$1"; then
+        useradd --system --gid "$1" --home-dir "$2" --no-create-home \
+            --shell "$NOLOGIN" --comment "$3" "$1"
+        say "created system user $1"
     fi
+}
+
+create_users_on_host() {
+    create_account_on_host "$NAME" "$STATE_DIR" "interpreterd daemon"
+    # Its home is the work dir, which it owns: the daemon gives the code that HOME.
+    create_account_on_host "$CODE_USER" "$WORK_DIR" "interpreterd code"
 }
 
 # The highest id in the system range that neither $1 (passwd) nor $2 (group) uses, as useradd picks.
@@ -189,60 +201,68 @@ free_system_id() {
     awk -F: '{ used[$3] = 1 } END { for (id = 999; id >= 100; id--) if (!(id in used)) { print id; exit } }' "$1" "$2"
 }
 
-# Adds the user and group to the staging root's account files, when it has them.
-create_user_in_root() {
-    local passwd=$root/etc/passwd group=$root/etc/group id gid days
-    if [[ ! -f $passwd || ! -f $group ]]; then
-        say "no $passwd and $group: not creating the $NAME user in the staging root; create it in the image (useradd --system) before the service starts"
-        return
-    fi
-    gid=$(awk -F: -v name="$NAME" '$1 == name { print $3 }' "$group")
+# create_account_in_root NAME HOME COMMENT: adds the user and its group to the staging root's files.
+create_account_in_root() {
+    local name=$1 home=$2 comment=$3 passwd=$root/etc/passwd group=$root/etc/group id gid days
+    gid=$(awk -F: -v name="$name" '$1 == name { print $3 }' "$group")
     if [[ -z $gid ]]; then
         gid=$(free_system_id "$passwd" "$group")
         [[ -n $gid ]] || die "no free system id (100-999) in $passwd and $group"
-        echo "$NAME:x:$gid:" >>"$group"
-        [[ ! -f $root/etc/gshadow ]] || echo "$NAME:!::" >>"$root/etc/gshadow"
-        say "added group $NAME ($gid) to $group"
+        echo "$name:x:$gid:" >>"$group"
+        [[ ! -f $root/etc/gshadow ]] || echo "$name:!::" >>"$root/etc/gshadow"
+        say "added group $name ($gid) to $group"
     fi
-    if ! awk -F: -v name="$NAME" '$1 == name { found = 1 } END { exit !found }' "$passwd"; then
+    if ! awk -F: -v name="$name" '$1 == name { found = 1 } END { exit !found }' "$passwd"; then
         id=$gid
         if awk -F: -v id="$id" '$3 == id { found = 1 } END { exit !found }' "$passwd"; then
             id=$(free_system_id "$passwd" "$group")
             [[ -n $id ]] || die "no free system id (100-999) in $passwd and $group"
         fi
-        echo "$NAME:x:$id:$gid:interpreterd daemon:$STATE_DIR:$NOLOGIN" >>"$passwd"
+        echo "$name:x:$id:$gid:$comment:$home:$NOLOGIN" >>"$passwd"
         days=$(($(date +%s) / 86400))
-        [[ ! -f $root/etc/shadow ]] || echo "$NAME:!:$days::::::" >>"$root/etc/shadow"
-        say "added user $NAME ($id) to $passwd"
+        [[ ! -f $root/etc/shadow ]] || echo "$name:!:$days::::::" >>"$root/etc/shadow"
+        say "added user $name ($id) to $passwd"
     fi
 }
 
-# "uid:gid" of the service user, or nothing when it does not exist (yet) where we install.
-service_owner() {
+# Adds the users to the staging root's account files, when it has them.
+create_users_in_root() {
+    if [[ ! -f $root/etc/passwd || ! -f $root/etc/group ]]; then
+        say "no $root/etc/passwd and $root/etc/group: not creating the $NAME and $CODE_USER users in the staging root; create them in the image (useradd --system, $CODE_USER with home $WORK_DIR) before the service starts"
+        return
+    fi
+    create_account_in_root "$NAME" "$STATE_DIR" "interpreterd daemon"
+    create_account_in_root "$CODE_USER" "$WORK_DIR" "interpreterd code"
+}
+
+# owner_of NAME: "uid:gid" of the user where we install, or nothing when it does not exist there (yet).
+owner_of() {
     if staging; then
         local passwd=$root/etc/passwd
-        [[ -f $passwd ]] && awk -F: -v name="$NAME" '$1 == name { print $3 ":" $4 }' "$passwd"
+        [[ -f $passwd ]] && awk -F: -v name="$1" '$1 == name { print $3 ":" $4 }' "$passwd"
     else
-        user_exists_on_host && echo "$NAME:$NAME"
+        account_exists_on_host "$1" && echo "$1:$1"
     fi
     return 0
 }
 
-remove_user() {
-    if staging; then
-        local file
-        for file in passwd group shadow gshadow; do
-            [[ ! -f $root/etc/$file ]] || sed -i "/^$NAME:/d" "$root/etc/$file"
-        done
-    else
-        if user_exists_on_host; then
-            userdel "$NAME"
+remove_users() {
+    local name file
+    for name in "$CODE_USER" "$NAME"; do
+        if staging; then
+            for file in passwd group shadow gshadow; do
+                [[ ! -f $root/etc/$file ]] || sed -i "/^$name:/d" "$root/etc/$file"
+            done
+        else
+            if account_exists_on_host "$name"; then
+                userdel "$name"
+            fi
+            if getent group "$name" >/dev/null; then
+                groupdel "$name"
+            fi
         fi
-        if getent group "$NAME" >/dev/null; then
-            groupdel "$NAME"
-        fi
-    fi
-    say "removed the $NAME user and group"
+        say "removed the $name user and group"
+    done
 }
 
 # --- Install
@@ -261,18 +281,42 @@ install_files() {
     fi
 }
 
+# make_directory DIR MODE OWNER: DIR (under the root) with MODE, handed to OWNER ("uid:gid" or
+# names; empty for nobody) where files can be given away.
+make_directory() {
+    local dir=$root$1
+    # Never through a link: root must not hand over, or open up, whatever a link there names.
+    [[ ! -L $dir ]] || die "$dir is a symbolic link; remove it and run again"
+    install -d -m "$2" "$dir"
+    chmod "$2" "$dir"
+    if [[ -n $3 ]] && privileged; then
+        chown -h "$3" "$dir"
+    fi
+}
+
 make_directories() {
-    local owner dir
-    owner=$(service_owner)
-    for dir in "$STATE_DIR" "$WORK_DIR"; do
-        install -d -m 0750 "$root$dir"
-        chmod 0750 "$root$dir"
-        if [[ -n $owner ]] && privileged; then
-            chown "$owner" "$root$dir"
-        fi
-    done
-    if [[ -z $owner ]] || ! privileged; then
-        say "left $root$STATE_DIR to its current owner; systemd hands it to $NAME at the first start (StateDirectory=)"
+    local daemon code
+    daemon=$(owner_of "$NAME")
+    code=$(owner_of "$CODE_USER")
+    # The code's user may pass through to its work dir, but neither list nor read the rest.
+    make_directory "$STATE_DIR" 0711 "$daemon"
+    # JNA unpacks its native library here, which the daemon loads: the daemon's alone.
+    make_directory "$JNA_DIR" 0700 "$daemon"
+    # The code's. The daemon writes nothing there; through the group (SupplementaryGroups= in the
+    # unit) it may look, to check the cwd a request names. Only the directory itself changes hands:
+    # files an earlier version's code left there stay $NAME's.
+    make_directory "$WORK_DIR" 0750 "$code"
+    if [[ -z $daemon || -z $code ]] || ! privileged; then
+        say "left $root$STATE_DIR, $root$JNA_DIR and $root$WORK_DIR to their current owner: before the first start, give the first two to $NAME and the work dir to $CODE_USER (chown), or systemd hands them all to $NAME (StateDirectory=) and the code cannot use its work dir"
+    fi
+}
+
+# A rerun stops the daemon before its directories change hands: it owns the state dir, where
+# nothing may swap an entry for a link while root hands the entries over. start_service restarts it.
+pause_service() {
+    if systemd_running && systemctl is-active --quiet "$NAME.service"; then
+        systemctl stop "$NAME.service"
+        say "stopped $NAME to update it"
     fi
 }
 
@@ -298,11 +342,12 @@ start_service() {
 do_install() {
     check_jar
     if staging; then
-        create_user_in_root
+        create_users_in_root
     else
         check_java
         check_python
-        create_user_on_host
+        create_users_on_host
+        pause_service
     fi
     install_files
     make_directories
@@ -329,14 +374,14 @@ do_uninstall() {
     if [[ $purge == yes ]]; then
         rm -rf "$root$DROPIN_DIR" "$root$STATE_DIR"
         rm -f "$root$DEFAULTS_PATH"
-        remove_user
+        remove_users
     fi
     if ! staging && systemd_running; then
         systemctl daemon-reload
         systemctl reset-failed "$NAME.service" 2>/dev/null || true
     fi
     if [[ $purge == yes ]]; then
-        say "removed $NAME, its settings, its state and its user"
+        say "removed $NAME, its settings, its state and its users"
     else
         say "removed $NAME; kept $root$DEFAULTS_PATH and $root$STATE_DIR (--purge removes them)"
     fi

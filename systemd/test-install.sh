@@ -3,7 +3,8 @@
 # machine. Needs a built jar:
 #   systemd/test-install.sh [path/to/interpreterd.jar]    (default daemon/target/interpreterd.jar)
 # What needs more is skipped without it, with a SKIP line naming what is missing: root (to check
-# that the service user owns its directories), systemd-analyze (the unit) and shellcheck (lint).
+# that the daemon's and the code's users own their directories, and what each may open there),
+# systemd-analyze (the unit) and shellcheck (lint).
 # Prints one PASS, FAIL or SKIP line per check and "N passed, M failed, K skipped" last; exits
 # non-zero on a failure.
 set -euo pipefail
@@ -18,6 +19,10 @@ readonly JAR=/opt/interpreterd/interpreterd.jar
 readonly DEFAULTS=/etc/default/interpreterd
 readonly STATE=/var/lib/interpreterd
 readonly WORK=/var/lib/interpreterd/work
+readonly JNA=/var/lib/interpreterd/jna
+readonly CODE_USER=interpreterd-code
+# The only capabilities the unit grants the daemon, ambient and as its bounding set.
+readonly CAPABILITIES="CAP_SETUID CAP_SETGID CAP_KILL"
 readonly WANTS=/etc/systemd/system/multi-user.target.wants/interpreterd.service
 readonly NOBODY=65534
 
@@ -200,8 +205,9 @@ check unit_mode_0644 mode_is "$root$UNIT" 644
 check jar_mode_0644 mode_is "$root$JAR" 644
 check jar_dir_mode_0755 mode_is "$root/opt/interpreterd" 755
 check defaults_mode_0600_as_it_may_hold_the_token mode_is "$root$DEFAULTS" 600
-check state_dir_mode_0750 mode_is "$root$STATE" 750
+check state_dir_mode_0711_so_the_code_may_pass_but_not_list mode_is "$root$STATE" 711
 check work_dir_mode_0750 mode_is "$root$WORK" 750
+check jna_dir_mode_0700 mode_is "$root$JNA" 700
 check service_enabled_for_multi_user_target test "$(readlink "$root$WANTS")" = "$UNIT"
 
 user_line=$(grep '^interpreterd:' "$root/etc/passwd" || true)
@@ -210,12 +216,41 @@ gid=$(cut -d: -f4 <<<"$user_line")
 check user_added_once_as_system_user test "$(grep -c '^interpreterd:' "$root/etc/passwd")" = 1 -a "$uid" -ge 100 -a "$uid" -lt 1000
 check user_has_no_login_shell test "$(cut -d: -f7 <<<"$user_line")" = /usr/sbin/nologin
 check group_added_once test "$(grep -c '^interpreterd:' "$root/etc/group")" = 1 -a "$(grep '^interpreterd:' "$root/etc/group" | cut -d: -f3)" = "$gid"
+code_line=$(grep "^$CODE_USER:" "$root/etc/passwd" || true)
+code_uid=$(cut -d: -f3 <<<"$code_line")
+code_gid=$(cut -d: -f4 <<<"$code_line")
+check code_user_added_once_as_system_user test "$(grep -c "^$CODE_USER:" "$root/etc/passwd")" = 1 -a "$code_uid" -ge 100 -a "$code_uid" -lt 1000
+check code_user_is_not_the_daemons test "$code_uid" != "$uid" -a "$code_gid" != "$gid"
+check code_user_has_no_login_shell test "$(cut -d: -f7 <<<"$code_line")" = /usr/sbin/nologin
+check code_user_home_is_the_work_dir test "$(cut -d: -f6 <<<"$code_line")" = "$WORK"
+check code_group_added_once test "$(grep -c "^$CODE_USER:" "$root/etc/group")" = 1 -a "$(grep "^$CODE_USER:" "$root/etc/group" | cut -d: -f3)" = "$code_gid"
+
+# as_ids UID GID [GROUPS] COMMAND...: runs the command with these ids (GROUPS: supplementary, comma-separated or "").
+as_ids() {
+    local ids=(--reuid="$1" --regid="$2")
+    if [[ -n $3 ]]; then ids+=(--groups="$3"); else ids+=(--clear-groups); fi
+    shift 3
+    setpriv "${ids[@]}" "$@"
+}
+
 if ((EUID == 0)); then
-    check work_dir_owned_by_service_user owner_is "$root$WORK" "$uid:$gid"
+    check work_dir_owned_by_code_user owner_is "$root$WORK" "$code_uid:$code_gid"
     check state_dir_owned_by_service_user owner_is "$root$STATE" "$uid:$gid"
+    check jna_dir_owned_by_service_user owner_is "$root$JNA" "$uid:$gid"
+    # What each user may open in the staging root, as the kernel decides (the path to it opened up).
+    chmod 0711 "$tmp"
+    code=("$code_uid" "$code_gid" "")
+    check code_user_may_write_its_work_dir as_ids "${code[@]}" test -w "$root$WORK" -a -x "$root$WORK"
+    check code_user_cannot_list_the_state_dir as_ids "${code[@]}" bash -c "! ls '$root$STATE'"
+    check code_user_cannot_enter_the_jna_dir as_ids "${code[@]}" bash -c "! ls '$root$JNA'"
+    check code_user_cannot_read_the_defaults_file as_ids "${code[@]}" bash -c "! cat '$root$DEFAULTS'"
+    # The daemon, with the code's group as the unit gives it, may look into the work dir but not write there.
+    daemon=("$uid" "$gid" "$code_gid")
+    check daemon_may_enter_but_not_write_the_work_dir as_ids "${daemon[@]}" test -x "$root$WORK" -a ! -w "$root$WORK"
+    chmod 0700 "$tmp"
 else
-    # Only root can give files away: install.sh leaves them to systemd's StateDirectory= then.
-    skip state_dirs_owned_by_service_user "needs root: run this test as root to check that install.sh gives the service user its directories"
+    # Only root can give files away: install.sh leaves them to their current owner then.
+    skip state_dirs_owned_by_their_users "needs root: run this test as root to check that install.sh gives the daemon's and the code's users their directories"
 fi
 
 check defaults_list_every_option_commented_out defaults_cover_every_option
@@ -223,6 +258,12 @@ check defaults_show_the_units_java_opts java_opts_match
 
 # --- The unit.
 check unit_paths_exist_in_staging_root unit_paths_exist
+check unit_runs_the_daemon_as_interpreterd test "$(unit_value User)" = interpreterd
+check unit_runs_the_code_as_the_code_user grep -qx "Environment=INTERPRETERD_USER=$CODE_USER" "$root$UNIT"
+check unit_grants_only_setuid_setgid_and_kill_as_ambient test "$(unit_value AmbientCapabilities)" = "$CAPABILITIES"
+check unit_bounds_capabilities_to_the_same_three test "$(unit_value CapabilityBoundingSet)" = "$CAPABILITIES"
+check unit_keeps_no_new_privileges test "$(unit_value NoNewPrivileges)" = yes
+check unit_gives_the_daemon_the_code_group test "$(unit_value SupplementaryGroups)" = "$CODE_USER"
 if ! command -v systemd-analyze >/dev/null; then
     skip systemd_analyze_verify_passes_without_warnings "needs systemd-analyze: apt-get install -y systemd"
 elif ! prepare_verifier; then
@@ -247,12 +288,12 @@ check uninstall_removes_enablement test ! -L "$root$WANTS"
 check uninstall_removes_jar_dir test ! -e "$root/opt/interpreterd"
 check uninstall_keeps_defaults test -f "$root$DEFAULTS"
 check uninstall_keeps_work_dir test -d "$root$WORK"
-check uninstall_keeps_user grep -q '^interpreterd:' "$root/etc/passwd"
+check uninstall_keeps_users grep -q "^$CODE_USER:" "$root/etc/passwd"
 check uninstall_twice_succeeds "$install_sh" --root "$root" --uninstall
 check purge_succeeds "$install_sh" --root "$root" --uninstall --purge
 check purge_removes_defaults test ! -e "$root$DEFAULTS"
 check purge_removes_state_dir test ! -e "$root$STATE"
-check purge_removes_user_and_group bash -c "! grep -q '^interpreterd:' '$root/etc/passwd' '$root/etc/group'"
+check purge_removes_users_and_groups bash -c "! grep -q '^interpreterd\\(-code\\)\\?:' '$root/etc/passwd' '$root/etc/group'"
 check purge_keeps_other_accounts grep -q '^nobody:' "$root/etc/passwd"
 
 # --- A staging root without account files: no user, directories still made.
@@ -260,6 +301,14 @@ bare=$tmp/bare
 check staged_install_without_passwd_succeeds "$install_sh" --root "$bare" --jar "$jar"
 check staged_install_without_passwd_creates_no_passwd test ! -e "$bare/etc/passwd"
 check staged_install_without_passwd_makes_work_dir mode_is "$bare$WORK" 750
+
+# --- A link where a directory belongs (which the daemon's user could plant in its state dir) is refused.
+linked=$tmp/linked
+mkdir -p "$linked$STATE" "$tmp/elsewhere"
+chmod 0755 "$tmp/elsewhere"
+ln -s "$tmp/elsewhere" "$linked$WORK"
+check refuses_a_link_as_work_dir expect_refusal "is a symbolic link" "$install_sh" --root "$linked" --jar "$jar"
+check link_target_left_alone mode_is "$tmp/elsewhere" 755
 
 # --- Refusals.
 # A copy the unprivileged user can read, wherever the checkout lives.

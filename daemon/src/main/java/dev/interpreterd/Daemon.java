@@ -16,6 +16,7 @@ import dev.interpreterd.http.HttpApi;
 import dev.interpreterd.http.Json;
 import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.SdNotify;
+import dev.interpreterd.user.Privilege;
 import dev.interpreterd.user.UserProbe;
 import dev.interpreterd.user.WorkDirectories;
 import dev.interpreterd.user.WorkerUser;
@@ -83,7 +84,7 @@ public final class Daemon implements AutoCloseable {
             log.warn("the token was given with --token: every user of this machine can read it in the daemon's"
                     + " command line (ps); give it with --token-file or INTERPRETERD_TOKEN instead");
         }
-        WorkerUser user = WorkerUsers.resolve(config.user(), Posix.effectiveUserId(), Posix.effectiveGroupId());
+        WorkerUser user = WorkerUsers.resolve(config.user(), Privilege.ofThisProcess());
         Path tmpDir = Path.of(System.getProperty("java.io.tmpdir"));
         Optional<Path> passwdHome = user.switched() ? Optional.of(user.home())
                 : Optional.ofNullable(environment.get("HOME")).filter(h -> !h.isEmpty()).map(Path::of);
@@ -99,7 +100,7 @@ public final class Daemon implements AutoCloseable {
             PythonLocator.Python python = usablePython(config.python(), runner, user, workDir);
             WorkerEnvironment workerEnvironment = new WorkerEnvironment(environment, user, home);
             runners = Runners.start(config, python.executable(), runner,
-                    config.cgroups() ? Cgroups.detect(instance) : Cgroups.NONE, workDir, workerEnvironment, json);
+                    config.cgroups() ? Cgroups.detect(instance) : Cgroups.NONE, workerEnvironment, json);
             executions = new ExecutionService(runners.workers(), runners.contexts(), runners.isolation(),
                     runners.cgroups().mechanism(),
                     new ExecutionService.Settings(config.maxConcurrent(), config.queue(), config.grace(),
@@ -130,7 +131,7 @@ public final class Daemon implements AutoCloseable {
     /**
      * The interpreter, checked to be usable by the code's user. When that user cannot use the
      * default {@code python3} (one under {@code /root}, such as pyenv's, when the daemon runs as
-     * root), the system's {@code /usr/bin/python3} is used instead, with a warning; an interpreter
+     * another user), the system's {@code /usr/bin/python3} is used instead, with a warning; an interpreter
      * named with {@code --python} is used as named or not at all.
      */
     private static PythonLocator.Python usablePython(String name, RunnerScript runner, WorkerUser user, Path workDir)

@@ -54,14 +54,14 @@ final class Runners implements AutoCloseable {
      * @param cgroups where each box or execution gets its cgroups, {@link Cgroups#NONE} for none; closed here
      * @throws IOException when neither boxes nor interpreters can be started
      */
-    static Runners start(Config config, Path python, RunnerScript runner, Cgroups cgroups, Path workDir,
+    static Runners start(Config config, Path python, RunnerScript runner, Cgroups cgroups,
                          WorkerEnvironment environment, ObjectMapper json) throws IOException {
         ControlServer control = new ControlServer(runner.directory().resolve("control.sock"), json);
-        WorkerLauncher launcher = new WorkerLauncher(python, runner.script(), workDir, environment.base(),
+        WorkerLauncher launcher = new WorkerLauncher(python, runner.script(), environment.base(),
                 config.maxOutputBytes(), control, cgroups);
         Zygote zygote = null;
         try {
-            zygote = zygote(config, launcher, control);
+            zygote = zygote(config, launcher, control, environment);
             BoxPool boxes = null;
             String noBoxes = "";
             try {
@@ -97,9 +97,10 @@ final class Runners implements AutoCloseable {
         }
     }
 
-    private static Zygote zygote(Config config, WorkerLauncher launcher, ControlServer control) throws IOException {
+    private static Zygote zygote(Config config, WorkerLauncher launcher, ControlServer control,
+                                 WorkerEnvironment environment) throws IOException {
         try {
-            return new Zygote(launcher, control, config.preload());
+            return new Zygote(launcher, control, config.preload(), environment.user());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while starting the zygote", e);

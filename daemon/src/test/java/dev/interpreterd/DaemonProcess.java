@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /** The daemon in a JVM of its own, for what needs real signals: SIGTERM, SIGKILL, process death. */
 final class DaemonProcess implements AutoCloseable {
@@ -56,8 +57,21 @@ final class DaemonProcess implements AutoCloseable {
      * in {@code tmpDir} (the Maven repository under /root is closed to other users).
      */
     static DaemonProcess startAs(Path tmpDir, int uid, int gid, String... flags) throws IOException {
+        return startAs(tmpDir, uid, gid, List.of(), flags);
+    }
+
+    /**
+     * Starts the daemon as another user that holds {@code capabilities} (such as {@code setuid}) in
+     * its ambient set, as the shipped unit's {@code AmbientCapabilities=} gives them.
+     */
+    static DaemonProcess startAs(Path tmpDir, int uid, int gid, List<String> capabilities, String... flags)
+            throws IOException {
         TestDaemon.openToTheCode(tmpDir);
         List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups"));
+        if (!capabilities.isEmpty()) {
+            String raised = capabilities.stream().map(c -> "+" + c).collect(Collectors.joining(","));
+            command.addAll(List.of("--inh-caps=" + raised, "--ambient-caps=" + raised));
+        }
         command.addAll(command(tmpDir, readableClassPath(tmpDir.resolve("classpath")), flags));
         return launch(new ProcessBuilder(command).directory(tmpDir.toFile()));
     }

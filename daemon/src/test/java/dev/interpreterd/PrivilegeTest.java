@@ -49,7 +49,7 @@ class PrivilegeTest {
     void the_code_runs_as_the_default_worker_user_and_cannot_become_root_again() throws IOException {
         Requires.root(THE_SWITCH);
         WorkerIds worker = worker();
-        assertTrue(worker.name().equals("interpreterd") || worker.name().equals("nobody"), worker::toString);
+        assertTrue(worker.name().equals("interpreterd-code") || worker.name().equals("nobody"), worker::toString);
         assertTrue(worker.uid() != 0);
         daemon.execute("import os\nprint(os.getuid(), os.geteuid(), os.getgid(), os.getegid(), os.getgroups())")
                 .body("stdout", equalTo("%d %d %d %d []%n".formatted(worker.uid(), worker.uid(), worker.gid(), worker.gid())));

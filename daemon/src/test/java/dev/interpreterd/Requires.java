@@ -3,6 +3,7 @@ package dev.interpreterd;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.interpreterd.os.Posix;
+import dev.interpreterd.user.Privilege;
 import dev.interpreterd.user.WorkerUser;
 import dev.interpreterd.user.WorkerUsers;
 import io.restassured.response.Response;
@@ -96,7 +97,7 @@ public final class Requires {
     /** The user a test daemon without {@code --user} runs the code as. */
     private static WorkerUser codeUser() {
         try {
-            return WorkerUsers.resolve(Optional.empty(), Posix.effectiveUserId(), Posix.effectiveGroupId());
+            return WorkerUsers.resolve(Optional.empty(), Privilege.ofThisProcess());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

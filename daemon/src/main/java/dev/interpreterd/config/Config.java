@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
  * @param port TCP port, 0 for any free one (default 8000)
  * @param workDir working directory of executions that name none (default: the current directory, or
  *                when the code runs as another user, a directory of that user's; see WorkDirectories)
- * @param user the user the code runs as when the daemon runs as root (default: {@code interpreterd} if
- *             it exists, else {@code nobody}); a daemon that is not root runs the code as itself
+ * @param user the user the code runs as when the daemon runs as root or holds the capabilities to
+ *             switch users (default: {@code interpreterd-code} if it exists, else {@code nobody}); any
+ *             other daemon runs the code as itself
  * @param python the interpreter as given; resolved to its real executable at start (default python3)
  * @param defaultTimeout timeout of a request that names none (default 300 s)
  * @param maxTimeout largest timeout a request may ask for (default 3600 s)

@@ -8,10 +8,10 @@ import java.util.Optional;
 enum Option {
     HOST("host", "127.0.0.1", "address to listen on; beyond loopback a token is required"),
     PORT("port", "8000", "TCP port to listen on (0 picks a free one)"),
-    WORK_DIR("work-dir", "the current directory; as root, the user's own", "working directory of executions that"
+    WORK_DIR("work-dir", "the current directory; for another user, that user's own", "working directory of executions that"
             + " name no cwd; the code's user must be able to enter it"),
-    USER("user", "interpreterd, else nobody; the daemon's own unless root", "user the code runs as when the daemon"
-            + " runs as root"),
+    USER("user", "interpreterd-code, else nobody; the daemon's own unless it may switch", "user the code runs as"
+            + " when the daemon runs as root or holds CAP_SETUID, CAP_SETGID and CAP_KILL"),
     PYTHON("python", "python3 on PATH", "Python interpreter, resolved once at start to its real executable"),
     DEFAULT_TIMEOUT("default-timeout", "300", "timeout in seconds of a request that names none"),
     MAX_TIMEOUT("max-timeout", "3600", "largest timeout in seconds a request may ask for"),

@@ -109,14 +109,17 @@ final class ExecuteHandler implements Handler {
     /**
      * The directory a request names, relative to the work directory, or the work directory itself.
      *
-     * @throws ApiException 400 naming {@code cwd} when it is not an existing directory
+     * @throws ApiException 400 naming {@code cwd} when it is not an existing directory; one inside a
+     *                      directory the daemon may not search (the code's user's own) is left to
+     *                      the code, whose change of directory answers, as in a shell
      */
     static Path directory(Path workDir, Optional<String> requested) {
         if (requested.isEmpty()) {
             return workDir;
         }
         Path cwd = workDir.resolve(requested.get()).normalize();
-        if (!Files.isDirectory(cwd)) {
+        // notExists and exists are both false when the daemon cannot tell.
+        if (Files.notExists(cwd) || Files.exists(cwd) && !Files.isDirectory(cwd)) {
             throw ApiException.invalid("field 'cwd' names '" + requested.get() + "', which is not an existing directory");
         }
         return cwd;

@@ -15,6 +15,12 @@ interface LibC extends Library {
     /** getegid(2): never fails. */
     int getegid();
 
+    /** setfsuid(2): of the calling thread alone; returns the previous fsuid, and with -1 changes nothing. */
+    int setfsuid(int uid);
+
+    /** setfsgid(2): of the calling thread alone; returns the previous fsgid, and with -1 changes nothing. */
+    int setfsgid(int gid);
+
     /** kill(2): a negative pid names a process group. */
     int kill(int pid, int signal);
 

@@ -1,6 +1,11 @@
 package dev.interpreterd.os;
 
 import com.sun.jna.Native;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Signals and process facts through libc, for what {@link ProcessHandle} cannot do. */
 public final class Posix {
@@ -60,6 +65,56 @@ public final class Posix {
     /** The group id this process acts as. */
     public static int effectiveGroupId() {
         return LibC.INSTANCE.getegid();
+    }
+
+    /**
+     * Creates the directory {@code dir}, mode 0700, as user {@code uid} and group {@code gid} would:
+     * theirs from the start, and only where they may write. Needs {@code CAP_SETUID} and
+     * {@code CAP_SETGID}. The file-system ids it borrows belong to one thread, so it runs on a thread
+     * of its own, which ends with them.
+     *
+     * @throws IOException if the kernel refuses those ids, or the directory cannot be made as them
+     */
+    public static void createDirectoryAs(Path dir, int uid, int gid) throws IOException {
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        Thread thread = new Thread(() -> {
+            try {
+                createAsThisThread(dir, uid, gid);
+            } catch (IOException | RuntimeException e) {
+                failure.set(e);
+            }
+        }, "interpreterd-mkdir-as-" + uid);
+        thread.start();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while making " + dir, e);
+        }
+        if (failure.get() instanceof IOException e) {
+            throw e;
+        }
+        if (failure.get() instanceof RuntimeException e) {
+            throw e;
+        }
+    }
+
+    private static void createAsThisThread(Path dir, int uid, int gid) throws IOException {
+        // -1 is no id: the call changes nothing and says what the thread has now.
+        int ownUid = LibC.INSTANCE.setfsuid(-1);
+        int ownGid = LibC.INSTANCE.setfsgid(-1);
+        try {
+            LibC.INSTANCE.setfsgid(gid);
+            LibC.INSTANCE.setfsuid(uid);
+            if (LibC.INSTANCE.setfsgid(-1) != gid || LibC.INSTANCE.setfsuid(-1) != uid) {
+                throw new IOException("cannot make " + dir + " as uid " + uid + " and gid " + gid
+                        + ": that takes CAP_SETUID and CAP_SETGID");
+            }
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } finally {
+            LibC.INSTANCE.setfsuid(ownUid);
+            LibC.INSTANCE.setfsgid(ownGid);
+        }
     }
 
     /** True if this process may be inspected by processes of its own user. */

@@ -1,5 +1,6 @@
 package dev.interpreterd.user;
 
+import dev.interpreterd.os.Posix;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.util.Optional;
 public final class WorkDirectories {
 
     private static final String PREFIX = "interpreterd-work-";
+    private static final int ROOT = 0;
 
     private WorkDirectories() {
     }
@@ -25,6 +27,7 @@ public final class WorkDirectories {
      * The code's {@code HOME}: {@code home} (the worker user's passwd home, or the daemon's own
      * {@code HOME} when it runs the code as itself) if it is a directory that user owns; else
      * {@code <tmpDir>/interpreterd-work-<user>}, created 0700 for the user or reused if it is theirs.
+     * A daemon that is not root makes it as that user, who must then be able to write {@code tmpDir}.
      *
      * @throws IOException if the private directory exists but is not the user's, or cannot be made
      */
@@ -48,6 +51,11 @@ public final class WorkDirectories {
 
     private static Path privateDirectory(Path dir, WorkerUser user) throws IOException {
         try {
+            if (Posix.effectiveUserId() != ROOT) {
+                // No CAP_CHOWN to hand it over: the user's own from the start, made with its file-system ids.
+                Posix.createDirectoryAs(dir, user.uid(), user.gid());
+                return dir;
+            }
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             // Made by root and closed to everyone until it is handed over, so nobody can slip in between.
             Files.setAttribute(dir, "unix:gid", user.gid(), LinkOption.NOFOLLOW_LINKS);

@@ -11,8 +11,9 @@ import java.util.Objects;
  * @param uid user id
  * @param gid primary group id
  * @param home home directory, from the passwd entry
- * @param switched true when this is not the daemon's own user: the daemon runs as root, and the
- *                 runner switches the code's process to this user before the code starts
+ * @param switched true when this is not the daemon's own user: the daemon runs as root or holds the
+ *                 capabilities to switch users (see {@link Privilege}), and the runner switches the
+ *                 code's process to this user before the code starts
  */
 public record WorkerUser(String name, int uid, int gid, Path home, boolean switched) {
 

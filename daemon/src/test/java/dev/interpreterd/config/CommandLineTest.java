@@ -150,8 +150,8 @@ class CommandLineTest {
     @CsvSource(delimiter = '|', value = {
             "host                  | INTERPRETERD_HOST                  | 127.0.0.1",
             "port                  | INTERPRETERD_PORT                  | 8000",
-            "work-dir              | INTERPRETERD_WORK_DIR              | the current directory; as root, the user's own",
-            "user                  | INTERPRETERD_USER                  | interpreterd, else nobody; the daemon's own unless root",
+            "work-dir              | INTERPRETERD_WORK_DIR              | the current directory; for another user, that user's own",
+            "user                  | INTERPRETERD_USER                  | interpreterd-code, else nobody; the daemon's own unless it may switch",
             "python                | INTERPRETERD_PYTHON                | python3 on PATH",
             "default-timeout       | INTERPRETERD_DEFAULT_TIMEOUT       | 300",
             "max-timeout           | INTERPRETERD_MAX_TIMEOUT           | 3600",

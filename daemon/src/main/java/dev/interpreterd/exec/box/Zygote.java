@@ -6,6 +6,7 @@ import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.spawn.SpawnedWorker;
 import dev.interpreterd.exec.spawn.WorkerLauncher;
 import dev.interpreterd.os.Threads;
+import dev.interpreterd.user.WorkerUser;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,16 +31,22 @@ public final class Zygote implements AutoCloseable {
     private final WorkerLauncher starter;
     private final ControlServer control;
     private final List<String> preload;
+    private final WorkerUser user;
     /** How box inits ended, by pid, as the zygote reports it; removed once completed. */
     private final Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
     private SpawnedWorker process;
     private ControlConnection connection;
 
-    public Zygote(WorkerLauncher starter, ControlServer control, List<String> preload)
+    /**
+     * Starts the zygote. When the code runs as another {@code user} than the daemon, a box made in a
+     * user namespace (by a daemon that is not root) maps that user's ids into it beside the daemon's.
+     */
+    public Zygote(WorkerLauncher starter, ControlServer control, List<String> preload, WorkerUser user)
             throws IOException, InterruptedException {
         this.starter = starter;
         this.control = control;
         this.preload = List.copyOf(preload);
+        this.user = user;
         start();
     }
 
@@ -47,6 +54,9 @@ public final class Zygote implements AutoCloseable {
         List<String> arguments = new ArrayList<>(List.of("--zygote"));
         if (!preload.isEmpty()) {
             arguments.addAll(List.of("--preload", String.join(",", preload)));
+        }
+        if (user.switched()) {
+            arguments.addAll(List.of("--code-user", user.uid() + ":" + user.gid()));
         }
         SpawnedWorker started = starter.launch(arguments);
         try {

@@ -41,7 +41,6 @@ public final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
 
     private final Path python;
     private final Path runner;
-    private final Path workDir;
     private final Map<String, String> environment;
     private final long outputCapBytes;
     private final ControlServer control;
@@ -57,11 +56,10 @@ public final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
     /**
      * @param cgroups where each worker's execution gets its cgroup, {@link Cgroups#NONE} for none
      */
-    public WorkerLauncher(Path python, Path runner, Path workDir, Map<String, String> environment,
+    public WorkerLauncher(Path python, Path runner, Map<String, String> environment,
                           long outputCapBytes, ControlServer control, Cgroups cgroups) {
         this.python = python;
         this.runner = runner;
-        this.workDir = workDir;
         this.environment = environment;
         this.outputCapBytes = outputCapBytes;
         this.control = control;
@@ -109,7 +107,8 @@ public final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
         command.addAll(runnerArguments);
         ProcessExecutor executor = new ProcessExecutor()
                 .command(command)
-                .directory(workDir.toFile())
+                // The runner's own directory: the job names the code's, which the daemon may not enter.
+                .directory(runner.getParent().toFile())
                 .streams(new OutputPumps(stdout, stderr,
                         new ByteArrayInputStream((expectation.secret() + "\n").getBytes(StandardCharsets.US_ASCII))))
                 .redirectErrorStream(false)
