@@ -56,10 +56,18 @@ final class DaemonProcess implements AutoCloseable {
      * in {@code tmpDir} (the Maven repository under /root is closed to other users).
      */
     static DaemonProcess startAs(Path tmpDir, int uid, int gid, String... flags) throws IOException {
+        return startAs(tmpDir, Map.of(), uid, gid, flags);
+    }
+
+    /** Starts the daemon as another user, with extra environment variables. */
+    static DaemonProcess startAs(Path tmpDir, Map<String, String> environment, int uid, int gid, String... flags)
+            throws IOException {
         TestDaemon.openToTheCode(tmpDir);
         List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups"));
         command.addAll(command(tmpDir, readableClassPath(tmpDir.resolve("classpath")), flags));
-        return launch(new ProcessBuilder(command).directory(tmpDir.toFile()));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(tmpDir.toFile());
+        builder.environment().putAll(environment);
+        return launch(builder);
     }
 
     private static List<String> command(Path tmpDir, String classPath, String... flags) {

@@ -7,6 +7,7 @@ import dev.interpreterd.exec.spawn.SpawnedWorker;
 import dev.interpreterd.exec.spawn.WorkerLauncher;
 import dev.interpreterd.os.Threads;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,16 +31,24 @@ public final class Zygote implements AutoCloseable {
     private final WorkerLauncher starter;
     private final ControlServer control;
     private final List<String> preload;
+    private final List<String> runnerArguments;
     /** How box inits ended, by pid, as the zygote reports it; removed once completed. */
     private final Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
     private SpawnedWorker process;
     private ControlConnection connection;
 
-    public Zygote(WorkerLauncher starter, ControlServer control, List<String> preload)
+    /**
+     * Starts the zygote.
+     *
+     * @param runnerArguments more arguments for its runner: the daemon's files its boxes hide
+     * @throws IOException when it does not start, with the reason
+     */
+    public Zygote(WorkerLauncher starter, ControlServer control, List<String> preload, List<String> runnerArguments)
             throws IOException, InterruptedException {
         this.starter = starter;
         this.control = control;
         this.preload = List.copyOf(preload);
+        this.runnerArguments = List.copyOf(runnerArguments);
         start();
     }
 
@@ -48,6 +57,7 @@ public final class Zygote implements AutoCloseable {
         if (!preload.isEmpty()) {
             arguments.addAll(List.of("--preload", String.join(",", preload)));
         }
+        arguments.addAll(runnerArguments);
         SpawnedWorker started = starter.launch(arguments);
         try {
             connection = started.awaitConnection(STARTUP_TIMEOUT);
@@ -85,10 +95,10 @@ public final class Zygote implements AutoCloseable {
     }
 
     /**
-     * Asks for a new box; the returned connection completes when the box's init says hello, or fails
-     * with the reason the box could not be made.
+     * Asks for a new box, whose output pipes will be in {@code pipes}; the returned connection
+     * completes when the box's init says hello, or fails with the reason the box could not be made.
      */
-    synchronized CompletableFuture<ControlConnection> forkBox() throws IOException, InterruptedException {
+    synchronized CompletableFuture<ControlConnection> forkBox(Path pipes) throws IOException, InterruptedException {
         if (!process.isUsable()) {
             log.warn("the zygote is gone; starting a new one");
             process.close();
@@ -96,7 +106,7 @@ public final class Zygote implements AutoCloseable {
         }
         ControlServer.Expectation expectation = control.expect();
         try {
-            connection.send(new Frame.ForkBox(expectation.secret()));
+            connection.send(new Frame.ForkBox(expectation.secret(), pipes.toString()));
         } catch (IOException e) {
             expectation.connection().cancel(false);
             process.close();
