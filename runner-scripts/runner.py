@@ -1,15 +1,20 @@
 """The interpreterd worker: runs Python code for the daemon, each execution in a fresh process.
 
-The daemon starts this file as ``python3 runner.py CONTROL_SOCKET DAEMON_PID [--zygote …]`` and
-writes a one-line secret on its stdin. Two ways of running code share everything below the job:
+The daemon starts this file as ``python3 runner.py CONTROL_SOCKET DAEMON_PID [--zygote …] [--hide PATH …]``
+and writes a one-line secret on its stdin. Each ``--hide`` names a file of the daemon's own (its
+runner directory, token file, JNA directory) that the code's mount namespace covers before any code
+runs in it. Two ways of running code share everything below the job:
 
 - A *box* (the default). The *zygote*, started once, imports the preload modules and forks a box
   on request. The box's first process, its *init*, enters new PID and mount namespaces (inside a
-  user namespace when the daemon is not root), mounts its own /proc and never runs user code. For
-  each job it forks one *child* that runs the code; when the child ends, the init kills every other
-  process of its namespace, reports how the child ended and is ready for the next job.
+  user namespace when the daemon is not root), mounts its own /proc, covers the daemon's files and
+  never runs user code. For each job it forks one *child* that runs the code; when the child ends,
+  the init kills every other process of its namespace, reports how the child ended and is ready
+  for the next job.
 - A *supervisor* started afresh for one execution (``--launcher spawn``): it forks the child, runs
-  one job, kills everything the code left behind as a child subreaper, reports and exits.
+  one job, kills everything the code left behind as a child subreaper, reports and exits. The child
+  covers the daemon's files in a mount namespace of its own (in a user namespace of its own when the
+  daemon is not root) while it waits for the job.
 
 Either way the result travels to the daemon on the control socket, which the code never holds, so
 nothing the code prints (to sys.stdout, sys.__stdout__, fd 1 or fd 2) can forge it, and the parent
@@ -20,7 +25,8 @@ followed by that many bytes of UTF-8 JSON. Standard library only.
 
 The control protocol (the daemon's Frame records mirror this table):
     from      to        event     fields
-    daemon    zygote    box       secret                  fork a new box
+    daemon    zygote    box       secret, pipes           fork a new box; pipes: the one directory of the
+                                                          runner's that it keeps, where its output pipes are
     box/sup.  daemon    hello     secret, pid             first frame; pid as the daemon sees it
     daemon    box/sup.  cgroup    procs                   join these cgroups before any code runs
     daemon    box/sup.  job       code, env, cwd, limits, network, user, [stdout, stderr]
@@ -49,6 +55,7 @@ import resource
 import selectors
 import signal
 import socket
+import stat
 import struct
 import sys
 import time
@@ -77,7 +84,12 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
+    0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x4000, 0x40000)
+# What covers a directory of the daemon's: an empty tmpfs, read-only once set up, that every user may
+# enter (to reach what is kept inside) and none may list.
+COVER_FLAGS = MS_NOSUID | MS_NODEV | MS_NOEXEC
+COVER_OPTIONS = "mode=0111,size=16k"
 EPERM = 1
 EINVAL = 22
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -208,6 +220,9 @@ def main(argv):
         return SUPERVISOR_OK
     if argv[1:2] == ["--probe-user"]:
         return probe_user({"uid": int(argv[2]), "gid": int(argv[3])}, argv[4])
+    hidden = hidden_paths(argv)
+    if argv[1:2] == ["--probe-hiding"]:
+        return probe_hiding(hidden)
     socket_path, daemon_pid = argv[1], int(argv[2])
     os.setsid()
     if "--zygote" in argv:
@@ -221,20 +236,26 @@ def main(argv):
     if "--zygote" in argv:
         preload = argv[argv.index("--preload") + 1].split(",") if "--preload" in argv else []
         code_ids = argv[argv.index("--code-user") + 1] if "--code-user" in argv else None
-        return zygote(socket_path, secret, [m for m in preload if m],
+        return zygote(socket_path, secret, [m for m in preload if m], hidden,
                       code_ids and tuple(int(i) for i in code_ids.split(":")))
-    return serve_one(socket_path, secret)
+    return serve_one(socket_path, secret, hidden)
 
 
-def serve_one(socket_path, secret):
+def hidden_paths(argv):
+    """The daemon's files named by --hide, in the order given."""
+    return [argv[i + 1] for i in range(len(argv) - 1) if argv[i] == "--hide"]
+
+
+def serve_one(socket_path, secret, hidden):
     """The supervisor's life: connect, prove the secret, run one job.
 
-    The child is forked before the job arrives and waits for it on a pipe, so a job costs no fork.
+    The child is forked before the job arrives and waits for it on a pipe, so a job costs no fork, and
+    it covers the daemon's files meanwhile, so that costs the job nothing either.
     """
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     control = connect(socket_path, secret, os.getpid())
     wakeup = Wakeup()
-    child = start_child(control, wakeup)
+    child = start_child(control, wakeup, hidden)
     job = recv_frame(control)
     if job is not None and job.get("event") == "cgroup":
         # Ahead of the job, while nobody waits: moving a process costs the kernel milliseconds.
@@ -248,7 +269,7 @@ def serve_one(socket_path, secret):
 
 # ---------------------------------------------------------------- zygote
 
-def zygote(socket_path, secret, preload, code_ids=None):
+def zygote(socket_path, secret, preload, hidden, code_ids=None):
     """The fork server: imports the preload modules once, then forks one box per request.
 
     It never runs user code. As a child subreaper it inherits each box's init once the box's maker
@@ -268,13 +289,22 @@ def zygote(socket_path, secret, preload, code_ids=None):
             return SUPERVISOR_OK
         if request.get("event") == "box" and os.fork() == 0:
             control.close()
-            return make_box(socket_path, request["secret"], zygote_pid, code_ids)
+            return make_box(socket_path, request["secret"], zygote_pid, Hiding(hidden, request.get("pipes")),
+                            code_ids)
 
 
 def connect(socket_path, secret, pid, **extra):
     """Opens the control socket and proves who we are; pid is this process as the daemon sees it."""
+    return say_hello(open_control(socket_path), secret, pid, **extra)
+
+
+def open_control(socket_path):
     control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     control.connect(socket_path)
+    return control
+
+
+def say_hello(control, secret, pid, **extra):
     control.sendall(encode_frame(dict(extra, event="hello", secret=secret, pid=pid)))
     return control
 
@@ -289,7 +319,7 @@ def reap_zygote_children(control):
 
 # ---------------------------------------------------------------- box
 
-def make_box(socket_path, secret, zygote_pid, code_ids=None):
+def make_box(socket_path, secret, zygote_pid, hiding, code_ids=None):
     """The box's maker: enters new namespaces, forks the box's init into them and exits.
 
     unshare(CLONE_NEWPID) puts the caller's next child, not the caller, into the new PID namespace,
@@ -312,7 +342,7 @@ def make_box(socket_path, secret, zygote_pid, code_ids=None):
         os.read(maker_gone, 1)
         os.close(maker_gone)
         await_new_parent(maker)
-        box_init(socket_path, secret, zygote_pid)
+        box_init(socket_path, secret, zygote_pid, hiding)
     os._exit(SUPERVISOR_OK)
 
 
@@ -427,8 +457,11 @@ def map_own_ids(uid, gid):
             f.write(text)
 
 
-def box_init(socket_path, secret, zygote_pid):
-    """The box's first process, pid 1 of its namespace: runs jobs in children, never the code itself."""
+def box_init(socket_path, secret, zygote_pid, hiding):
+    """The box's first process, pid 1 of its namespace: runs jobs in children, never the code itself.
+
+    Once connected, and before any child exists, it covers the daemon's files for the whole box.
+    """
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if parent_pid() != zygote_pid:
         os._exit(SUPERVISOR_ORPHANED)
@@ -442,7 +475,13 @@ def box_init(socket_path, secret, zygote_pid):
         os._exit(SUPERVISOR_NO_BOX)
     # Nothing in the box may read, trace or take over its init, not even code of the same user.
     prctl(PR_SET_DUMPABLE, 0)
-    control = connect(socket_path, secret, outside_pid)
+    control = open_control(socket_path)
+    try:
+        hiding.cover()
+    except OSError as exc:
+        say_hello(control, secret, outside_pid, error=exc.strerror or str(exc)).close()
+        os._exit(SUPERVISOR_NO_BOX)
+    say_hello(control, secret, outside_pid)
     wakeup = Wakeup()
     frame = recv_frame(control)
     if frame is not None and frame.get("event") == "cgroup":
@@ -519,10 +558,98 @@ def mount_own_proc():
                       " ProtectKernelLogs= and ProtectHostname=, and containers, mount over some)") from None
 
 
-def mount(source, target, fstype, flags):
-    if _libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(), flags, None) != 0:
+def mount(source, target, fstype, flags, options=None):
+    if _libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(), flags,
+                   options and options.encode()) != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"cannot mount {target}: {os.strerror(errno)}")
+
+
+# ---------------------------------------------------------------- the daemon's files
+
+class Hiding:
+    """The daemon's files to cover in a new mount namespace, and the one directory under them to keep.
+
+    A directory gets an empty tmpfs, read-only once set up; anything else gets /dev/null. Done by a
+    process that holds capabilities in the namespace, before any code runs there: the code holds
+    none, so it can neither unmount them nor, in namespaces of its own, take them apart.
+    """
+
+    def __init__(self, paths, keep=None):
+        self.paths, self.keep = list(paths), keep
+
+    def cover(self):
+        """Covers every path; one that does not exist is nothing to hide. Raises OSError naming the path."""
+        kept = os.open(self.keep, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC) if self.keep else None
+        try:
+            for path in self.paths:
+                inside = kept is not None and os.path.commonpath([path, self.keep]) == path
+                cover(path, (self.keep, kept) if inside else None)
+        finally:
+            if kept is not None:
+                os.close(kept)
+
+
+def cover(path, keep):
+    """Covers one path; keep, (path, fd) of a directory inside it opened before, is bound back in read-only.
+
+    Named pipes in a read-only directory can still be opened for writing; nothing can be made there.
+    """
+    try:
+        is_directory = stat.S_ISDIR(os.stat(path).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if not is_directory:
+        mount("/dev/null", path, None, MS_BIND)
+        return
+    mount("tmpfs", path, "tmpfs", COVER_FLAGS, COVER_OPTIONS)
+    if keep is not None:
+        inside, fd = keep
+        os.makedirs(inside, 0o700)
+        # Under the tmpfs the directory has no path left; the descriptor opened before still names it.
+        mount(f"/proc/self/fd/{fd}", inside, None, MS_BIND)
+        read_only(inside)
+    read_only(path)
+
+
+def read_only(path):
+    mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | COVER_FLAGS)
+
+
+def hide_alone(paths):
+    """In a supervisor's child, while it waits for its job: covers the daemon's files in namespaces of
+    its own. Returns why it could not, for the job's answer; None once done or with nothing to hide.
+    """
+    if not paths:
+        return None
+    try:
+        cover_alone(paths)
+    except OSError as exc:
+        return OSError(exc.errno, "cannot hide the daemon's files from the code: " + (exc.strerror or str(exc)))
+    return None
+
+
+def cover_alone(paths):
+    """A mount namespace of this process's own, in a user namespace of its own when not root, and the
+    daemon's files covered in it."""
+    if os.geteuid() != 0 or _libc.unshare(CLONE_NEWNS) != 0:
+        uid, gid = os.geteuid(), os.getegid()
+        if _libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, "cannot make a mount namespace: " + os.strerror(errno))
+        map_own_ids(uid, gid)
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    Hiding(paths).cover()
+
+
+def probe_hiding(paths):
+    """At the daemon's start: can an execution without a box cover the daemon's files here?"""
+    try:
+        cover_alone(paths)
+    except OSError as exc:
+        print(exc.strerror or exc)
+        return 1
+    return SUPERVISOR_OK
 
 
 def end_everything_else():
@@ -557,8 +684,12 @@ class Child:
         self.pid, self.job_w, self.report_r = pid, job_w, report_r
 
 
-def start_child(control, wakeup):
-    """Forks the child that will run the next job; it waits for the job on a pipe."""
+def start_child(control, wakeup, hidden=()):
+    """Forks the child that will run the next job; it waits for the job on a pipe.
+
+    A supervisor's child first covers the daemon's files named in hidden, in namespaces of its own; a
+    box's child has nothing to do there, its init did it for the whole box.
+    """
     job_r, job_w = os.pipe()
     report_r, report_w = os.pipe()
     parent = os.getpid()
@@ -571,7 +702,7 @@ def start_child(control, wakeup):
         for fd in (job_w, report_r, wakeup.r, wakeup.w):
             os.close(fd)
         control.close()
-        run_child(job_r, report_w, parent)
+        run_child(job_r, report_w, parent, hidden)
     for fd in (job_r, report_w):
         os.close(fd)
     return Child(pid, job_w, report_r)
@@ -806,7 +937,7 @@ def reaped():
 
 # ---------------------------------------------------------------- child
 
-def run_child(job_r, report_w, supervisor):
+def run_child(job_r, report_w, supervisor, hidden=()):
     """Waits for the job, runs its code in this fresh child process and exits with its status."""
     os.setsid()
     die_with_parent(supervisor)
@@ -816,6 +947,7 @@ def run_child(job_r, report_w, supervisor):
     displays = interpreterd_display.Displays(
         lambda kind, data: send_report(report_w, {"event": "display", "kind": kind, "data": data}))
     prepare_process(displays)
+    not_hidden = hide_alone(hidden)
     job = read_job(job_r)
     if job is None:
         os._exit(SUPERVISOR_NO_JOB)
@@ -824,6 +956,8 @@ def run_child(job_r, report_w, supervisor):
         run_context(job, job_r, report_w, supervisor, displays)
     os.close(job_r)
     try:
+        if not_hidden is not None:
+            raise not_hidden
         prepare(job)
         # Only now, with the output pipes open: the daemon may start reading them.
         send_report(report_w, {"event": "started"})

@@ -8,6 +8,7 @@ import dev.interpreterd.config.Token;
 import dev.interpreterd.units.Durations;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.host.NetworkProbe;
+import dev.interpreterd.host.PrivateFiles;
 import dev.interpreterd.host.PythonLocator;
 import dev.interpreterd.host.RunnerScript;
 import dev.interpreterd.units.Sizes;
@@ -99,7 +100,8 @@ public final class Daemon implements AutoCloseable {
         try {
             PythonLocator.Python python = usablePython(config.python(), runner, user, workDir);
             WorkerEnvironment workerEnvironment = new WorkerEnvironment(environment, user, home);
-            runners = Runners.start(config, python.executable(), runner,
+            PrivateFiles hidden = PrivateFiles.of(runner, config.token().flatMap(Token::file));
+            runners = Runners.start(config, python.executable(), runner, hidden,
                     config.cgroups() ? Cgroups.detect(instance) : Cgroups.NONE, workerEnvironment, json);
             executions = new ExecutionService(runners.workers(), runners.contexts(), runners.isolation(),
                     runners.cgroups().mechanism(),

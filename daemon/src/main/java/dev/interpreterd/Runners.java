@@ -7,21 +7,29 @@ import dev.interpreterd.exec.WorkerSource;
 import dev.interpreterd.exec.box.BoxPool;
 import dev.interpreterd.exec.box.Contexts;
 import dev.interpreterd.host.AvailableMemory;
+import dev.interpreterd.os.Posix;
 import dev.interpreterd.exec.box.Zygote;
 import dev.interpreterd.exec.cgroup.Cgroups;
 import dev.interpreterd.exec.control.ControlServer;
+import dev.interpreterd.exec.spawn.SpawnedWorker;
 import dev.interpreterd.exec.spawn.WarmPool;
 import dev.interpreterd.exec.spawn.WorkerLauncher;
+import dev.interpreterd.host.PrivateFiles;
 import dev.interpreterd.host.RunnerScript;
+import dev.interpreterd.user.WorkerUser;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What runs the code, put together as configured: the control socket, the cgroups, and a box per
  * slot where boxes are asked for and this machine allows them, else a freshly started interpreter
- * per execution. Owns all of it and closes it.
+ * per execution. Either way the code's mount namespace hides the daemon's private files, where this
+ * machine allows it. Owns all of it and closes it.
  */
 final class Runners implements AutoCloseable {
 
@@ -51,17 +59,18 @@ final class Runners implements AutoCloseable {
      * pool of fresh interpreters; contexts always live in boxes of the zygote.
      *
      * @param python the real interpreter executable
+     * @param hidden the daemon's files that the code's mount namespace covers
      * @param cgroups where each box or execution gets its cgroups, {@link Cgroups#NONE} for none; closed here
      * @throws IOException when neither boxes nor interpreters can be started
      */
-    static Runners start(Config config, Path python, RunnerScript runner, Cgroups cgroups,
+    static Runners start(Config config, Path python, RunnerScript runner, PrivateFiles hidden, Cgroups cgroups,
                          WorkerEnvironment environment, ObjectMapper json) throws IOException {
         ControlServer control = new ControlServer(runner.directory().resolve("control.sock"), json);
         WorkerLauncher launcher = new WorkerLauncher(python, runner.script(), environment.base(),
                 config.maxOutputBytes(), control, cgroups);
         Zygote zygote = null;
         try {
-            zygote = zygote(config, launcher, control, environment);
+            zygote = zygote(config, launcher, control, environment, hidden);
             BoxPool boxes = null;
             String noBoxes = "";
             try {
@@ -84,7 +93,9 @@ final class Runners implements AutoCloseable {
             if (boxes != null) {
                 boxes.close(); // it proved boxes can be made; spawned interpreters run the stateless code
             }
-            WorkerSource<?> workers = config.warmWorkers() > 0 ? new WarmPool(launcher, config.warmWorkers()) : launcher;
+            WorkerSource<SpawnedWorker> supervisors = launcher.supervisors(hiddenWithoutBox(python, runner, hidden,
+                    environment.user()));
+            WorkerSource<?> workers = config.warmWorkers() > 0 ? new WarmPool(supervisors, config.warmWorkers()) : supervisors;
             return new Runners(control, launcher, cgroups, zygote, workers, contexts, cgroups.mechanism());
         } catch (IOException | RuntimeException e) {
             if (zygote != null) {
@@ -97,10 +108,31 @@ final class Runners implements AutoCloseable {
         }
     }
 
+    /**
+     * The arguments that have each execution without a box hide the daemon's files, or none where
+     * this machine cannot, which the start log says once.
+     */
+    private static List<String> hiddenWithoutBox(Path python, RunnerScript runner, PrivateFiles hidden,
+                                                 WorkerUser user) {
+        if (user.switched() && Posix.effectiveUserId() != 0) {
+            // A daemon that switches users without being root would cover them in a user namespace of the
+            // child's own, where the code's user is not mapped; that user cannot read them anyway.
+            return List.of();
+        }
+        Optional<String> uncoverable = hidden.uncoverableWithoutBox(python, runner);
+        if (uncoverable.isEmpty()) {
+            return hidden.runnerArguments();
+        }
+        log.warn("executions without a box cannot hide the daemon's files here ({}): the code, which runs as"
+                + " {}{}, can reach {}", uncoverable.get(), user, user.switched() ? "" : ", the daemon's own user",
+                hidden.paths().stream().map(Path::toString).collect(Collectors.joining(", ")));
+        return List.of();
+    }
+
     private static Zygote zygote(Config config, WorkerLauncher launcher, ControlServer control,
-                                 WorkerEnvironment environment) throws IOException {
+                                 WorkerEnvironment environment, PrivateFiles hidden) throws IOException {
         try {
-            return new Zygote(launcher, control, config.preload(), environment.user());
+            return new Zygote(launcher, control, config.preload(), environment.user(), hidden.runnerArguments());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while starting the zygote", e);

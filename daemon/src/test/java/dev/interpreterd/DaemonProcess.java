@@ -57,7 +57,13 @@ final class DaemonProcess implements AutoCloseable {
      * in {@code tmpDir} (the Maven repository under /root is closed to other users).
      */
     static DaemonProcess startAs(Path tmpDir, int uid, int gid, String... flags) throws IOException {
-        return startAs(tmpDir, uid, gid, List.of(), flags);
+        return startAs(tmpDir, Map.of(), uid, gid, List.of(), flags);
+    }
+
+    /** Starts the daemon as another user, with extra environment variables. */
+    static DaemonProcess startAs(Path tmpDir, Map<String, String> environment, int uid, int gid, String... flags)
+            throws IOException {
+        return startAs(tmpDir, environment, uid, gid, List.of(), flags);
     }
 
     /**
@@ -66,6 +72,13 @@ final class DaemonProcess implements AutoCloseable {
      */
     static DaemonProcess startAs(Path tmpDir, int uid, int gid, List<String> capabilities, String... flags)
             throws IOException {
+        return startAs(tmpDir, Map.of(), uid, gid, capabilities, flags);
+    }
+
+    /** Starts the daemon as another user holding {@code capabilities}, with extra environment variables. */
+    static DaemonProcess startAs(Path tmpDir, Map<String, String> environment, int uid, int gid,
+                                 List<String> capabilities, String... flags)
+            throws IOException {
         TestDaemon.openToTheCode(tmpDir);
         List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups"));
         if (!capabilities.isEmpty()) {
@@ -73,7 +86,9 @@ final class DaemonProcess implements AutoCloseable {
             command.addAll(List.of("--inh-caps=" + raised, "--ambient-caps=" + raised));
         }
         command.addAll(command(tmpDir, readableClassPath(tmpDir.resolve("classpath")), flags));
-        return launch(new ProcessBuilder(command).directory(tmpDir.toFile()));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(tmpDir.toFile());
+        builder.environment().putAll(environment);
+        return launch(builder);
     }
 
     private static List<String> command(Path tmpDir, String classPath, String... flags) {

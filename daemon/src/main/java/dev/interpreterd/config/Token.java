@@ -9,6 +9,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The bearer token and where it was given. Where matters: every user of the machine can read a
@@ -16,8 +17,10 @@ import java.util.Objects;
  *
  * @param value the token: printable ASCII without spaces, as it travels in an HTTP header
  * @param origin where it was given
+ * @param file the regular file it was read from, by its real path, which the code must not read; empty
+ *             for a token given otherwise or read from something else (a pipe)
  */
-public record Token(String value, Origin origin) {
+public record Token(String value, Origin origin, Optional<Path> file) {
 
     /** Most bytes read from a token file; a token travels in one HTTP header. */
     static final int MAX_FILE_BYTES = 4096;
@@ -42,10 +45,16 @@ public record Token(String value, Origin origin) {
     public Token {
         Objects.requireNonNull(value, "value");
         Objects.requireNonNull(origin, "origin");
+        Objects.requireNonNull(file, "file");
         if (!isValid(value)) {
             throw new UsageException(origin.flag + " must be printable ASCII without spaces, as the token travels"
                     + " in an HTTP header");
         }
+    }
+
+    /** A token that was not read from a file. */
+    public Token(String value, Origin origin) {
+        this(value, origin, Optional.empty());
     }
 
     /** True when every user of the machine can read the token, in the daemon's command line. */
@@ -74,7 +83,17 @@ public record Token(String value, Origin origin) {
             throw new UsageException("--token-file " + name + " must hold the token alone on one line, printable"
                     + " ASCII without spaces, as it travels in an HTTP header");
         }
-        return new Token(token, Origin.FILE);
+        return new Token(token, Origin.FILE, regularFile(name));
+    }
+
+    /** The real path of the file when it is a regular one; a pipe or a device is nothing to hide. */
+    private static Optional<Path> regularFile(String name) {
+        try {
+            Path real = Path.of(name).toRealPath();
+            return Files.isRegularFile(real) ? Optional.of(real) : Optional.empty();
+        } catch (IOException | InvalidPathException e) {
+            return Optional.empty();
+        }
     }
 
     private static String read(String name) {

@@ -223,14 +223,16 @@ class CommandLineTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"s3cret", "s3cret\n", "s3cret\r\n"})
     void token_file_gives_its_token_without_the_trailing_newline(String content) throws IOException {
-        Config config = parse("--token-file", tokenFile(content).toString());
-        assertEquals(Optional.of(new Token("s3cret", Token.Origin.FILE)), config.token());
+        Path file = tokenFile(content);
+        Config config = parse("--token-file", file.toString());
+        assertEquals(Optional.of(new Token("s3cret", Token.Origin.FILE, Optional.of(file.toRealPath()))), config.token());
     }
 
     @Test
     void token_file_has_an_environment_twin() throws IOException {
-        Config config = parseWithEnvironment(Map.of("INTERPRETERD_TOKEN_FILE", tokenFile("s3cret\n").toString()));
-        assertEquals(Optional.of(new Token("s3cret", Token.Origin.FILE)), config.token());
+        Path file = tokenFile("s3cret\n");
+        Config config = parseWithEnvironment(Map.of("INTERPRETERD_TOKEN_FILE", file.toString()));
+        assertEquals(Optional.of(new Token("s3cret", Token.Origin.FILE, Optional.of(file.toRealPath()))), config.token());
     }
 
     @ParameterizedTest(name = "{0}")

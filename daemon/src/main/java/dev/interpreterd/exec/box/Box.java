@@ -7,9 +7,17 @@ import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.units.Durations;
 import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.Signal;
+import dev.interpreterd.os.NamedPipe;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -20,40 +28,45 @@ import org.slf4j.LoggerFactory;
 /**
  * One box: a process tree in PID and mount namespaces of its own, whose first process (its init)
  * runs one job at a time in a fresh child and kills everything else in the box when the child ends.
- * The daemon holds the init's control connection, its pid and the box's cgroup. A pool owns the
- * box; one lease at a time uses it.
+ * The daemon holds the init's control connection, its pid, the box's cgroup and the directory of its
+ * output pipes, the one part of the runner directory the box sees. A pool owns the box; one lease at
+ * a time uses it.
  */
 final class Box implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Box.class);
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private final ControlConnection control;
     private final long initPid;
     private final ExecutionCgroup cgroup;
     private final CompletableFuture<Integer> exit;
+    private final Path pipes;
 
-    private Box(ControlConnection control, ExecutionCgroup cgroup, CompletableFuture<Integer> exit) {
+    private Box(ControlConnection control, ExecutionCgroup cgroup, CompletableFuture<Integer> exit, Path pipes) {
         this.control = control;
         this.initPid = control.peerPid();
         this.cgroup = cgroup;
         this.exit = exit;
+        this.pipes = pipes;
     }
 
     /**
-     * Has the zygote fork a box and waits until its init is connected and in the box's cgroup.
+     * Has the zygote fork a box, with a directory of its own under {@code pipeRoot} (the runner
+     * directory) for its output pipes, and waits until its init is connected and in the box's cgroup.
      *
      * @throws IOException when the box cannot be made, with the reason the runner gave
      */
-    static Box make(Zygote zygote, Cgroups cgroups, Duration timeout) throws IOException, InterruptedException {
-        CompletableFuture<ControlConnection> hello = zygote.forkBox();
+    static Box make(Zygote zygote, Cgroups cgroups, Path pipeRoot, Duration timeout)
+            throws IOException, InterruptedException {
+        Path pipes = Files.createTempDirectory(pipeRoot, "box-", OWNER_ONLY);
         ControlConnection connection;
         try {
-            connection = hello.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw new IOException("a box could not be made: " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            hello.cancel(false);
-            throw new IOException("a box did not start within " + Durations.seconds(timeout));
+            connection = awaitHello(zygote.forkBox(pipes), timeout);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            deleteTree(pipes);
+            throw e;
         }
         ExecutionCgroup cgroup = ExecutionCgroup.NONE;
         try {
@@ -61,7 +74,7 @@ final class Box implements AutoCloseable {
         } catch (IOException e) {
             log.warn("no cgroup for a box ({}); its namespace alone holds its processes", e.toString());
         }
-        Box box = new Box(connection, cgroup, zygote.exitOf(connection.peerPid()));
+        Box box = new Box(connection, cgroup, zygote.exitOf(connection.peerPid()), pipes);
         try {
             // Always sent, even empty: the init forks nothing before it has joined its cgroups.
             connection.send(new Frame.JoinCgroups(cgroup.procsFiles()));
@@ -70,6 +83,26 @@ final class Box implements AutoCloseable {
             throw e;
         }
         return box;
+    }
+
+    private static ControlConnection awaitHello(CompletableFuture<ControlConnection> hello, Duration timeout)
+            throws IOException, InterruptedException {
+        try {
+            return hello.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("a box could not be made: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            hello.cancel(false);
+            throw new IOException("a box did not start within " + Durations.seconds(timeout));
+        }
+    }
+
+    /**
+     * A new named pipe in the box's own directory, where no other box can open it: for the box's
+     * child to write output into.
+     */
+    NamedPipe pipe(String name) throws IOException {
+        return NamedPipe.create(pipes.resolve(name));
     }
 
     /** The init's control connection. */
@@ -127,11 +160,24 @@ final class Box implements AutoCloseable {
         }
     }
 
-    /** Kills the box and removes its cgroup. */
+    /** Kills the box and removes its cgroup and its pipes' directory. */
     @Override
     public void close() {
         kill();
         control.close();
         cgroup.close();
+        deleteTree(pipes);
+    }
+
+    /** Removes a pipes' directory and any pipe still in it; the runner directory goes at shutdown anyway. */
+    private static void deleteTree(Path directory) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path entry : entries) {
+                Files.deleteIfExists(entry);
+            }
+            Files.deleteIfExists(directory);
+        } catch (IOException e) {
+            log.debug("could not remove {}: {}", directory, e.toString());
+        }
     }
 }

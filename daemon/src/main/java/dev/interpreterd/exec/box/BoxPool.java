@@ -21,7 +21,6 @@ public final class BoxPool implements WorkerSource<BoxLease> {
 
     private static final Duration BOX_STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
-    private final Path pipeDirectory;
     private final long outputCapBytes;
     private final Stock<Box> boxes;
     private final AtomicLong pipes = new AtomicLong();
@@ -30,15 +29,14 @@ public final class BoxPool implements WorkerSource<BoxLease> {
 
     /**
      * Makes the first box at once, so that a machine where boxes cannot be made fails here, and the
-     * others in the background.
+     * others in the background, each with a directory of its own for its pipes under {@code pipeDirectory}.
      *
      * @throws IOException when no box can be made, with the reason
      */
     public BoxPool(Zygote zygote, Cgroups cgroups, Path pipeDirectory, long outputCapBytes, int size)
             throws IOException, InterruptedException {
-        this.pipeDirectory = pipeDirectory;
         this.outputCapBytes = outputCapBytes;
-        this.boxes = new Stock<>("a box", size, () -> Box.make(zygote, cgroups, BOX_STARTUP_TIMEOUT),
+        this.boxes = new Stock<>("a box", size, () -> Box.make(zygote, cgroups, pipeDirectory, BOX_STARTUP_TIMEOUT),
                 Box::isUsable, true);
         boxes.makeOneNow();
         boxes.fill();
@@ -51,8 +49,8 @@ public final class BoxPool implements WorkerSource<BoxLease> {
         long n = pipes.incrementAndGet();
         NamedPipe stdout = null;
         try {
-            stdout = NamedPipe.create(pipeDirectory.resolve("stdout-" + n));
-            NamedPipe stderr = NamedPipe.create(pipeDirectory.resolve("stderr-" + n));
+            stdout = box.pipe("stdout-" + n);
+            NamedPipe stderr = box.pipe("stderr-" + n);
             return new BoxLease(this, box, stdout, stderr, outputCapBytes, pumps);
         } catch (IOException e) {
             if (stdout != null) {

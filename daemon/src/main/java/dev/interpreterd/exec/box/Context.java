@@ -72,14 +72,14 @@ final class Context {
      */
     void start(Zygote zygote, dev.interpreterd.exec.cgroup.Cgroups cgroups, Path pipeDirectory,
                WorkerEnvironment environment, ExecutorService pumps) throws IOException, InterruptedException {
-        Box box = Box.make(zygote, cgroups, BOX_TIMEOUT);
+        Box box = Box.make(zygote, cgroups, pipeDirectory, BOX_TIMEOUT);
         String name = "context-" + id + "-" + generation.incrementAndGet();
         NamedPipe out = null;
         NamedPipe err = null;
         try {
             box.cgroup().limit(settings.limits());
-            out = NamedPipe.create(pipeDirectory.resolve(name + "-stdout"));
-            err = NamedPipe.create(pipeDirectory.resolve(name + "-stderr"));
+            out = box.pipe(name + "-stdout");
+            err = box.pipe(name + "-stderr");
             box.control().send(new Frame.StartContext(out.path().toString(), err.path().toString(),
                     environment.with(settings.envs()), settings.cwd().toString(), settings.limits().forRunner(),
                     settings.network(), environment.user().forRunner()));

@@ -8,6 +8,7 @@ import dev.interpreterd.exec.spawn.WorkerLauncher;
 import dev.interpreterd.os.Threads;
 import dev.interpreterd.user.WorkerUser;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,7 @@ public final class Zygote implements AutoCloseable {
     private final ControlServer control;
     private final List<String> preload;
     private final WorkerUser user;
+    private final List<String> runnerArguments;
     /** How box inits ended, by pid, as the zygote reports it; removed once completed. */
     private final Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
     private SpawnedWorker process;
@@ -40,13 +42,18 @@ public final class Zygote implements AutoCloseable {
     /**
      * Starts the zygote. When the code runs as another {@code user} than the daemon, a box made in a
      * user namespace (by a daemon that is not root) maps that user's ids into it beside the daemon's.
+     *
+     * @param runnerArguments more arguments for its runner: the daemon's files its boxes hide
+     * @throws IOException when it does not start, with the reason
      */
-    public Zygote(WorkerLauncher starter, ControlServer control, List<String> preload, WorkerUser user)
+    public Zygote(WorkerLauncher starter, ControlServer control, List<String> preload, WorkerUser user,
+                  List<String> runnerArguments)
             throws IOException, InterruptedException {
         this.starter = starter;
         this.control = control;
         this.preload = List.copyOf(preload);
         this.user = user;
+        this.runnerArguments = List.copyOf(runnerArguments);
         start();
     }
 
@@ -58,6 +65,7 @@ public final class Zygote implements AutoCloseable {
         if (user.switched()) {
             arguments.addAll(List.of("--code-user", user.uid() + ":" + user.gid()));
         }
+        arguments.addAll(runnerArguments);
         SpawnedWorker started = starter.launch(arguments);
         try {
             connection = started.awaitConnection(STARTUP_TIMEOUT);
@@ -95,10 +103,10 @@ public final class Zygote implements AutoCloseable {
     }
 
     /**
-     * Asks for a new box; the returned connection completes when the box's init says hello, or fails
-     * with the reason the box could not be made.
+     * Asks for a new box, whose output pipes will be in {@code pipes}; the returned connection
+     * completes when the box's init says hello, or fails with the reason the box could not be made.
      */
-    synchronized CompletableFuture<ControlConnection> forkBox() throws IOException, InterruptedException {
+    synchronized CompletableFuture<ControlConnection> forkBox(Path pipes) throws IOException, InterruptedException {
         if (!process.isUsable()) {
             log.warn("the zygote is gone; starting a new one");
             process.close();
@@ -106,7 +114,7 @@ public final class Zygote implements AutoCloseable {
         }
         ControlServer.Expectation expectation = control.expect();
         try {
-            connection.send(new Frame.ForkBox(expectation.secret()));
+            connection.send(new Frame.ForkBox(expectation.secret(), pipes.toString()));
         } catch (IOException e) {
             expectation.connection().cancel(false);
             process.close();

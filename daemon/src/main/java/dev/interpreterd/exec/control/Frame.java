@@ -26,9 +26,12 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface Frame {
 
-    /** Daemon to zygote: fork a new box, whose init will say hello with {@code secret}. */
+    /**
+     * Daemon to zygote: fork a new box, whose init will say hello with {@code secret}. Of the runner
+     * directory, which the box hides, it keeps {@code pipes} alone: its own output pipes are made there.
+     */
     @JsonTypeName("box")
-    record ForkBox(String secret) implements Frame {
+    record ForkBox(String secret, String pipes) implements Frame {
     }
 
     /**

@@ -28,7 +28,7 @@ import org.zeroturnaround.exec.StartedProcess;
  * Starts runner processes: the real python executable, no shell, the base environment only, and a
  * one-time secret on stdin that the worker presents on the control socket.
  */
-public final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
+public final class WorkerLauncher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerLauncher.class);
 
@@ -67,19 +67,33 @@ public final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
     }
 
     /**
-     * Starts a supervisor for one execution, whose waiting child joins a cgroup of the execution's
-     * own as soon as the supervisor connects: moving a process costs the kernel milliseconds, and
-     * under the warm pool this happens ahead of the request.
+     * Supervisors, one per execution, started with {@code runnerArguments}. Each one's waiting child
+     * joins a cgroup of the execution's own as soon as the supervisor connects: moving a process costs
+     * the kernel milliseconds, and under the warm pool this happens ahead of the request. Closing the
+     * source leaves the launcher, its owner's, open.
      */
-    @Override
-    public SpawnedWorker acquire() throws IOException, InterruptedException {
+    public WorkerSource<SpawnedWorker> supervisors(List<String> runnerArguments) {
+        List<String> arguments = List.copyOf(runnerArguments);
+        return new WorkerSource<>() {
+            @Override
+            public SpawnedWorker acquire() throws IOException, InterruptedException {
+                return supervisor(arguments);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private SpawnedWorker supervisor(List<String> runnerArguments) throws IOException, InterruptedException {
         ExecutionCgroup cgroup = ExecutionCgroup.NONE;
         try {
             cgroup = cgroups.create();
         } catch (IOException e) {
             log.warn("no cgroup for a worker ({}); the subreaper alone cleans up after it", e.toString());
         }
-        SpawnedWorker worker = launch(List.of(), cgroup);
+        SpawnedWorker worker = launch(runnerArguments, cgroup);
         if (cgroup != ExecutionCgroup.NONE) {
             try {
                 worker.awaitConnection(Worker.STARTUP_TIMEOUT).send(new Frame.JoinCgroups(cgroup.procsFiles()));
@@ -130,6 +144,7 @@ public final class WorkerLauncher implements WorkerSource<SpawnedWorker> {
         }
     }
 
+    /** Stops the thread that starts runners; those it started live on. */
     @Override
     public void close() {
         spawner.shutdown();
