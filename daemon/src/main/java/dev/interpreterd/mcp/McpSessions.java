@@ -3,6 +3,7 @@ package dev.interpreterd.mcp;
 import dev.interpreterd.exec.box.ContextSettings;
 import dev.interpreterd.exec.box.Contexts;
 import dev.interpreterd.os.Threads;
+import dev.interpreterd.units.Durations;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
@@ -28,7 +29,6 @@ final class McpSessions implements AutoCloseable {
     static final int MAX_SESSIONS = 1024;
     private static final int ID_BYTES = 32;
     private static final Logger log = LoggerFactory.getLogger(McpSessions.class);
-    private static final Duration LONGEST_IDLE_CHECK = Duration.ofSeconds(10);
 
     private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
@@ -48,7 +48,7 @@ final class McpSessions implements AutoCloseable {
         this.settings = settings;
         this.idleTimeout = idleTimeout;
         if (!idleTimeout.isZero()) {
-            long every = Math.max(1, Math.min(idleTimeout.toMillis() / 4, LONGEST_IDLE_CHECK.toMillis()));
+            long every = Durations.idleCheckMillis(idleTimeout);
             expiry.scheduleWithFixedDelay(this::endIdle, every, every, TimeUnit.MILLISECONDS);
         }
     }

@@ -3,10 +3,21 @@ package dev.interpreterd.units;
 import java.math.BigDecimal;
 import java.time.Duration;
 
-/** Formatting of durations for messages and logs. */
+/** Formatting of durations for messages and logs, and how often idle things are looked for. */
 public final class Durations {
 
+    /** The longest pause between two looks for things idle past their timeout. */
+    private static final Duration LONGEST_IDLE_CHECK = Duration.ofSeconds(10);
+
     private Durations() {
+    }
+
+    /**
+     * How often to look for things idle past {@code idleTimeout}: a quarter of it, so that one ends at
+     * most a quarter late, and at most every 10 s, at least every millisecond.
+     */
+    public static long idleCheckMillis(Duration idleTimeout) {
+        return Math.max(1, Math.min(idleTimeout.toMillis() / 4, LONGEST_IDLE_CHECK.toMillis()));
     }
 
     /** The number of seconds without trailing zeros: "1", "2.5", "3600". */

@@ -5,11 +5,11 @@ import dev.interpreterd.exec.Worker;
 import dev.interpreterd.exec.WorkerEnvironment;
 import dev.interpreterd.exec.cgroup.Cgroups;
 import dev.interpreterd.os.Threads;
+import dev.interpreterd.units.Durations;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
 public final class Contexts implements ContextSource, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Contexts.class);
-    private static final Duration LONGEST_IDLE_CHECK = Duration.ofSeconds(10);
     /** Ended contexts whose end is remembered, so that a late request learns why its context is gone. */
     private static final int ENDINGS_KEPT = 4096;
+    private static final long BYTES_PER_MIB = 1024 * 1024;
 
     private final Zygote zygote;
     private final Cgroups cgroups;
@@ -94,7 +94,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
         this.availableMemory = availableMemory;
         Duration idleTimeout = bounds.idleTimeout();
         if (!idleTimeout.isZero()) {
-            long every = Math.max(1, Math.min(idleTimeout.toMillis() / 4, LONGEST_IDLE_CHECK.toMillis()));
+            long every = Durations.idleCheckMillis(idleTimeout);
             expiry.scheduleWithFixedDelay(this::endIdle, every, every, TimeUnit.MILLISECONDS);
         }
     }
@@ -137,7 +137,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
     private void makeRoom(Context context) throws InterruptedException {
         while (true) {
             Context victim;
-            String why;
+            String shortage;
             synchronized (live) {
                 boolean full = live.size() >= bounds.max();
                 long available = full ? Long.MAX_VALUE : availableMemory.getAsLong();
@@ -145,29 +145,25 @@ public final class Contexts implements ContextSource, AutoCloseable {
                     live.put(context.id(), context);
                     return;
                 }
-                why = full ? "to make room for a new interpreter: " + bounds.max() + " were live (--max-contexts)"
-                        : "to free memory for a new interpreter: " + available / (1024 * 1024) + " MiB were available,"
-                                + " below the reserve of " + bounds.memoryReserveBytes() / (1024 * 1024)
-                                + " MiB (--context-memory-reserve)";
-                victim = retireLeastRecentlyUsedIdle().orElseThrow(() -> new ContextException(
-                        ContextException.Reason.TOO_MANY, full ? "there are already " + bounds.max() + " contexts"
-                        + " (--max-contexts) and none is an idle MCP interpreter that could be reclaimed; delete one"
-                        + " with DELETE /process/interpreter/context/{id}" : "too little memory is left for another"
-                        + " interpreter: " + available / (1024 * 1024) + " MiB available, below the reserve of "
-                        + bounds.memoryReserveBytes() / (1024 * 1024) + " MiB (--context-memory-reserve), and no"
-                        + " idle MCP interpreter could be reclaimed"));
+                shortage = full ? bounds.max() + " were live (--max-contexts)" : available / BYTES_PER_MIB
+                        + " MiB were available, below the reserve of " + bounds.memoryReserveBytes() / BYTES_PER_MIB
+                        + " MiB (--context-memory-reserve)";
+                String refusal = "no room for another interpreter: " + shortage + ", and none is an idle MCP"
+                        + " interpreter that could be reclaimed; delete a context with DELETE"
+                        + " /process/interpreter/context/{id}";
+                victim = retireLeastRecentlyUsedIdle()
+                        .orElseThrow(() -> new ContextException(ContextException.Reason.TOO_MANY, refusal));
                 live.remove(victim.id());
             }
             reclaimed.incrementAndGet();
-            end(victim, "was reclaimed " + why);
+            end(victim, "was reclaimed to make room for a new interpreter: " + shortage);
         }
     }
 
     /** The least recently used idle reclaimable context, now marked ended; guarded by {@code live}. */
     private Optional<Context> retireLeastRecentlyUsedIdle() {
-        List<Context> candidates = new ArrayList<>(live.values().stream().filter(Context::reclaimable)
-                .sorted(Comparator.comparing(Context::lastUsedAt)).toList());
-        for (Context candidate : candidates) {
+        for (Context candidate : live.values().stream().filter(Context::reclaimable)
+                .sorted(Comparator.comparing(Context::lastUsedAt)).toList()) {
             if (candidate.retireIfIdle()) {
                 return Optional.of(candidate);
             }
