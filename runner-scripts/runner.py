@@ -632,12 +632,7 @@ def hide_alone(paths):
 def cover_alone(paths):
     """A mount namespace of this process's own, in a user namespace of its own when not root, and the
     daemon's files covered in it."""
-    if os.geteuid() != 0 or _libc.unshare(CLONE_NEWNS) != 0:
-        uid, gid = os.geteuid(), os.getegid()
-        if _libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
-            errno = ctypes.get_errno()
-            raise OSError(errno, "cannot make a mount namespace: " + os.strerror(errno))
-        map_own_ids(uid, gid)
+    unshare_alone_or_as_own_user(CLONE_NEWNS, "a mount namespace")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     Hiding(paths).cover()
 
@@ -1190,12 +1185,19 @@ def isolate_network():
     As root, or in a box's user namespace, that is one unshare; otherwise a user namespace of its
     own grants it, with the process's own ids mapped to themselves.
     """
-    if _libc.unshare(CLONE_NEWNET) == 0:
+    unshare_alone_or_as_own_user(CLONE_NEWNET, "a network namespace")
+
+
+def unshare_alone_or_as_own_user(flags, what):
+    """New namespaces of these kinds for this process: with one unshare where it may make them
+    (as root, or in a box's user namespace), else inside a user namespace of its own that maps its
+    ids to themselves."""
+    if _libc.unshare(flags) == 0:
         return
-    uid, gid = os.getuid(), os.getgid()
-    if _libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+    uid, gid = os.geteuid(), os.getegid()
+    if _libc.unshare(CLONE_NEWUSER | flags) != 0:
         errno = ctypes.get_errno()
-        raise OSError(errno, "cannot make a network namespace: " + os.strerror(errno))
+        raise OSError(errno, f"cannot make {what}: " + os.strerror(errno))
     map_own_ids(uid, gid)
 
 
