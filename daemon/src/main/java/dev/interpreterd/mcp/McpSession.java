@@ -46,11 +46,6 @@ final class McpSession {
         return protocolVersion;
     }
 
-    /** Notes a request of this session, for choosing which session to drop when there are too many. */
-    void touch() {
-        lastUsedNanos = System.nanoTime();
-    }
-
     /** When a request of this session last came or ended, in {@link System#nanoTime()} terms. */
     long lastUsedNanos() {
         return lastUsedNanos;
@@ -59,12 +54,12 @@ final class McpSession {
     /** A request of this session is being answered, until {@link #leave}: the session is not idle meanwhile. */
     void enter() {
         inFlight.incrementAndGet();
-        touch();
+        lastUsedNanos = System.nanoTime();
     }
 
     /** A request of this session has been answered. */
     void leave() {
-        touch();
+        lastUsedNanos = System.nanoTime();
         inFlight.decrementAndGet();
     }
 
