@@ -49,8 +49,8 @@ class PrivateFilesTest {
             # The runner directory as the code finds it: in the command line it inherited.
             args = open('/proc/self/cmdline', 'rb').read().decode().split('\\0')
             runner = args[args.index('-c') + 2]
-            def append():
-                with open(runner + '/runner.py', 'a') as f:
+            def append(name):
+                with open(runner + '/' + name, 'a') as f:
                     f.write('\\nprint("planted")\\n')
             def connect():
                 with socket.socket(socket.AF_UNIX) as s:
@@ -58,9 +58,12 @@ class PrivateFilesTest {
             print(json.dumps({
                 'runner': runner,
                 'token': attempt(lambda: open('%s').read()),
-                'append': attempt(append),
+                'append': attempt(lambda: append('runner.py')),
+                'appendModule': attempt(lambda: append('interpreterd_runner/start.py')),
                 'create': attempt(lambda: open(runner + '/planted.py', 'w').close()),
+                'createModule': attempt(lambda: open(runner + '/interpreterd_runner/planted.py', 'w').close()),
                 'cache': attempt(lambda: os.makedirs(runner + '/__pycache__/planted')),
+                'moduleCache': attempt(lambda: os.makedirs(runner + '/interpreterd_runner/__pycache__/planted')),
                 'list': attempt(lambda: os.listdir(runner)),
                 'connect': attempt(connect),
                 'jnaList': attempt(lambda: os.listdir('%s')),
@@ -160,7 +163,8 @@ class PrivateFilesTest {
         assertEquals(runnerDirectory, attempts.getString("runner"), "the code finds the runner directory");
         assertFalse(all.contains(TOKEN), all);
         assertFalse(all.contains(MARKER), all);
-        for (String refused : List.of("append", "create", "cache", "connect", "jnaRead")) {
+        for (String refused : List.of("append", "appendModule", "create", "createModule", "cache", "moduleCache",
+                "connect", "jnaRead")) {
             assertTrue(attempts.getString(refused).startsWith("refused: "), refused + ": " + all);
         }
         assertFalse(attempts.getString("list").contains("runner.py"), all);
@@ -168,8 +172,13 @@ class PrivateFilesTest {
         Path runner = Path.of(runnerDirectory);
         assertArrayEquals(resource("/runner/runner.py"), Files.readAllBytes(runner.resolve("runner.py")),
                 "the runner is as the jar has it");
+        Path modules = runner.resolve("interpreterd_runner");
+        assertArrayEquals(resource("/runner/interpreterd_runner/start.py"),
+                Files.readAllBytes(modules.resolve("start.py")), "the runner's modules are as the jar has them");
         assertFalse(Files.exists(runner.resolve("planted.py")));
+        assertFalse(Files.exists(modules.resolve("planted.py")));
         assertFalse(Files.exists(runner.resolve("__pycache__").resolve("planted")));
+        assertFalse(Files.exists(modules.resolve("__pycache__").resolve("planted")));
         assertEquals(TOKEN + "\n", Files.readString(token), "the token file is untouched");
     }
 

@@ -8,27 +8,40 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runner script, copied out of the jar once per daemon start into a private 0700 directory
+ * The runner, copied out of the jar once per daemon start into a private 0700 directory
  * ({@code interpreterd-<key>-<pid>-<start>-*} under the temp root, see {@link DaemonInstance}) that
- * also holds the control socket. Removed at shutdown; a directory left by a daemon of the same
- * deployment that is gone is swept at the next start, and other daemons' are left alone. So is one
- * an earlier version ({@code interpreterd-<pid>-<digits>}) left, once no process has its pid.
+ * also holds the control socket: the entry point {@code runner.py} and, in a 0700 subdirectory of
+ * the same name, the package {@code interpreterd_runner} it imports. Removed at shutdown; a directory
+ * left by a daemon of the same deployment that is gone is swept at the next start, and other daemons'
+ * are left alone. So is one an earlier version ({@code interpreterd-<pid>-<digits>}) left, once no
+ * process has its pid.
  */
 public final class RunnerScript implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RunnerScript.class);
     private static final String RESOURCE_DIRECTORY = "/runner/";
     private static final String RUNNER = "runner.py";
-    /** The runner and the module it imports; both are copied next to each other. */
-    private static final List<String> FILES = List.of(RUNNER, "interpreterd_display.py");
+    private static final String PACKAGE = "interpreterd_runner";
+    /** The entry point and every module of its package, each copied to the same path under the directory. */
+    private static final List<String> FILES = List.of(RUNNER,
+            PACKAGE + "/__init__.py", PACKAGE + "/box.py", PACKAGE + "/child.py", PACKAGE + "/codes.py",
+            PACKAGE + "/context.py", PACKAGE + "/display.py", PACKAGE + "/execution.py", PACKAGE + "/frames.py",
+            PACKAGE + "/hiding.py", PACKAGE + "/kernel.py", PACKAGE + "/limits.py", PACKAGE + "/namespaces.py",
+            PACKAGE + "/outcomes.py", PACKAGE + "/parent.py", PACKAGE + "/processes.py", PACKAGE + "/sandbox.py",
+            PACKAGE + "/start.py", PACKAGE + "/supervisor.py", PACKAGE + "/zygote.py");
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private final Path directory;
     private final Path script;
@@ -47,8 +60,8 @@ public final class RunnerScript implements AutoCloseable {
         if (swept > 0) {
             log.info("removed {} runner directories left by daemons that are gone", swept);
         }
-        Path directory = Files.createTempDirectory(tempRoot, instance.name() + "-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path directory = Files.createTempDirectory(tempRoot, instance.name() + "-", OWNER_ONLY);
+        Files.createDirectory(directory.resolve(PACKAGE), OWNER_ONLY);
         for (String file : FILES) {
             copy(RESOURCE_DIRECTORY + file, directory.resolve(file));
         }
@@ -60,7 +73,7 @@ public final class RunnerScript implements AutoCloseable {
             if (in == null) {
                 throw new IOException("the jar has no " + resource);
             }
-            Files.createFile(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createFile(target, OWNER_ONLY);
             Files.write(target, in.readAllBytes());
         }
     }
@@ -70,7 +83,7 @@ public final class RunnerScript implements AutoCloseable {
         return directory;
     }
 
-    /** The runner file inside it. */
+    /** The runner's entry point inside it. */
     public Path script() {
         return script;
     }

@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,6 +66,25 @@ class RunnerScriptTest {
         assertTrue(resource.length > 0, "the runner resource is empty");
         try (RunnerScript runner = RunnerScript.install(tempRoot, self)) {
             assertArrayEquals(resource, Files.readAllBytes(runner.script()));
+        }
+    }
+
+    @Test
+    void install_copies_every_module_of_the_runner_package_the_jar_carries_into_a_private_directory()
+            throws Exception {
+        Path resources = Path.of(RunnerScriptTest.class.getResource("/runner/interpreterd_runner").toURI());
+        Set<String> modules = names(resources);
+        assertTrue(modules.contains("start.py"), "the runner's resources lack its package: " + modules);
+        assertFalse(modules.contains("__pycache__"), "the jar carries a compiled cache: " + modules);
+        try (RunnerScript runner = RunnerScript.install(tempRoot, self)) {
+            Path installed = runner.directory().resolve("interpreterd_runner");
+            assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(installed));
+            assertEquals(modules, names(installed), "the installed package is the jar's");
+            for (String module : modules) {
+                Path file = installed.resolve(module);
+                assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(file), module);
+                assertArrayEquals(resource("/runner/interpreterd_runner/" + module), Files.readAllBytes(file), module);
+            }
         }
     }
 
@@ -158,6 +179,12 @@ class RunnerScriptTest {
         Path directory = Files.createDirectory(tempRoot.resolve(name));
         Files.writeString(directory.resolve("runner.py"), "print('left behind')\n");
         return directory;
+    }
+
+    private static Set<String> names(Path directory) throws IOException {
+        try (Stream<Path> entries = Files.list(directory)) {
+            return entries.map(entry -> entry.getFileName().toString()).collect(Collectors.toSet());
+        }
     }
 
     private static byte[] resource(String name) throws IOException {

@@ -12,7 +12,7 @@ import java.util.Objects;
 
 /**
  * The control protocol between the daemon and the runner: one record per frame. The same table heads
- * {@code runner.py}. On the wire a frame is a 4-byte big-endian length and UTF-8 JSON whose
+ * the runner's {@code interpreterd_runner/frames.py}. On the wire a frame is a 4-byte big-endian length and UTF-8 JSON whose
  * {@code event} field names the record.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "event")

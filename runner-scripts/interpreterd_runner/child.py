@@ -1,0 +1,49 @@
+"""The child: forked before its job arrives, it takes the job and runs the code in this process."""
+
+import os
+import signal
+
+from . import display
+from .codes import SUPERVISOR_NO_JOB
+from .context import run_context
+from .execution import execute, finish, flush_standard_streams, prepare, prepare_process, reseed_random
+from .frames import read_job, send_report
+from .hiding import hide_alone
+from .outcomes import error_outcome, report_status
+from .processes import die_with_parent
+from .sandbox import enter_sandbox, give_way_under_memory_pressure
+
+
+def run_child(job_r, report_w, supervisor, hidden=()):
+    """Waits for the job, runs its code in this fresh child process and exits with its status."""
+    os.setsid()
+    die_with_parent(supervisor)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+    displays = display.Displays(
+        lambda kind, data: send_report(report_w, {"event": "display", "kind": kind, "data": data}))
+    prepare_process(displays)
+    not_hidden = hide_alone(hidden)
+    job = read_job(job_r)
+    if job is None:
+        os._exit(SUPERVISOR_NO_JOB)
+    reseed_random()
+    if job.get("event") == "context":
+        run_context(job, job_r, report_w, supervisor, displays)
+    os.close(job_r)
+    try:
+        if not_hidden is not None:
+            raise not_hidden
+        prepare(job)
+        # Only now, with the output pipes open: the daemon may start reading them.
+        send_report(report_w, {"event": "started"})
+        give_way_under_memory_pressure()
+        enter_sandbox(job, supervisor)
+        outcome = execute(job["code"], displays)
+    except BaseException as exc:  # a failure of prepare() is the execution's result too
+        outcome = error_outcome(exc)
+    flush_standard_streams()
+    send_report(report_w, dict(outcome, event="report"))
+    os.close(report_w)
+    finish(report_status(outcome))

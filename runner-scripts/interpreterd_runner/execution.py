@@ -1,0 +1,118 @@
+"""Running the code in this process: its pipes and environment, the cell itself, and the end."""
+
+import builtins
+import gc
+import linecache
+import os
+import sys
+import types
+
+from . import display
+from .outcomes import error_outcome, exit_outcome
+
+CODE_FILENAME = "<code>"
+# __main__ as the runner started: its entry point run as a script, or the daemon's bootstrap that
+# imported it. finish() finalizes the code's __main__, never this one.
+RUNNER_MAIN = sys.modules.get("__main__")
+
+
+def prepare_process(displays):
+    """What every execution gets, done while the child waits for its job."""
+    displays.install()
+    # Like `python -c`: the current directory first on the import path, an empty argv[0].
+    sys.path[0] = ""
+    sys.argv = [""]
+    # Line buffering keeps prints in order with the output of subprocesses the code starts.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(line_buffering=True)
+        except (AttributeError, ValueError):
+            pass
+
+
+def prepare(job):
+    """Gives the code its output pipes, the request's environment and its import path."""
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        if job.get(name):
+            # A box's child writes to the pair of named pipes the daemon made for this execution.
+            pipe = os.open(job[name], os.O_WRONLY)
+            os.dup2(pipe, fd)
+            os.close(pipe)
+    env = job.get("env") or {}
+    # Touch only what differs: the environment usually matches all but the request's envs.
+    for name in [n for n in os.environ if n not in env]:
+        del os.environ[name]
+    for name, value in env.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
+    # Plots render to PNG, never to a window; forced, as there is no display to open one on.
+    os.environ["MPLBACKEND"] = "Agg"
+    extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[1:1] = extra
+
+
+def execute(source, displays, module=None):
+    """Runs source as the body of __main__, like a notebook cell; returns the outcome.
+
+    The module is a fresh one, or a context's, whose globals outlive the cell.
+    """
+    if module is None:
+        module = types.ModuleType("__main__")
+        module.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = module
+    # Registered so that tracebacks and inspect show the code's own lines.
+    linecache.cache[CODE_FILENAME] = (len(source), None, source.splitlines(True), CODE_FILENAME)
+    try:
+        try:
+            has_value, value = display.run_cell(source, module.__dict__, CODE_FILENAME)
+            if has_value:
+                displays.result(value)
+        finally:
+            # Figures still open at the end are shown, as a notebook does after every cell.
+            displays.show_figures()
+    except SystemExit as exc:
+        return exit_outcome(exc)
+    except BaseException as exc:
+        return error_outcome(exc)
+    return {"outcome": "ok"}
+
+
+def reseed_random():
+    """A forked child shares its parent's random state; seed it afresh as a new process would be."""
+    random = sys.modules.get("random")
+    if random is not None:
+        random.seed()
+
+
+def finish(status):
+    """Ends the child the way a script ends, minus the teardown of every imported module.
+
+    Python's own exit waits for non-daemon threads, runs atexit handlers and flushes; the code's
+    objects are then finalized (an unclosed file gets flushed). All of that happens here; what is
+    skipped is dismantling the interpreter's modules, which costs milliseconds and serves nobody.
+    """
+    try:
+        threading = sys.modules.get("threading")
+        if threading is not None:
+            threading._shutdown()
+        atexit = sys.modules.get("atexit")
+        if atexit is not None:
+            atexit._run_exitfuncs()
+        main_module = sys.modules.get("__main__")
+        # Until the code's module replaces it, __main__ is the runner's own: nothing of the code's to finalize.
+        if main_module is not None and main_module is not RUNNER_MAIN:
+            main_module.__dict__.clear()
+        gc.collect()
+    except BaseException:
+        pass
+    finally:
+        flush_standard_streams()
+        os._exit(status)
+
+
+def flush_standard_streams():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
