@@ -10,9 +10,11 @@ from .frames import connect, encode_frame, open_control, recv_frame, say_hello, 
 from .kernel import (EPERM, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, PR_SET_DUMPABLE, PR_SET_PDEATHSIG,
                      mount, prctl)
 from .namespaces import enter_box_namespaces
+from .network import make_box_network
 from .outcomes import exit_frame
 from .parent import Wakeup, join_cgroups, start_child, wait_for_child
 from .processes import die_with_parent
+from .timeline import Timeline
 
 # How long a box's maker may take to exit once it has closed its files: the kernel's next step.
 MAKER_EXIT_SECONDS = 5
@@ -93,25 +95,59 @@ def box_init(socket_path, secret, zygote_pid, hiding):
     except OSError as exc:
         say_hello(control, secret, outside_pid, error=exc.strerror or str(exc)).close()
         os._exit(SUPERVISOR_NO_BOX)
+    box_network = make_box_network()
     say_hello(control, secret, outside_pid)
     wakeup = Wakeup()
     frame = recv_frame(control)
     if frame is not None and frame.get("event") == "cgroup":
         join_cgroups(os.getpid(), frame.get("procs") or (), control)
+    timeline = Timeline()
+    timeline.count_faults_from("cycle")
     while frame is not None:
-        child = start_child(control, wakeup)
+        timeline.mark("forkStart")
+        child = start_child(control, wakeup, box_network=box_network)
+        timeline.mark("forked")
         job = next_job(control, ("job", "context"))
         if job is None:
             break
         if job.get("event") == "context":
             serve_context(control, child, wakeup, job)
+        timeline.mark("jobTaken")
         send_report(child.job_w, job)
         os.close(child.job_w)
-        wait_status, reports, signalled = wait_for_child(child.pid, control, child.report_r, wakeup)
-        end_everything_else()
-        control.sendall(encode_frame(exit_frame(child.pid, wait_status, reports, signalled)))
+        wait_status, reports, signalled = wait_for_child(child.pid, control, child.report_r, wakeup,
+                                                         until_done=True)
+        timeline = run_out(control, child.pid, wait_status, reports, signalled, timeline)
     # The daemon is done with this box: the end of pid 1 ends every process in it.
     os._exit(SUPERVISOR_OK)
+
+
+def run_out(control, child, wait_status, reports, signalled, timeline):
+    """Answers for the job, clears the box for the next one, and returns the next job's timeline.
+
+    A child that said it is done, alone in the box, is answered for at once, with the exit status it
+    gave: the kernel's teardown of its address space, and the reaping, then happen off the answer's
+    path. Any other ending is answered once every process of the box is dead and reaped. Either way
+    the init takes no job before that: the next one waits on the control socket.
+    """
+    done = wait_status is None
+    said = [frame for frame in reports if frame.get("event") == "done"]
+    if said:
+        timeline.merge(said[-1].get("timeline") or {})
+    if done:
+        wait_status = said[-1].get("exitCode", 0) << 8
+    else:
+        end_everything_else()
+    timeline.count_faults_to("cycle", "init")
+    timeline.mark("answered")
+    control.sendall(encode_frame(exit_frame(child, wait_status, reports, signalled, timeline)))
+    if done:
+        end_everything_else()
+    following = Timeline()
+    following.stamps.update(previousAnswered=timeline.stamps["answered"])
+    following.mark("previousReaped")
+    following.count_faults_from("cycle")
+    return following
 
 
 def serve_context(control, child, wakeup, settings):

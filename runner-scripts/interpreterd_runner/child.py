@@ -6,16 +6,21 @@ import signal
 from . import display
 from .codes import SUPERVISOR_NO_JOB
 from .context import run_context
-from .execution import execute, finish, flush_standard_streams, prepare, prepare_process, reseed_random
+from .execution import execute, finish, flush_standard_streams, prepare, prepare_process, reseed_random, warm_up
 from .frames import read_job, send_report
 from .hiding import hide_alone
 from .outcomes import error_outcome, report_status
 from .processes import die_with_parent
 from .sandbox import enter_sandbox, give_way_under_memory_pressure
+from .timeline import Timeline
 
 
-def run_child(job_r, report_w, supervisor, hidden=()):
-    """Waits for the job, runs its code in this fresh child process and exits with its status."""
+def run_child(job_r, report_w, supervisor, hidden=(), box_network=None):
+    """Waits for the job, runs its code in this fresh child process and exits with its status.
+
+    What does not depend on the job is done while the child waits for it, off the job's path.
+    box_network: the box's network namespace for jobs without network, a descriptor, or None.
+    """
     os.setsid()
     die_with_parent(supervisor)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -25,12 +30,21 @@ def run_child(job_r, report_w, supervisor, hidden=()):
         lambda kind, data: send_report(report_w, {"event": "display", "kind": kind, "data": data}))
     prepare_process(displays)
     not_hidden = hide_alone(hidden)
+    give_way_under_memory_pressure()
+    timeline = Timeline()
+    timeline.mark("warmUpStart")
+    timeline.count_faults_from("warmUp")
+    warm_up()
+    timeline.count_faults_to("warmUp", "warmUp")
+    timeline.mark("warmUpEnd")
     job = read_job(job_r)
+    timeline.mark("jobRead")
+    timeline.count_faults_from("job")
     if job is None:
         os._exit(SUPERVISOR_NO_JOB)
     reseed_random()
     if job.get("event") == "context":
-        run_context(job, job_r, report_w, supervisor, displays)
+        run_context(job, job_r, report_w, supervisor, displays, box_network)
     os.close(job_r)
     try:
         if not_hidden is not None:
@@ -38,12 +52,12 @@ def run_child(job_r, report_w, supervisor, hidden=()):
         prepare(job)
         # Only now, with the output pipes open: the daemon may start reading them.
         send_report(report_w, {"event": "started"})
-        give_way_under_memory_pressure()
-        enter_sandbox(job, supervisor)
+        enter_sandbox(job, supervisor, box_network)
+        timeline.mark("codeStart")
         outcome = execute(job["code"], displays)
+        timeline.mark("codeEnd")
     except BaseException as exc:  # a failure of prepare() is the execution's result too
         outcome = error_outcome(exc)
     flush_standard_streams()
     send_report(report_w, dict(outcome, event="report"))
-    os.close(report_w)
-    finish(report_status(outcome))
+    finish(report_status(outcome), report_w, timeline)

@@ -10,10 +10,10 @@ from .execution import execute, finish, flush_standard_streams, prepare
 from .frames import read_job, send_report
 from .limits import limit_cpu_from_now
 from .outcomes import error_outcome
-from .sandbox import enter_sandbox, give_way_under_memory_pressure
+from .sandbox import enter_sandbox
 
 
-def run_context(settings, job_r, report_w, supervisor, displays):
+def run_context(settings, job_r, report_w, supervisor, displays, box_network=None):
     """A context's interpreter: set up once, then runs each job in the same __main__, until told to stop.
 
     Its output pipes are the context's for its whole life; after each job it writes the job's marker
@@ -21,8 +21,7 @@ def run_context(settings, job_r, report_w, supervisor, displays):
     """
     try:
         prepare(settings)
-        give_way_under_memory_pressure()
-        enter_sandbox(settings, supervisor)
+        enter_sandbox(settings, supervisor, box_network)
     except BaseException as exc:
         send_report(report_w, dict(error_outcome(exc), event="report"))
         os._exit(SUPERVISOR_NO_JOB)

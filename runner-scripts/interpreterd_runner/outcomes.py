@@ -64,14 +64,16 @@ def safe_str(exc):
         return f"<{type(exc).__name__} str() failed>"
 
 
-def exit_frame(child, wait_status, reports, signalled):
+def exit_frame(child, wait_status, reports, signalled, timeline=None):
     """How a job ended: the child's wait status, or for a context's child that lives on, the exit code
-    its report implies; the report itself; and whether a signal of the daemon reached the code."""
-    report = reports[-1] if reports else None
+    its report implies; the report itself; whether a signal of the daemon reached the code; and the
+    job's timeline (a Timeline), if it was kept."""
+    report = next((r for r in reversed(reports) if r.get("event") == "report"), None)
+    extra = {} if timeline is None else {"timeline": timeline.as_frame()}
     if wait_status is None:
-        return dict(event="exit", pid=child, exitCode=report_status(report), signal=None, report=report, alive=True,
-                    signalled=signalled)
-    return dict(ending(wait_status), event="exit", pid=child, report=report, alive=False, signalled=signalled)
+        return dict(extra, event="exit", pid=child, exitCode=report_status(report), signal=None, report=report,
+                    alive=True, signalled=signalled)
+    return dict(ending(wait_status), **extra, event="exit", pid=child, report=report, alive=False, signalled=signalled)
 
 
 def report_status(outcome):

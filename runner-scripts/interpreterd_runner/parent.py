@@ -30,11 +30,12 @@ class Child:
         self.pid, self.job_w, self.report_r = pid, job_w, report_r
 
 
-def start_child(control, wakeup, hidden=()):
+def start_child(control, wakeup, hidden=(), box_network=None):
     """Forks the child that will run the next job; it waits for the job on a pipe.
 
     A supervisor's child first covers the daemon's files named in hidden, in namespaces of its own; a
-    box's child has nothing to do there, its init did it for the whole box.
+    box's child has nothing to do there, its init did it for the whole box. A box's child gets the
+    box's network namespace, box_network.
     """
     job_r, job_w = os.pipe()
     report_r, report_w = os.pipe()
@@ -48,7 +49,7 @@ def start_child(control, wakeup, hidden=()):
         for fd in (job_w, report_r, wakeup.r, wakeup.w):
             os.close(fd)
         control.close()
-        run_child(job_r, report_w, parent, hidden)
+        run_child(job_r, report_w, parent, hidden, box_network)
     for fd in (job_r, report_w):
         os.close(fd)
     return Child(pid, job_w, report_r)
@@ -65,12 +66,14 @@ def join_cgroups(pid, procs_files, control):
                                           "message": f"could not join cgroup {path}: {exc.strerror}"}))
 
 
-def wait_for_child(child, control, report_r, wakeup, until_report=False):
+def wait_for_child(child, control, report_r, wakeup, until_report=False, until_done=False):
     """Forwards the child's events until it exits; returns its wait status, its reports and whether
     a signal the daemon asked for reached the code while it ran.
 
     With until_report (a context's child, which lives on), returns as soon as the child has reported
-    on its job, with a wait status of None while it lives. Meanwhile the daemon may ask for a signal
+    on its job, with a wait status of None while it lives. With until_done (a box's child), returns
+    with a wait status of None as soon as the child said it is done, if nothing else is left in the
+    box then: its report is in, its output let go, and all that remains is its exit. Meanwhile the daemon may ask for a signal
     to the child's process group; if the daemon goes away instead, this process ends, and with it
     everything below it.
     """
@@ -79,7 +82,7 @@ def wait_for_child(child, control, report_r, wakeup, until_report=False):
     selector.register(wakeup.r, selectors.EVENT_READ, "wake")
     selector.register(control, selectors.EVENT_READ, "control")
     buffer, reports, wait_status, signalled = bytearray(), [], None, False
-    while wait_status is None and not (until_report and reports):
+    while wait_status is None and not (until_report and reports) and not (until_done and done_alone(reports, child)):
         orders = []
         for key, _ in selector.select():
             if key.data == "wake":
@@ -105,6 +108,12 @@ def wait_for_child(child, control, report_r, wakeup, until_report=False):
     forward(take_frames(buffer), child, control, reports)
     os.close(report_r)
     return wait_status, reports, signalled
+
+
+def done_alone(reports, child):
+    """True once the child said it is done and the box's /proc lists nothing but it and the init."""
+    return (bool(reports) and reports[-1].get("event") == "done"
+            and {name for name in os.listdir("/proc") if name.isdigit()} <= {"1", str(child)})
 
 
 def obey(frame, child, ended=False):
@@ -138,5 +147,5 @@ def forward(frames, child, control, reports):
         elif event == "display":
             control.sendall(encode_frame({"event": "display", "kind": frame.get("kind"),
                                           "data": frame.get("data")}))
-        elif event == "report":
+        elif event in ("report", "done"):
             reports.append(frame)

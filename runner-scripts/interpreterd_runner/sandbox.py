@@ -5,10 +5,11 @@ import os
 import sys
 
 from .codes import SUPERVISOR_OK
-from .kernel import (CLONE_NEWNET, EINVAL, EPERM, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, libc,
+from .kernel import (EINVAL, EPERM, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, libc,
                      prctl)
 from .limits import apply_limits
 from .namespaces import isolate_network
+from .network import enter_network
 from .processes import die_with_parent
 
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -16,13 +17,16 @@ LINUX_CAPABILITY_VERSION_3 = 0x20080522
 OOM_SCORE_ADJ_FIRST = 1000
 
 
-def enter_sandbox(job, supervisor):
-    """The last steps before the code starts, in the order their privileges allow."""
+def enter_sandbox(job, supervisor, box_network=None):
+    """The last steps before the code starts, in the order their privileges allow.
+
+    box_network: the box's network namespace for jobs without network, a descriptor, or None.
+    """
     user = job.get("user")
     keeps_root = runs_as_root(user)
-    # As root, or in a box, this process may make its network namespace at once. Elsewhere only a
+    # As root, or in a box, this process may take its network namespace at once. Elsewhere only a
     # user namespace of its own grants one, made after the switch, as it maps only its maker's ids.
-    isolate_later = job.get("network") is False and libc.unshare(CLONE_NEWNET) != 0
+    isolate_later = enter_network(job, box_network)
     apply_limits(job.get("limits") or {})
     left = become(user)
     if isolate_later:

@@ -4,6 +4,7 @@ import os
 import signal
 
 from .codes import SUPERVISOR_NO_JOB, SUPERVISOR_OK
+from .execution import release_output
 from .frames import connect, encode_frame, recv_frame, send_report
 from .kernel import PR_SET_CHILD_SUBREAPER, prctl
 from .outcomes import exit_frame
@@ -46,9 +47,3 @@ def supervise(control, child, job, wakeup):
     # daemon see the pipes close milliseconds sooner.
     os._exit(SUPERVISOR_OK)
 
-
-def release_output():
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    for fd in (1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)

@@ -38,8 +38,9 @@ public final class RunnerScript implements AutoCloseable {
             PACKAGE + "/__init__.py", PACKAGE + "/box.py", PACKAGE + "/child.py", PACKAGE + "/codes.py",
             PACKAGE + "/context.py", PACKAGE + "/display.py", PACKAGE + "/execution.py", PACKAGE + "/frames.py",
             PACKAGE + "/hiding.py", PACKAGE + "/kernel.py", PACKAGE + "/limits.py", PACKAGE + "/namespaces.py",
+            PACKAGE + "/network.py",
             PACKAGE + "/outcomes.py", PACKAGE + "/parent.py", PACKAGE + "/processes.py", PACKAGE + "/sandbox.py",
-            PACKAGE + "/start.py", PACKAGE + "/supervisor.py", PACKAGE + "/zygote.py");
+            PACKAGE + "/start.py", PACKAGE + "/supervisor.py", PACKAGE + "/timeline.py", PACKAGE + "/zygote.py");
     private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
