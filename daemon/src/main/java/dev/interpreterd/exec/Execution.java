@@ -36,6 +36,7 @@ final class Execution implements Stoppable {
     private final AtomicReference<Worker> worker = new AtomicReference<>();
     private final Outputs outputs;
     private final ExecutionListener listener;
+    private final Timeline timeline = new Timeline();
 
     Execution(Job job, WorkerSource<?> workers, WorkerEnvironment environment,
               ScheduledExecutorService timer, Duration grace, long resultsCapChars, ExecutionListener listener) {
@@ -62,6 +63,7 @@ final class Execution implements Stoppable {
                 Worker w = null;
                 try {
                     w = attempt == 1 ? workers.acquire() : workers.acquireFresh();
+                    timeline.mark("acquired");
                     worker.set(w);
                     w.stdout().listen(listener::stdout);
                     w.stderr().listen(listener::stderr);
@@ -124,6 +126,7 @@ final class Execution implements Stoppable {
             log.warn("execution {}: could not set the cgroup's limits ({}); the process limits still hold",
                     sessionId, e.toString());
         }
+        timeline.mark("limited");
         try {
             control.send(w.jobFrame(job, environment.with(job.envs()), job.limits().forRunner(cpuSeconds),
                     environment.user().forRunner()));
@@ -133,6 +136,7 @@ final class Execution implements Stoppable {
             }
             throw new NotTaken(e);
         }
+        timeline.mark("sent");
         escalation.arm(job.timeout());
         return awaitExit(control, w);
     }
@@ -146,12 +150,15 @@ final class Execution implements Stoppable {
             log.warn("execution {}: output pipes still open {} after the worker ended; answering with what was read",
                     sessionId, Durations.seconds(grace));
         }
+        timeline.mark("outputEnded");
         Verdict verdict = Verdict.of(exitFrame, escalation.reason(), escalation.lastSignal(), supervisorExit);
         ExecutionResult result = new ExecutionResult(sessionId, verdict.status(), w.stdout().text(),
                 w.stderr().text(), w.stdout().truncated(), w.stderr().truncated(), verdict.exitCode(),
                 verdict.signal(), verdict.error(), outputs.list(), outputs.truncated(), job.contextId().orElse(null),
                 w.contextRestarted(), Durations.millis(System.nanoTime() - start));
+        timeline.mark("answered");
         logResult(result, w);
+        timeline.log(sessionId, exitFrame);
         return result;
     }
 
@@ -184,6 +191,7 @@ final class Execution implements Stoppable {
                 Frame frame = control.read();
                 if (frame instanceof Frame.Started s) {
                     started = true;
+                    timeline.mark("started");
                     w.codeStarted(s.pid());
                 } else if (frame instanceof Frame.Display display) {
                     Output output = new Output(Objects.requireNonNullElse(display.kind(), "display"), display.data());
@@ -193,6 +201,7 @@ final class Execution implements Stoppable {
                 } else if (frame instanceof Frame.Warning warning) {
                     log.warn("execution {}: {}", sessionId, warning.message());
                 } else if (frame instanceof Frame.Exit exit) {
+                    timeline.mark("exited");
                     w.reported(exit);
                     return exit;
                 } else {
