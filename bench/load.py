@@ -22,6 +22,25 @@ class Caller(Protocol):
     def close(self) -> None: ...
 
 
+class PhaseWatcher(Protocol):
+    """Told when the measured phase begins and ends, outside its timing: to sample what it used."""
+
+    def begin(self) -> None: ...
+
+    def end(self) -> None: ...
+
+
+class _Unwatched:
+    def begin(self) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
+
+
+UNWATCHED = _Unwatched()
+
+
 @dataclass
 class LoadResult:
     """Latencies of the measured (not warm-up) requests of one case at one concurrency, and the
@@ -109,11 +128,13 @@ def _drain(caller: Caller, tickets: _Tickets, latencies: list[float] | None) -> 
 
 
 def run_load(case: str, make_caller: Callable[[], Caller], concurrency: int, warmup: int, requests: int,
-             stop: threading.Event) -> LoadResult:
-    """Warms up, then times `requests` calls spread over `concurrency` threads.
+             stop: threading.Event, watcher: PhaseWatcher = UNWATCHED) -> LoadResult:
+    """Warms up, then times `requests` calls spread over `concurrency` threads; `watcher` is told
+    right before the measured phase and right after it.
 
     Each thread keeps its caller (so its keep-alive connection) from warm-up to the measured phase;
-    the barriers make every thread start the measured phase together, so the wall time is fair.
+    the barriers make every thread start the measured phase together, so the wall time is fair, and
+    hold them all between warm-up and measured phase while the watcher samples.
     """
     barrier = threading.Barrier(concurrency + 1, timeout=PHASE_TIMEOUT_SECONDS)
     warm, measured = _Tickets(warmup, stop), _Tickets(requests, stop)
@@ -125,7 +146,8 @@ def run_load(case: str, make_caller: Callable[[], Caller], concurrency: int, war
             try:
                 barrier.wait()
                 _drain(caller, warm, None)
-                barrier.wait()
+                barrier.wait()  # warmed up
+                barrier.wait()  # measured from here
                 _drain(caller, measured, latencies)
             finally:
                 caller.close()
@@ -142,10 +164,14 @@ def run_load(case: str, make_caller: Callable[[], Caller], concurrency: int, war
     try:
         barrier.wait()
         barrier.wait()
+        # Every thread is done warming up and waits at the barrier: nothing runs while the watcher samples.
+        watcher.begin()
+        barrier.wait()
         start, busy_at_start = time.perf_counter(), busy_cpu_ms()
         for thread in threads:
             thread.join(PHASE_TIMEOUT_SECONDS)
         wall, busy = time.perf_counter() - start, busy_cpu_ms() - busy_at_start
+        watcher.end()
     except BaseException:
         stop.set()  # Ctrl-C or a broken thread: the others stop after their current call
         barrier.abort()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from cases import BARE_SPAWN_NAME, CONTEXT_NAME, HTTP_CASES, JUPYTER_NAME, PACED_NAME, PRINT_42
 from load import LoadResult
 from memory import TreeRss
+from report_costs import costs_markdown, costs_text, split_markdown, split_text
 from results import BenchRun, ratio
 
 KIB_PER_MIB = 1024
@@ -61,8 +62,11 @@ def tree_markdown(tree: TreeRss) -> str:
 
 
 def text_report(run: BenchRun) -> str:
-    """The report for a terminal: setup, start, load table, goals, memory, stop and the verdict."""
-    lines = _text_header(run) + [""] + _text_loads(run) + [""] + _text_goals(run) + [""] + _text_memory(run)
+    """The report for a terminal: setup, start, load table, where one execution's CPU goes, goals,
+    memory, stop and the verdict."""
+    split = split_text(run.cpu_split, label(PRINT_42.name))
+    lines = (_text_header(run) + [""] + _text_loads(run) + [""] + split + [""] + _text_goals(run) + [""]
+             + _text_memory(run))
     if run.stop is not None:
         lines.append(f"\nstop      {run.stop.signal}, exit code {run.stop.exit_code} after {run.stop.millis:.0f} ms")
     lines.append(answers_text(run))
@@ -75,6 +79,7 @@ def _text_header(run: BenchRun) -> list[str]:
         f"interpreterd benchmark, {m.date}",
         f"machine   {m.nproc} CPUs (nproc), {m.memory_gib:.1f} GiB RAM, {m.cpu_model}, Linux {m.kernel},"
         f" load average {m.load_average:.2f} at start",
+        f"costs     {costs_text(run.costs, run.costs_error)}",
         f"java      {m.java_version}",
         f"daemon    interpreterd {run.daemon_version}, extra flags: {flags_text(run.flags)}",
         f"python    {run.python} ({run.python_version})",
@@ -163,8 +168,11 @@ def flood_text(run: BenchRun) -> str:
 
 
 def markdown_report(run: BenchRun, command: str) -> str:
-    """A paragraph on the setup and two tables, ready for the README's Performance section."""
-    return "\n".join([_markdown_setup(run, command), ""] + _markdown_loads(run) + [""] + _markdown_measures(run))
+    """A paragraph on the setup (the machine's own costs included) and three tables: the cases, where
+    one execution's CPU goes, and the other measures; ready for the README's Performance section."""
+    split = split_markdown(run.cpu_split, label(PRINT_42.name, "`"))
+    return "\n".join([_markdown_setup(run, command), ""] + _markdown_loads(run) + [""] + split
+                     + _markdown_measures(run))
 
 
 def _markdown_setup(run: BenchRun, command: str) -> str:
@@ -172,7 +180,8 @@ def _markdown_setup(run: BenchRun, command: str) -> str:
     flags = f"`{flags_text(run.flags)}`" if run.flags else "none"
     return (f"Measured with `{command}` on {m.date}: {m.nproc} CPUs (`nproc`, {m.cpu_model}),"
             f" {m.memory_gib:.1f} GiB RAM, Linux {m.kernel} (load average {m.load_average:.2f} at start),"
-            f" Python {run.python_version} (`{run.python}`), {m.java_version}, daemon flags: {flags}."
+            f" {costs_markdown(run.costs, run.costs_error)}, Python {run.python_version} (`{run.python}`),"
+            f" {m.java_version}, daemon flags: {flags}."
             f" {run.requests} requests per case after {run.warmup} warm-up; \"bare\" is `python -c 'print(42)'`"
             f" of the same interpreter, {markdown_bare_user(run)}, spawned from the same number of threads;"
             f" {markdown_context(run)}; {markdown_jupyter(run)}; \"CPU\" is the busy time of all CPUs"

@@ -5,10 +5,12 @@ from dataclasses import dataclass, field
 
 from cases import BARE_SPAWN_NAME, CONTEXT_NAME, JUPYTER_NAME, PACED_NAME, PRINT_42
 from code_user import CodeUser, user_to_switch_to
+from cpu_split import CpuSplit
 from daemon_process import Startup, Stop
 from flood import FloodResult
 from load import LoadResult
 from machine import Machine
+from machine_costs import MachineCosts
 from memory import TreeRss
 
 GOAL_P50_VS_BARE_AT_MOST = 0.3
@@ -62,6 +64,11 @@ class BenchRun:
     # Why no context was measured (the daemon has none here), or why making or deleting it failed.
     context_skipped: str | None = None
     context_error: str | None = None
+    # Where the CPU of print(42) via HTTP at concurrency 1 went, process by process.
+    cpu_split: CpuSplit | None = None
+    # What the machine charges for a fork, a page fault and a spawn, or why the probe failed.
+    costs: MachineCosts | None = None
+    costs_error: str | None = None
 
     @property
     def python(self) -> str:
@@ -149,4 +156,6 @@ class BenchRun:
             found.append(f"context: {self.context_error}")
         if self.jupyter_error is not None:
             found.append(f"Jupyter kernel: {self.jupyter_error}")
+        if self.costs_error is not None:
+            found.append(f"machine costs: {self.costs_error}")
         return found

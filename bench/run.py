@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark of interpreterd: start-to-ready time, latency, throughput and machine CPU per execution
-next to a bare interpreter spawn and a Jupyter kernel, idle memory and memory under an stdout flood.
+next to a bare interpreter spawn and a Jupyter kernel, where one stateless execution's CPU goes
+process by process, idle memory, memory under an stdout flood, and what the machine itself charges
+for a fork, a page fault and a spawn.
 
 Usage (from the repository root, after `mvn -q -B package -DskipTests`):
   python3 bench/run.py                                  # full run, readable report
@@ -13,9 +15,13 @@ errors or Ctrl-C. The bare spawn and the Jupyter kernel use the interpreter the 
 names, and the bare spawn runs as the user the daemon runs the code as. print(42) in a context
 runs in one context made for it and deleted after it; it is skipped when the daemon says it cannot
 make contexts on this machine, or has --max-contexts 0. The Jupyter kernel is measured when the
-python3 running this script can import jupyter_client. Every answer is checked; any wrong one makes
-the exit status 1.
+python3 running this script can import jupyter_client. print(42) via HTTP at concurrency 1 is also
+split by process (cpu_split.py), and the machine's costs are timed with the daemon's interpreter
+once the runs are over (machine_costs.py). Every answer is checked; any wrong one makes the exit
+status 1.
 """
+from __future__ import annotations
+
 import sys
 
 sys.dont_write_bytecode = True  # keep bench/ free of __pycache__ when run from a checkout
@@ -31,12 +37,14 @@ from pathlib import Path  # noqa: E402
 from callers import HttpCaller, PacedCaller, SpawnCaller  # noqa: E402
 from cases import (BARE_SPAWN_NAME, CONTEXT_NAME, HTTP_CASES, JUPYTER_NAME, PACE_SECONDS,  # noqa: E402
                    PACED_NAME, PRINT_42)
+from cpu_split import CpuSampler  # noqa: E402
 from daemon_context import ContextsUnavailable, DaemonContext, unavailable_reason  # noqa: E402
 from daemon_process import DaemonError, DaemonProcess, reserved_flag, token_in  # noqa: E402
 from flood import run_flood  # noqa: E402
 from jupyter import JupyterKernel, skip_reason  # noqa: E402
 from load import run_load  # noqa: E402
 from machine import describe_machine  # noqa: E402
+from machine_costs import CostsUnavailable, measure_machine_costs  # noqa: E402
 from memory import tree_rss  # noqa: E402
 from report import markdown_report, text_report  # noqa: E402
 from results import BenchRun  # noqa: E402
@@ -49,6 +57,10 @@ HTTP_CONCURRENCIES = (1, 8)
 BARE_CONCURRENCIES = (1, 2, 8)
 MAX_REQUESTS = 100_000
 IDLE_PAUSE_SECONDS = 1.0
+# The case whose CPU is split by process: stateless, sequential, after warm-up.
+CPU_SPLIT_CASE = (PRINT_42.name, 1)
+# What /health names as `isolation` when stateless executions run in boxes.
+BOX_ISOLATION = "namespaces"
 SMOKE = {"requests": 10, "warmup": 2, "flood_mib": 64}
 # The daemon is measured in its steady state: the JIT needs a few hundred requests to warm up.
 FULL = {"requests": 300, "warmup": 300, "flood_mib": 1024}
@@ -107,7 +119,20 @@ def measure_loads(run: BenchRun, daemon: DaemonProcess, token: str | None, stop:
             plans.append((PACED_NAME, lambda: PacedCaller(HttpCaller(daemon.port, token, PRINT_42), PACE_SECONDS)))
         for name, make_caller in plans:
             progress(f"{name} at concurrency {concurrency}")
-            run.loads.append(run_load(name, make_caller, concurrency, run.warmup, run.requests, stop))
+            if (name, concurrency) == CPU_SPLIT_CASE:
+                measure_with_split(run, daemon.pid, make_caller, stop)
+            else:
+                run.loads.append(run_load(name, make_caller, concurrency, run.warmup, run.requests, stop))
+
+
+def measure_with_split(run: BenchRun, daemon_pid: int, make_caller, stop: threading.Event) -> None:
+    """The split case, with /proc sampled right before and right after its measured requests; the
+    other cases are measured without."""
+    sampler = CpuSampler(daemon_pid, boxes=run.startup.health.get("isolation") == BOX_ISOLATION)
+    name, concurrency = CPU_SPLIT_CASE
+    result = run_load(name, make_caller, concurrency, run.warmup, run.requests, stop, sampler)
+    run.loads.append(result)
+    run.cpu_split = sampler.split(len(result.latencies_ms))
 
 
 def measure_context(run: BenchRun, daemon: DaemonProcess, token: str | None, stop: threading.Event) -> None:
@@ -144,6 +169,15 @@ def measure_jupyter(run: BenchRun, stop: threading.Event) -> None:
         run.jupyter_error = f"{type(error).__name__}: {error}"
 
 
+def measure_costs(run: BenchRun) -> None:
+    """The machine's own fork, page fault and spawn, timed while the daemon is idle, with its interpreter."""
+    progress("timing the machine's fork, page fault and spawn")
+    try:
+        run.costs = measure_machine_costs(run.python)
+    except CostsUnavailable as error:
+        run.costs_error = str(error)
+
+
 def benchmark(args: argparse.Namespace) -> BenchRun:
     """Starts the daemon, measures everything, and stops it whatever happens."""
     machine = describe_machine(args.java)
@@ -158,6 +192,7 @@ def benchmark(args: argparse.Namespace) -> BenchRun:
         measure_jupyter(run, stop)
         time.sleep(IDLE_PAUSE_SECONDS)  # let in-flight cleanup finish before calling the daemon idle
         run.idle = tree_rss(daemon.pid)
+        measure_costs(run)
         if args.flood_mib:
             progress(f"flooding {args.flood_mib} MiB of stdout")
             run.flood = run_flood(daemon.port, token, daemon.pid, args.flood_mib)

@@ -52,6 +52,21 @@ final class Escalation {
         }
     }
 
+    /**
+     * Disarms the timer armed for a job that never started, so it can be armed again for another
+     * worker; false when the escalation has already begun (the daemon is stopping the execution).
+     */
+    synchronized boolean disarmUnlessBegun() {
+        if (reason != null || finished) {
+            return false;
+        }
+        if (pending != null) {
+            pending.cancel(false);
+            pending = null;
+        }
+        return true;
+    }
+
     /** Starts the escalation now, e.g. because the daemon is shutting down. */
     void beginNow(String why) {
         begin(why);

@@ -24,6 +24,8 @@ final class Execution implements Stoppable {
     private static final Logger log = LoggerFactory.getLogger(Execution.class);
     /** CPU time the code may burn past the daemon's SIGKILL before the kernel's SIGXCPU. */
     private static final Duration CPU_MARGIN = Duration.ofSeconds(1);
+    /** Workers tried for one job, when those before died before its code started (their zygote was killed). */
+    private static final int ATTEMPTS = 4;
 
     private final String sessionId = UUID.randomUUID().toString();
     private final Job job;
@@ -34,6 +36,7 @@ final class Execution implements Stoppable {
     private final AtomicReference<Worker> worker = new AtomicReference<>();
     private final Outputs outputs;
     private final ExecutionListener listener;
+    private final Timeline timeline = new Timeline();
 
     Execution(Job job, WorkerSource<?> workers, WorkerEnvironment environment,
               ScheduledExecutorService timer, Duration grace, long resultsCapChars, ExecutionListener listener) {
@@ -55,20 +58,59 @@ final class Execution implements Stoppable {
     ExecutionResult run() throws IOException, InterruptedException {
         long start = System.nanoTime();
         listener.started(sessionId, this::interrupt);
-        try (Worker w = workers.acquire()) {
-            worker.set(w);
-            w.stdout().listen(listener::stdout);
-            w.stderr().listen(listener::stderr);
-            Frame.Exit exitFrame = runJob(w);
-            escalation.cancel();
-            return answer(w, exitFrame, start);
+        try {
+            for (int attempt = 1; ; attempt++) {
+                Worker w = null;
+                try {
+                    w = attempt == 1 ? workers.acquire() : workers.acquireFresh();
+                    timeline.mark("acquired");
+                    worker.set(w);
+                    w.stdout().listen(listener::stdout);
+                    w.stderr().listen(listener::stderr);
+                    Frame.Exit exitFrame = runJob(w);
+                    escalation.cancel();
+                    return answer(w, exitFrame, start);
+                } catch (NotTaken e) {
+                    if (attempt >= ATTEMPTS) {
+                        throw e.failure;
+                    }
+                    log.warn("execution {}: its worker died before the code started ({}); trying a new one",
+                            sessionId, e.failure.getMessage());
+                    w.killSupervisor();
+                } catch (IOException e) {
+                    // A worker that could not be made, after one died: its maker (the zygote) may be starting again.
+                    if (w != null || attempt == 1 || attempt >= ATTEMPTS) {
+                        throw e;
+                    }
+                    log.warn("execution {}: no new worker ({}); trying again", sessionId, e.getMessage());
+                } finally {
+                    if (w != null) {
+                        worker.set(null);
+                        w.close();
+                    }
+                }
+            }
         } finally {
             escalation.cancel();
         }
     }
 
+    /**
+     * The worker died before the code started: the send failed, or its connection ended with neither
+     * a start nor an exit frame, and the daemon had not begun to stop it. Another worker may take the job.
+     */
+    private static final class NotTaken extends Exception {
+
+        final IOException failure;
+
+        NotTaken(IOException failure) {
+            super(failure.getMessage(), failure, false, false);
+            this.failure = failure;
+        }
+    }
+
     /** Hands the job to the worker and waits for its exit frame; null when there was none. */
-    private Frame.Exit runJob(Worker w) throws IOException, InterruptedException {
+    private Frame.Exit runJob(Worker w) throws IOException, InterruptedException, NotTaken {
         ControlConnection control = w.awaitConnection(Worker.STARTUP_TIMEOUT);
         if (escalation.reason().isPresent()) {
             w.withdraw(control); // stopped before it began: no job goes to the runner
@@ -84,8 +126,17 @@ final class Execution implements Stoppable {
             log.warn("execution {}: could not set the cgroup's limits ({}); the process limits still hold",
                     sessionId, e.toString());
         }
-        control.send(w.jobFrame(job, environment.with(job.envs()), job.limits().forRunner(cpuSeconds),
-                environment.user().forRunner()));
+        timeline.mark("limited");
+        try {
+            control.send(w.jobFrame(job, environment.with(job.envs()), job.limits().forRunner(cpuSeconds),
+                    environment.user().forRunner()));
+        } catch (IOException e) {
+            if (job.contextId().isPresent()) {
+                throw e;
+            }
+            throw new NotTaken(e);
+        }
+        timeline.mark("sent");
         escalation.arm(job.timeout());
         return awaitExit(control, w);
     }
@@ -99,12 +150,15 @@ final class Execution implements Stoppable {
             log.warn("execution {}: output pipes still open {} after the worker ended; answering with what was read",
                     sessionId, Durations.seconds(grace));
         }
+        timeline.mark("outputEnded");
         Verdict verdict = Verdict.of(exitFrame, escalation.reason(), escalation.lastSignal(), supervisorExit);
         ExecutionResult result = new ExecutionResult(sessionId, verdict.status(), w.stdout().text(),
                 w.stderr().text(), w.stdout().truncated(), w.stderr().truncated(), verdict.exitCode(),
                 verdict.signal(), verdict.error(), outputs.list(), outputs.truncated(), job.contextId().orElse(null),
                 w.contextRestarted(), Durations.millis(System.nanoTime() - start));
+        timeline.mark("answered");
         logResult(result, w);
+        timeline.log(sessionId, exitFrame);
         return result;
     }
 
@@ -124,13 +178,21 @@ final class Execution implements Stoppable {
         }
     }
 
-    /** Reads frames until the runner's exit frame; null if the connection ended without one. */
-    private Frame.Exit awaitExit(ControlConnection control, Worker w) {
+    /**
+     * Reads frames until the runner's exit frame; null if the connection ended without one after the
+     * code started, or after the daemon began to stop it.
+     *
+     * @throws NotTaken when the connection ended before the code started
+     */
+    private Frame.Exit awaitExit(ControlConnection control, Worker w) throws NotTaken {
+        boolean started = false;
         try {
             while (true) {
                 Frame frame = control.read();
-                if (frame instanceof Frame.Started started) {
-                    w.codeStarted(started.pid());
+                if (frame instanceof Frame.Started s) {
+                    started = true;
+                    timeline.mark("started");
+                    w.codeStarted(s.pid());
                 } else if (frame instanceof Frame.Display display) {
                     Output output = new Output(Objects.requireNonNullElse(display.kind(), "display"), display.data());
                     if (outputs.add(output)) {
@@ -139,17 +201,21 @@ final class Execution implements Stoppable {
                 } else if (frame instanceof Frame.Warning warning) {
                     log.warn("execution {}: {}", sessionId, warning.message());
                 } else if (frame instanceof Frame.Exit exit) {
+                    timeline.mark("exited");
                     w.reported(exit);
                     return exit;
                 } else {
                     log.warn("execution {}: ignoring a {} frame from the runner", sessionId, frame.getClass().getSimpleName());
                 }
             }
-        } catch (EOFException e) {
-            return null;
         } catch (IOException e) {
-            log.warn("execution {}: control connection failed: {}", sessionId, e.toString());
-            w.killSupervisor();
+            if (!started && job.contextId().isEmpty() && escalation.disarmUnlessBegun()) {
+                throw new NotTaken(e);
+            }
+            if (!(e instanceof EOFException)) {
+                log.warn("execution {}: control connection failed: {}", sessionId, e.toString());
+                w.killSupervisor();
+            }
             return null;
         }
     }

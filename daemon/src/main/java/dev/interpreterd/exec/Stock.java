@@ -83,6 +83,11 @@ public final class Stock<T extends AutoCloseable> implements AutoCloseable {
             refill();
         }
         // All in use or being made: make one here rather than wait.
+        return takeFresh();
+    }
+
+    /** One made on the spot, passing over the ready ones: for when those may have died too. */
+    public T takeFresh() throws IOException, InterruptedException {
         pending.incrementAndGet();
         try {
             T made = maker.make();

@@ -45,7 +45,16 @@ public final class BoxPool implements WorkerSource<BoxLease> {
     /** An idle box, or a new one when none is idle, leased with a fresh pair of output pipes. */
     @Override
     public BoxLease acquire() throws IOException, InterruptedException {
-        Box box = boxes.take();
+        return lease(boxes.take());
+    }
+
+    /** A box made now, with a zygote started afresh if the last one is gone. */
+    @Override
+    public BoxLease acquireFresh() throws IOException, InterruptedException {
+        return lease(boxes.takeFresh());
+    }
+
+    private BoxLease lease(Box box) throws IOException {
         long n = pipes.incrementAndGet();
         NamedPipe stdout = null;
         try {

@@ -28,14 +28,19 @@ public final class Zygote implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Zygote.class);
     /** Preloading large libraries can take seconds. */
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
+    /** The exit value of a box whose zygote died: its init was sent SIGKILL, as the JDK would say. */
+    private static final int KILLED = 128 + 9;
 
     private final WorkerLauncher starter;
     private final ControlServer control;
     private final List<String> preload;
     private final WorkerUser user;
     private final List<String> runnerArguments;
-    /** How box inits ended, by pid, as the zygote reports it; removed once completed. */
-    private final Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
+    /**
+     * How the boxes of the running zygote ended, by their init's pid, as it reports it; removed once
+     * completed. Each zygote has its own: when one dies, all its boxes have died with it.
+     */
+    private volatile Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
     private SpawnedWorker process;
     private ControlConnection connection;
 
@@ -75,20 +80,26 @@ public final class Zygote implements AutoCloseable {
         }
         process = started;
         ControlConnection reports = connection;
-        Threads.named("interpreterd-zygote").newThread(() -> readReports(reports)).start();
+        Map<Long, CompletableFuture<Integer>> boxes = new ConcurrentHashMap<>();
+        exits = boxes;
+        Threads.named("interpreterd-zygote").newThread(() -> readReports(reports, boxes)).start();
         log.info("zygote {} ready, preloaded {}", connection.peerPid(), preload.isEmpty() ? "nothing" : preload);
     }
 
-    /** Reads the zygote's reports of ended box inits until its connection ends. */
-    private void readReports(ControlConnection reports) {
+    /**
+     * Reads the zygote's reports of ended box inits until its connection ends. Then the zygote is
+     * gone, and so are its boxes (their inits die with their parent): each counts as killed, so that
+     * none is handed a job, and the next box made starts a new zygote.
+     */
+    private void readReports(ControlConnection reports, Map<Long, CompletableFuture<Integer>> boxes) {
         try {
             while (true) {
                 if (reports.read() instanceof Frame.Reaped reaped) {
-                    exitOf(reaped.pid()).complete(reaped.exitValue());
+                    exitOf(boxes, reaped.pid()).complete(reaped.exitValue());
                 }
             }
         } catch (IOException e) {
-            // The zygote is gone; the next request starts a new one.
+            List.copyOf(boxes.values()).forEach(exit -> exit.complete(KILLED));
         }
     }
 
@@ -97,8 +108,12 @@ public final class Zygote implements AutoCloseable {
      * the signal for a death by signal).
      */
     CompletableFuture<Integer> exitOf(long pid) {
-        CompletableFuture<Integer> exit = exits.computeIfAbsent(pid, p -> new CompletableFuture<>());
-        exit.whenComplete((value, failure) -> exits.remove(pid, exit));
+        return exitOf(exits, pid);
+    }
+
+    private static CompletableFuture<Integer> exitOf(Map<Long, CompletableFuture<Integer>> boxes, long pid) {
+        CompletableFuture<Integer> exit = boxes.computeIfAbsent(pid, p -> new CompletableFuture<>());
+        exit.whenComplete((value, failure) -> boxes.remove(pid, exit));
         return exit;
     }
 

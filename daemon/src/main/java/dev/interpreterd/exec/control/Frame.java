@@ -128,10 +128,18 @@ public sealed interface Frame {
      * it) and its report of how the code ended, null if it sent none. A context's child that lives on
      * ({@code alive}) gives the exit code a script with that outcome would have had. {@code signalled}
      * is true when a {@link SignalCode} reached the code's process group while the code ran.
+     * {@code timeline}, for the daemon's debug log, holds when the runner's steps happened (the
+     * monotonic clock's nanoseconds, as {@code System.nanoTime()} reads it on Linux) and the page
+     * faults they cost; null when the runner sent none.
      */
     @JsonTypeName("exit")
-    record Exit(long pid, Integer exitCode, Integer signal, Report report, boolean alive, boolean signalled)
-            implements Frame {
+    record Exit(long pid, Integer exitCode, Integer signal, Report report, boolean alive, boolean signalled,
+                JsonNode timeline) implements Frame {
+
+        /** An exit frame without a timeline. */
+        public Exit(long pid, Integer exitCode, Integer signal, Report report, boolean alive, boolean signalled) {
+            this(pid, exitCode, signal, report, alive, signalled, null);
+        }
     }
 
     /** Zygote to daemon: a box's init, {@code pid}, has ended. */

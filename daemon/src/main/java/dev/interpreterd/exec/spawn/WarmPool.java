@@ -39,6 +39,11 @@ public final class WarmPool implements WorkerSource<Worker> {
         return new Lease(workers.take());
     }
 
+    @Override
+    public Worker acquireFresh() throws IOException, InterruptedException {
+        return new Lease(workers.takeFresh());
+    }
+
     /** One execution's use of a pooled worker: everything goes to the worker, and its end refills the pool. */
     private final class Lease implements Worker {
 
