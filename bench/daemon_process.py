@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from callers import LOOPBACK
 
+from steps import TimelineLog
+
 READY_TIMEOUT_SECONDS = 60
 READY_POLL_SECONDS = 0.005
 HEALTH_TIMEOUT_SECONDS = 2
@@ -81,6 +83,8 @@ class DaemonProcess:
         self._argv = [java, *jvm_options, "-jar", jar, *flags, "--host", LOOPBACK, "--port", "0"]
         self._process: subprocess.Popen | None = None
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
+        # The timeline of each execution, when the daemon logs them (steps.TIMELINE_JVM_OPTION).
+        self.timelines = TimelineLog()
         self._listening = threading.Event()
         self._listening_at = 0.0
         self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True, name="daemon-stderr")
@@ -111,6 +115,8 @@ class DaemonProcess:
     def _read_stderr(self) -> None:
         for raw in self._process.stderr:
             line = raw.decode("utf-8", "replace").rstrip("\n")
+            if self.timelines.offer(line):
+                continue
             self._stderr_tail.append(line)
             match = LISTENING.search(line) if not self._listening.is_set() else None
             if match:

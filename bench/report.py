@@ -6,6 +6,7 @@ from load import LoadResult
 from memory import TreeRss
 from report_costs import costs_markdown, costs_text, split_markdown, split_text
 from results import BenchRun, ratio
+from steps import steps_markdown, steps_text
 
 KIB_PER_MIB = 1024
 # A goal's comparison, by (at_most, strict).
@@ -65,7 +66,8 @@ def text_report(run: BenchRun) -> str:
     """The report for a terminal: setup, start, load table, where one execution's CPU goes, goals,
     memory, stop and the verdict."""
     split = split_text(run.cpu_split, label(PRINT_42.name))
-    lines = (_text_header(run) + [""] + _text_loads(run) + [""] + split + [""] + _text_goals(run) + [""]
+    steps = steps_text(run.steps, label(PRINT_42.name))
+    lines = (_text_header(run) + [""] + _text_loads(run) + [""] + split + [""] + steps + [""] + _text_goals(run) + [""]
              + _text_memory(run))
     if run.stop is not None:
         lines.append(f"\nstop      {run.stop.signal}, exit code {run.stop.exit_code} after {run.stop.millis:.0f} ms")
@@ -171,7 +173,8 @@ def markdown_report(run: BenchRun, command: str) -> str:
     """A paragraph on the setup (the machine's own costs included) and three tables: the cases, where
     one execution's CPU goes, and the other measures; ready for the README's Performance section."""
     split = split_markdown(run.cpu_split, label(PRINT_42.name, "`"))
-    return "\n".join([_markdown_setup(run, command), ""] + _markdown_loads(run) + [""] + split
+    steps = steps_markdown(run.steps, label(PRINT_42.name, "`"))
+    return "\n".join([_markdown_setup(run, command), ""] + _markdown_loads(run) + [""] + split + steps
                      + _markdown_measures(run))
 
 

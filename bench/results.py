@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from cases import BARE_SPAWN_NAME, CONTEXT_NAME, JUPYTER_NAME, PACED_NAME, PRINT_42
 from code_user import CodeUser, user_to_switch_to
 from cpu_split import CpuSplit
+from steps import Steps
 from daemon_process import Startup, Stop
 from flood import FloodResult
 from load import LoadResult
@@ -66,6 +67,7 @@ class BenchRun:
     context_error: str | None = None
     # Where the CPU of print(42) via HTTP at concurrency 1 went, process by process.
     cpu_split: CpuSplit | None = None
+    steps: Steps | None = None
     # What the machine charges for a fork, a page fault and a spawn, or why the probe failed.
     costs: MachineCosts | None = None
     costs_error: str | None = None

@@ -38,6 +38,7 @@ from callers import HttpCaller, PacedCaller, SpawnCaller  # noqa: E402
 from cases import (BARE_SPAWN_NAME, CONTEXT_NAME, HTTP_CASES, JUPYTER_NAME, PACE_SECONDS,  # noqa: E402
                    PACED_NAME, PRINT_42)
 from cpu_split import CpuSampler  # noqa: E402
+from steps import TIMELINE_JVM_OPTION, steps_of  # noqa: E402
 from daemon_context import ContextsUnavailable, DaemonContext, unavailable_reason  # noqa: E402
 from daemon_process import DaemonError, DaemonProcess, reserved_flag, token_in  # noqa: E402
 from flood import run_flood  # noqa: E402
@@ -120,19 +121,36 @@ def measure_loads(run: BenchRun, daemon: DaemonProcess, token: str | None, stop:
         for name, make_caller in plans:
             progress(f"{name} at concurrency {concurrency}")
             if (name, concurrency) == CPU_SPLIT_CASE:
-                measure_with_split(run, daemon.pid, make_caller, stop)
+                measure_with_split(run, daemon, make_caller, stop)
             else:
                 run.loads.append(run_load(name, make_caller, concurrency, run.warmup, run.requests, stop))
 
 
-def measure_with_split(run: BenchRun, daemon_pid: int, make_caller, stop: threading.Event) -> None:
+def measure_with_split(run: BenchRun, daemon: DaemonProcess, make_caller, stop: threading.Event) -> None:
     """The split case, with /proc sampled right before and right after its measured requests; the
     other cases are measured without."""
-    sampler = CpuSampler(daemon_pid, boxes=run.startup.health.get("isolation") == BOX_ISOLATION)
+    sampler = CpuSampler(daemon.pid, boxes=run.startup.health.get("isolation") == BOX_ISOLATION)
     name, concurrency = CPU_SPLIT_CASE
-    result = run_load(name, make_caller, concurrency, run.warmup, run.requests, stop, sampler)
+    result = run_load(name, make_caller, concurrency, run.warmup, run.requests, stop,
+                      BothWatchers(daemon.timelines, sampler))
     run.loads.append(result)
     run.cpu_split = sampler.split(len(result.latencies_ms))
+    run.steps = steps_of(daemon.timelines.lines, result.latencies_ms)
+
+
+class BothWatchers:
+    """The timeline log around the CPU sampler: the sampler's window holds nothing but the load."""
+
+    def __init__(self, outer, inner):
+        self.outer, self.inner = outer, inner
+
+    def begin(self) -> None:
+        self.outer.begin()
+        self.inner.begin()
+
+    def end(self) -> None:
+        self.inner.end()
+        self.outer.end()
 
 
 def measure_context(run: BenchRun, daemon: DaemonProcess, token: str | None, stop: threading.Event) -> None:
@@ -182,7 +200,8 @@ def benchmark(args: argparse.Namespace) -> BenchRun:
     """Starts the daemon, measures everything, and stops it whatever happens."""
     machine = describe_machine(args.java)
     token, stop = token_in(args.daemon_flags), threading.Event()
-    with DaemonProcess(args.java, args.jvm_options.split(), args.jar, args.daemon_flags) as daemon:
+    with DaemonProcess(args.java, args.jvm_options.split() + [TIMELINE_JVM_OPTION], args.jar,
+                       args.daemon_flags) as daemon:
         progress("starting the daemon")
         startup = daemon.start()
         run = BenchRun(machine, args.daemon_flags, args.requests, args.warmup, startup, tree_rss(daemon.pid))
