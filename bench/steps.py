@@ -121,7 +121,7 @@ def steps_of(timelines: list[dict], client_latencies_ms: list[float]) -> Steps |
 def steps_text(steps: Steps | None, case: str) -> list[str]:
     if steps is None:
         return ["one execution step by step: not measured (the daemon logged no timeline)"]
-    width = 66
+    width = 72
     lines = [f"one execution step by step: {case} at concurrency 1, medians of {steps.executions} executions",
              f"  {'on the answer’s path':<{width}}{'p50 ms':>8}{'mean ms':>9}"]
     lines += [f"    {s.name:<{width - 2}}{s.p50_ms:>8.2f}{s.mean_ms:>9.2f}" for s in steps.on_path]
