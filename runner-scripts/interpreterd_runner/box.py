@@ -102,7 +102,6 @@ def box_init(socket_path, secret, zygote_pid, hiding):
     if frame is not None and frame.get("event") == "cgroup":
         join_cgroups(os.getpid(), frame.get("procs") or (), control)
     timeline = Timeline()
-    timeline.count_faults_from("cycle")
     while frame is not None:
         timeline.mark("forkStart")
         child = start_child(control, wakeup, box_network=box_network)
@@ -138,7 +137,6 @@ def run_out(control, child, wait_status, reports, signalled, timeline):
         wait_status = said[-1].get("exitCode", 0) << 8
     else:
         end_everything_else()
-    timeline.count_faults_to("cycle", "init")
     timeline.mark("answered")
     control.sendall(encode_frame(exit_frame(child, wait_status, reports, signalled, timeline)))
     if done:
@@ -146,7 +144,6 @@ def run_out(control, child, wait_status, reports, signalled, timeline):
     following = Timeline()
     following.stamps.update(previousAnswered=timeline.stamps["answered"])
     following.mark("previousReaped")
-    following.count_faults_from("cycle")
     return following
 
 

@@ -33,13 +33,10 @@ def run_child(job_r, report_w, supervisor, hidden=(), box_network=None):
     give_way_under_memory_pressure()
     timeline = Timeline()
     timeline.mark("warmUpStart")
-    timeline.count_faults_from("warmUp")
     warm_up()
-    timeline.count_faults_to("warmUp", "warmUp")
     timeline.mark("warmUpEnd")
     job = read_job(job_r)
     timeline.mark("jobRead")
-    timeline.count_faults_from("job")
     if job is None:
         os._exit(SUPERVISOR_NO_JOB)
     reseed_random()
@@ -52,6 +49,7 @@ def run_child(job_r, report_w, supervisor, hidden=(), box_network=None):
         prepare(job)
         # Only now, with the output pipes open: the daemon may start reading them.
         send_report(report_w, {"event": "started"})
+        timeline.mark("prepared")
         enter_sandbox(job, supervisor, box_network)
         timeline.mark("codeStart")
         outcome = execute(job["code"], displays)
@@ -60,4 +58,5 @@ def run_child(job_r, report_w, supervisor, hidden=(), box_network=None):
         outcome = error_outcome(exc)
     flush_standard_streams()
     send_report(report_w, dict(outcome, event="report"))
+    timeline.mark("reported")
     finish(report_status(outcome), report_w, timeline)

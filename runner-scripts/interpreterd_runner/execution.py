@@ -137,7 +137,6 @@ def finish(status, report_w=None, timeline=None):
         flush_standard_streams()
         if report_w is not None:
             release_output()
-            timeline.count_faults_to("job", "job")
             timeline.mark("done")
             send_report(report_w, {"event": "done", "exitCode": status, "timeline": timeline.as_frame()})
         os._exit(status)
