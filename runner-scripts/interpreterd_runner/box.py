@@ -95,13 +95,12 @@ def box_init(socket_path, secret, zygote_pid, hiding):
     except OSError as exc:
         say_hello(control, secret, outside_pid, error=exc.strerror or str(exc)).close()
         os._exit(SUPERVISOR_NO_BOX)
-    box_network = make_box_network()
     say_hello(control, secret, outside_pid)
     wakeup = Wakeup()
     frame = recv_frame(control)
     if frame is not None and frame.get("event") == "cgroup":
         join_cgroups(os.getpid(), frame.get("procs") or (), control)
-    timeline = Timeline()
+    timeline, box_network, network_tried = Timeline(), None, False
     while frame is not None:
         timeline.mark("forkStart")
         child = start_child(control, wakeup, box_network=box_network)
@@ -117,6 +116,9 @@ def box_init(socket_path, secret, zygote_pid, hiding):
         wait_status, reports, signalled = wait_for_child(child.pid, control, child.report_r, wakeup,
                                                          until_done=True)
         timeline = run_out(control, child.pid, wait_status, reports, signalled, timeline)
+        if job.get("network") is False and not network_tried:
+            # Made after the first job without network, off its path, for the box's next ones.
+            box_network, network_tried = make_box_network(), True
     # The daemon is done with this box: the end of pid 1 ends every process in it.
     os._exit(SUPERVISOR_OK)
 
