@@ -2,7 +2,10 @@ package dev.interpreterd;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -48,6 +51,41 @@ class NetworkTest {
                         Map.of("network", false))
                 .body("status", equalTo("ok"))
                 .body("stdout", equalTo("True\n"));
+    }
+
+    /**
+     * A box makes its network namespace once, after its first job without network, and every later
+     * one of its jobs without network runs in it: empty again for each, and never held by the code.
+     */
+    @Test
+    void a_box_without_network_keeps_one_namespace_the_code_never_holds() {
+        try (TestDaemon oneBox = TestDaemon.start("--launcher", "box", "--max-concurrent", "1")) {
+            String probe = """
+                    import os
+                    print(os.readlink('/proc/self/ns/net'))
+                    links = []
+                    for fd in os.listdir('/proc/self/fd'):
+                        try:
+                            links.append(os.readlink(f'/proc/self/fd/{fd}'))
+                        except OSError:
+                            pass  # the directory's own, closed by now
+                    print([link for link in links if link.startswith('net:')])
+                    """ + PROBE.formatted(oneBox.port());
+            List<String> isolated = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                boolean network = i == 2;
+                String stdout = oneBox.execute(probe, Map.of("network", network)).extract().path("stdout");
+                List<String> lines = List.of(stdout.split("\n"));
+                assertEquals("[]", lines.get(1), "execution " + i + " holds a network namespace: " + stdout);
+                assertEquals(network, stdout.contains("connected"), "execution " + i + ": " + stdout);
+                if (!network) {
+                    assertEquals("True", lines.get(2), "execution " + i + " sees only lo: " + stdout);
+                    isolated.add(lines.get(0));
+                }
+            }
+            // The first made its own; after it the box made one, which the later ones share.
+            assertEquals(isolated.get(1), isolated.get(2), "network namespaces: " + isolated);
+        }
     }
 
     @Test
