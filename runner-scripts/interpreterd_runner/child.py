@@ -1,17 +1,19 @@
 """The child: forked before its job arrives, it takes the job and runs the code in this process."""
 
+import gc
 import os
 import signal
 
 from . import display
 from .codes import SUPERVISOR_NO_JOB
 from .context import run_context
-from .execution import execute, finish, flush_standard_streams, prepare, prepare_process, reseed_random, warm_up
+from .execution import (ends_quietly, execute, finish, flush_standard_streams, prepare, prepare_process,
+                        reseed_random, warm_up)
 from .frames import read_job, send_report
 from .hiding import hide_alone
 from .outcomes import error_outcome, report_status
 from .processes import die_with_parent
-from .sandbox import enter_sandbox, give_way_under_memory_pressure
+from .sandbox import enter_sandbox, give_way_under_memory_pressure, rehearse_sandbox
 from .timeline import Timeline
 
 
@@ -33,7 +35,7 @@ def run_child(job_r, report_w, supervisor, hidden=(), box_network=None):
     give_way_under_memory_pressure()
     timeline = Timeline()
     timeline.mark("warmUpStart")
-    warm_up()
+    warm_up((rehearse_sandbox, gc.collect))
     timeline.mark("warmUpEnd")
     job = read_job(job_r)
     timeline.mark("jobRead")
@@ -57,6 +59,9 @@ def run_child(job_r, report_w, supervisor, hidden=(), box_network=None):
     except BaseException as exc:  # a failure of prepare() is the execution's result too
         outcome = error_outcome(exc)
     flush_standard_streams()
-    send_report(report_w, dict(outcome, event="report"))
+    report = dict(outcome, event="report")
     timeline.mark("reported")
+    if ends_quietly():
+        finish(report_status(outcome), report_w, timeline, report)
+    send_report(report_w, report)
     finish(report_status(outcome), report_w, timeline)

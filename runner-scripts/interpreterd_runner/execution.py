@@ -8,7 +8,7 @@ import sys
 import types
 
 from . import display
-from .frames import encode_frame, send_report
+from .frames import encode_frame, send_reports
 from .outcomes import error_outcome, exit_outcome
 
 CODE_FILENAME = "<code>"
@@ -85,18 +85,25 @@ def reseed_random():
         random.seed()
 
 
-def warm_up():
+def warm_up(rehearsals=()):
     """Runs a throwaway job, its output to /dev/null, while a fresh child waits for its real one.
 
     A forked child shares its parent's pages until it writes to them, and its first write to each
     costs a page fault and a copy, which is dear in a virtual machine. Most pages a job writes are
     the same for every job: writing them now, while nobody waits, takes those faults off the job's path.
+    rehearsals: more steps of the job's path to walk, each changing nothing.
     """
     saved = [os.dup(fd) for fd in (1, 2)]
     devnull = os.open(os.devnull, os.O_WRONLY)
+    path = list(sys.path)
     try:
         for fd in (1, 2):
             os.dup2(devnull, fd)
+        # The environment as it is: prepare() changes nothing but what the job's own will set again.
+        prepare({"env": dict(os.environ)})
+        sys.path[:] = path
+        for rehearse in rehearsals:
+            rehearse()
         outcome = execute("print(42)", display.Displays(lambda kind, data: None))
         flush_standard_streams()
         encode_frame(dict(outcome, event="report"))
@@ -109,7 +116,7 @@ def warm_up():
         os.close(devnull)
 
 
-def finish(status, report_w=None, timeline=None):
+def finish(status, report_w=None, timeline=None, report=None):
     """Ends the child the way a script ends, minus the teardown of every imported module.
 
     Python's own exit waits for non-daemon threads, runs atexit handlers and flushes; the code's
@@ -117,7 +124,7 @@ def finish(status, report_w=None, timeline=None):
     skipped is dismantling the interpreter's modules, which costs milliseconds and serves nobody.
     With report_w, once nothing of the code runs any more, it lets go of the output and says it is
     done, with its exit status and its timeline: the answer need not wait for the kernel to tear
-    this process down.
+    this process down. A report not sent yet goes with it, in the same write.
     """
     try:
         threading = sys.modules.get("threading")
@@ -138,8 +145,22 @@ def finish(status, report_w=None, timeline=None):
         if report_w is not None:
             release_output()
             timeline.mark("done")
-            send_report(report_w, {"event": "done", "exitCode": status, "timeline": timeline.as_frame()})
+            done = {"event": "done", "exitCode": status, "timeline": timeline.as_frame()}
+            send_reports(report_w, *([report] if report else []), done)
         os._exit(status)
+
+
+def ends_quietly():
+    """True when ending this process runs none of the code's own: no atexit handler, no other thread.
+
+    Its report may then wait for the end, and go in one write with it: one wake-up of the parent
+    less, which a virtual machine charges dearly. Otherwise the report goes first, so that it is
+    there whatever the code's handlers and threads do (they may exit, or run until the timeout).
+    """
+    atexit = sys.modules.get("atexit")
+    threading = sys.modules.get("threading")
+    return ((atexit is None or getattr(atexit, "_ncallbacks", lambda: 1)() == 0)
+            and (threading is None or threading.active_count() == 1))
 
 
 def release_output():

@@ -102,6 +102,13 @@ def read_exactly(fd, size):
     return bytes(data)
 
 
+def send_reports(fd, *messages):
+    """Writes the frames of several messages in one write, so that the reader wakes once for all."""
+    data = b"".join(encode_frame(message) for message in messages)
+    while data:
+        data = data[os.write(fd, data):]
+
+
 def send_report(fd, message):
     data = encode_frame(message)
     while data:
