@@ -195,6 +195,8 @@ class PrivilegeTest {
     void a_daemon_that_is_not_root_refuses_to_run_the_code_as_another_user() {
         IOException refused = assertThrows(IOException.class, () -> startUnprivileged("--user", "root").close());
         assertTrue(refused.getMessage().contains("--user root needs a daemon running as root"), refused.getMessage());
+        // A setting it cannot start with: status 2, which the unit does not restart after.
+        assertTrue(refused.getMessage().contains("exited with status 2"), refused.getMessage());
     }
 
     /** A daemon that is not root: as root, one started as nobody; otherwise one as the tests' own user. */

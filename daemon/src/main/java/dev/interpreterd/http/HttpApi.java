@@ -2,23 +2,15 @@ package dev.interpreterd.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
-import dev.interpreterd.exec.ExecutionService;
-import dev.interpreterd.host.PythonLocator;
 import dev.interpreterd.exec.RejectedException;
 import dev.interpreterd.exec.box.ContextException;
-import dev.interpreterd.exec.box.ContextSettings;
-import dev.interpreterd.exec.box.Contexts;
 import dev.interpreterd.mcp.McpServer;
-import dev.interpreterd.mcp.McpSettings;
 import dev.interpreterd.os.Threads;
-import dev.interpreterd.user.WorkerUser;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -46,34 +38,21 @@ public final class HttpApi implements AutoCloseable {
     private final Javalin app;
     private final Config config;
     private final ObjectMapper json;
+    private final String version;
     private final InFlight inFlight = new InFlight();
-    private final McpServer mcpServer;
+    private final Readiness readiness = new Readiness();
     private final ScheduledExecutorService keepalives =
             Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-keepalive"));
 
     /**
-     * Declares the routes; nothing listens until {@link #start()}. The interpreter, network isolation,
-     * worker user and work directory are what the daemon found out at start.
+     * Declares the routes; nothing listens until {@link #start()}, and nothing but {@code /health}
+     * (503 {@code starting}) is answered until {@link #serve(Backend)}.
      */
-    public HttpApi(Config config, ExecutionService executions, Contexts contexts, ObjectMapper json, String version,
-                   PythonLocator.Python python, boolean networkIsolation, WorkerUser user, Path workDir) {
+    public HttpApi(Config config, ObjectMapper json, String version) {
         this.config = config;
         this.json = json;
-        BodyReader body = new BodyReader();
-        ExecuteHandler execute = new ExecuteHandler(executions, json, body,
-                config.defaultTimeout(), config.maxTimeout(), config.limits(),
-                new NetworkPolicy(config.network(), networkIsolation), workDir, keepalives, config.keepalive());
-        ContextHandlers context = new ContextHandlers(contexts, json, body,
-                config.limits(), new NetworkPolicy(config.network(), networkIsolation), workDir);
-        // An MCP session's context has every default: the work directory, no extra variables, the
-        // daemon's limits and its --network.
-        McpSettings mcpSettings = new McpSettings(version, config.defaultTimeout(), config.maxTimeout(),
-                config.contextIdleTimeout(), config.mcpSessionIdleTimeout(),
-                new ContextSettings(workDir, Map.of(), config.limits(), config.network()), config.keepalive());
-        this.mcpServer = new McpServer(executions, contexts, mcpSettings, json, keepalives);
-        McpHandlers mcp = new McpHandlers(mcpServer, body, json);
-        HealthHandler health = new HealthHandler(executions, contexts, mcpServer::sessions, json, version, python,
-                networkIsolation, user);
+        this.version = version;
+        JettySetup.avoidManagementBeans();
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -91,22 +70,23 @@ public final class HttpApi implements AutoCloseable {
                     }
                 });
             });
-            cfg.routes.post(EXECUTE_PATH, execute);
-            cfg.routes.post(ContextHandlers.PATH, context::create);
+            // Every route but /health waits for the start to end (see Readiness).
+            cfg.routes.post(EXECUTE_PATH, ctx -> readiness.await().execute().handle(ctx));
+            cfg.routes.post(ContextHandlers.PATH, ctx -> readiness.await().context().create(ctx));
             // Javalin would answer HEAD for a GET route with 200, whatever that route answers: each
             // GET route has a HEAD route of its own, answered by the same handler without the body.
-            cfg.routes.get(ContextHandlers.PATH, context::list);
-            cfg.routes.head(ContextHandlers.PATH, context::list);
-            cfg.routes.get(ContextHandlers.PATH + "/{id}", context::get);
-            cfg.routes.head(ContextHandlers.PATH + "/{id}", context::get);
-            cfg.routes.delete(ContextHandlers.PATH + "/{id}", context::delete);
-            cfg.routes.post(ContextHandlers.PATH + "/{id}/restart", context::restart);
-            cfg.routes.post(McpServer.PATH, mcp::post);
-            cfg.routes.get(McpServer.PATH, mcp::get);
-            cfg.routes.head(McpServer.PATH, mcp::get);
-            cfg.routes.delete(McpServer.PATH, mcp::delete);
-            cfg.routes.get("/health", health);
-            cfg.routes.head("/health", health);
+            cfg.routes.get(ContextHandlers.PATH, ctx -> readiness.await().context().list(ctx));
+            cfg.routes.head(ContextHandlers.PATH, ctx -> readiness.await().context().list(ctx));
+            cfg.routes.get(ContextHandlers.PATH + "/{id}", ctx -> readiness.await().context().get(ctx));
+            cfg.routes.head(ContextHandlers.PATH + "/{id}", ctx -> readiness.await().context().get(ctx));
+            cfg.routes.delete(ContextHandlers.PATH + "/{id}", ctx -> readiness.await().context().delete(ctx));
+            cfg.routes.post(ContextHandlers.PATH + "/{id}/restart", ctx -> readiness.await().context().restart(ctx));
+            cfg.routes.post(McpServer.PATH, ctx -> readiness.await().mcp().post(ctx));
+            cfg.routes.get(McpServer.PATH, ctx -> readiness.await().mcp().get(ctx));
+            cfg.routes.head(McpServer.PATH, ctx -> readiness.await().mcp().get(ctx));
+            cfg.routes.delete(McpServer.PATH, ctx -> readiness.await().mcp().delete(ctx));
+            cfg.routes.get("/health", this::health);
+            cfg.routes.head("/health", this::health);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.status() == 503) {
                     ctx.header("Retry-After", RETRY_AFTER_SECONDS);
@@ -149,9 +129,23 @@ public final class HttpApi implements AutoCloseable {
         return app.port();
     }
 
-    /** Lets requests in flight finish writing their answers, then stops listening and closes connections. */
+    /** Serves every route from {@code backend}: the daemon can run code now, and /health answers 200. */
+    public void serve(Backend backend) {
+        readiness.open(Handlers.of(config, backend, json, version, keepalives));
+    }
+
+    /** {@code GET /health}: the health answer once the daemon can run code, 503 {@code starting} before. */
+    private void health(Context ctx) throws Exception {
+        readiness.now().orElseThrow(Readiness::starting).health().handle(ctx);
+    }
+
+    /**
+     * Lets requests in flight finish writing their answers, then stops listening and closes
+     * connections; requests still waiting for the start are answered 503 {@code shutting_down}.
+     */
     @Override
     public void close() {
+        readiness.close();
         try {
             if (!inFlight.awaitIdle(ANSWER_DRAIN_TIMEOUT)) {
                 log.warn("stopping with requests still in flight after {} s", ANSWER_DRAIN_TIMEOUT.toSeconds());
@@ -160,7 +154,7 @@ public final class HttpApi implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         app.stop();
-        mcpServer.close();
+        readiness.now().ifPresent(handlers -> handlers.mcpServer().close());
         keepalives.shutdownNow();
     }
 
