@@ -11,6 +11,7 @@ import dev.interpreterd.host.NetworkProbe;
 import dev.interpreterd.host.PrivateFiles;
 import dev.interpreterd.host.PythonLocator;
 import dev.interpreterd.host.RunnerScript;
+import dev.interpreterd.http.Json;
 import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.Threads;
 import dev.interpreterd.user.Privilege;
@@ -49,17 +50,17 @@ final class Boot {
 
     private final Config config;
     private final Map<String, String> environment;
-    private final ObjectMapper json;
+    /** The daemon's JSON configuration, made first: HTTP answers with it, the control socket reads frames with it. */
+    private final CompletableFuture<ObjectMapper> json = new CompletableFuture<>();
     /** The checks that run beside the start's own steps. */
     private final ExecutorService probes = Executors.newCachedThreadPool(Threads.named("interpreterd-probe"));
     private final CompletableFuture<Booted> booted = new CompletableFuture<>();
     private final Thread thread;
     private final long began = System.nanoTime();
 
-    private Boot(Config config, Map<String, String> environment, ObjectMapper json) {
+    private Boot(Config config, Map<String, String> environment) {
         this.config = config;
         this.environment = environment;
-        this.json = json;
         this.thread = Threads.named("interpreterd-start").newThread(this::run);
     }
 
@@ -68,10 +69,15 @@ final class Boot {
      *
      * @param environment the daemon's own environment, the source of the workers' allow-listed variables
      */
-    static Boot begin(Config config, Map<String, String> environment, ObjectMapper json) {
-        Boot boot = new Boot(config, environment, json);
+    static Boot begin(Config config, Map<String, String> environment) {
+        Boot boot = new Boot(config, environment);
         boot.thread.start();
         return boot;
+    }
+
+    /** The daemon's JSON configuration, waited for: the start's first step. */
+    ObjectMapper json() {
+        return json.join();
     }
 
     /**
@@ -91,6 +97,11 @@ final class Boot {
         } catch (ExecutionException e) {
             throw rethrown(e);
         }
+    }
+
+    /** True once the start has ended, made what it makes or failed. */
+    boolean done() {
+        return booted.isDone();
     }
 
     /**
@@ -114,8 +125,10 @@ final class Boot {
 
     private void run() {
         try {
+            json.complete(Json.strictMapper(config.maxBodyBytes()));
             booted.complete(start());
         } catch (IOException | RuntimeException | Error e) {
+            json.completeExceptionally(e);
             booted.completeExceptionally(e);
         } finally {
             probes.shutdown();
@@ -152,7 +165,7 @@ final class Boot {
             // The zygote and its first box start while the user's access is checked; in the rare start
             // that must change interpreters they start again.
             try {
-                runners = Runners.start(config, python.executable(), runner, hidden, cgroups, workerEnvironment, json,
+                runners = Runners.start(config, python.executable(), runner, hidden, cgroups, workerEnvironment, json(),
                         probes);
             } catch (IOException | RuntimeException failed) {
                 result(usable); // a user who cannot run the interpreter is the clearer reason
@@ -165,7 +178,7 @@ final class Boot {
                 runners.close();
                 runners = null;
                 runners = Runners.start(config, chosen.executable(), runner, hidden, cgroups(instance),
-                        workerEnvironment, json, probes);
+                        workerEnvironment, json(), probes);
             }
             executions = new ExecutionService(runners.workers(), runners.contexts(), runners.isolation(),
                     runners.cgroups().mechanism(),

@@ -1,11 +1,9 @@
 package dev.interpreterd;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
 import dev.interpreterd.config.Token;
 import dev.interpreterd.http.HttpApi;
 import dev.interpreterd.host.PythonLocator;
-import dev.interpreterd.http.Json;
 import dev.interpreterd.os.SdNotify;
 import dev.interpreterd.units.Durations;
 import dev.interpreterd.units.Sizes;
@@ -67,12 +65,11 @@ public final class Daemon implements AutoCloseable {
             log.warn("the token was given with --token: every user of this machine can read it in the daemon's"
                     + " command line (ps); give it with --token-file or INTERPRETERD_TOKEN instead");
         }
-        ObjectMapper json = Json.strictMapper(config.maxBodyBytes());
         // The start's steps and HTTP's own start take about as long: each has a core of its own.
-        Boot boot = Boot.begin(config, environment, json);
+        Boot boot = Boot.begin(config, environment);
         HttpApi http = null;
         try {
-            http = new HttpApi(config, json, version());
+            http = new HttpApi(config, boot::json, version());
             int port = http.start();
             boot.step("HTTP listening on port " + port);
             log.info("interpreterd {} accepting connections on http://{}:{}; /health answers 503 until it can run"
@@ -96,6 +93,9 @@ public final class Daemon implements AutoCloseable {
      *                          for a setting the daemon cannot start with
      */
     public void ready() throws IOException {
+        if (!boot.done()) {
+            http.warmUp(port);
+        }
         Booted started;
         try {
             started = boot.await();

@@ -10,9 +10,14 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +39,12 @@ public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final String RETRY_AFTER_SECONDS = "1";
     private static final Duration ANSWER_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(2);
 
     private final Javalin app;
     private final Config config;
-    private final ObjectMapper json;
+    /** The daemon's JSON configuration, made while Javalin is: needed from the moment the server starts. */
+    private final Supplier<ObjectMapper> json;
     private final String version;
     private final InFlight inFlight = new InFlight();
     private final Readiness readiness = new Readiness();
@@ -48,7 +55,7 @@ public final class HttpApi implements AutoCloseable {
      * Declares the routes; nothing listens until {@link #start()}, and nothing but {@code /health}
      * (503 {@code starting}) is answered until {@link #serve(Backend)}.
      */
-    public HttpApi(Config config, ObjectMapper json, String version) {
+    public HttpApi(Config config, Supplier<ObjectMapper> json, String version) {
         this.config = config;
         this.json = json;
         this.version = version;
@@ -129,9 +136,29 @@ public final class HttpApi implements AutoCloseable {
         return app.port();
     }
 
+    /**
+     * Sends this server one {@code GET /health} over loopback and reads the answer. A JVM's first
+     * request loads the classes of Jetty's and Javalin's request path, about a tenth of a second of
+     * CPU: paid here while the start's processes run, it is not paid by the first client. Failing
+     * does no harm, and says so at debug only.
+     */
+    public void warmUp(int port) {
+        try (Socket socket = new Socket()) {
+            InetAddress bound = InetAddress.getByName(config.host());
+            socket.connect(new InetSocketAddress(bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound,
+                    port), (int) WARM_UP_TIMEOUT.toMillis());
+            socket.setSoTimeout((int) WARM_UP_TIMEOUT.toMillis());
+            socket.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getInputStream().readAllBytes();
+        } catch (IOException e) {
+            log.debug("warming up the request path failed: {}", e.toString());
+        }
+    }
+
     /** Serves every route from {@code backend}: the daemon can run code now, and /health answers 200. */
     public void serve(Backend backend) {
-        readiness.open(Handlers.of(config, backend, json, version, keepalives));
+        readiness.open(Handlers.of(config, backend, json.get(), version, keepalives));
     }
 
     /** {@code GET /health}: the health answer once the daemon can run code, 503 {@code starting} before. */
@@ -191,7 +218,7 @@ public final class HttpApi implements AutoCloseable {
 
     private void answer(ApiException e, Context ctx) {
         try {
-            Responses.json(ctx, e.status(), e.body(), json);
+            Responses.json(ctx, e.status(), e.body(), json.get());
         } catch (IOException io) {
             log.debug("could not send {} to the client: {}", e.status(), io.toString());
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.config.JavalinConfig;
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.eclipse.jetty.server.ServerConnector;
 
 /**
@@ -61,13 +62,13 @@ final class JettySetup {
      * Listens on {@code host:port} through a connector that takes {@code maxConnections} at once, and
      * puts a {@link BodyBuffer} in front of Javalin's handlers.
      *
-     * @param json writes the body of the 503 that connections past the cap get
+     * @param json writes the body of the 503 that connections past the cap get, when the server starts
      */
     static void apply(JavalinConfig cfg, String host, int port, int maxConnections, BodyLimits limits,
-                      ObjectMapper json) {
-        byte[] refusal = refusal(maxConnections, json);
+                      Supplier<ObjectMapper> json) {
         cfg.jetty.modifyServer(server -> server.insertHandler(new BodyBuffer(limits)));
         cfg.jetty.addConnector((server, http) -> {
+            byte[] refusal = refusal(maxConnections, json.get());
             ServerConnector connector = new ServerConnector(server, new ConnectionCap(http, maxConnections, refusal));
             connector.setHost(host);
             connector.setPort(port);
