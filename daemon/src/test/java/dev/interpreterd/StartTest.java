@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
@@ -40,8 +41,11 @@ class StartTest {
             throws Exception {
         Path gate = tmp.resolve("gate");
         try (DaemonProcess daemon = DaemonProcess.startAccepting(tmp, "--python", heldBackPython(gate).toString())) {
-            request(daemon).get("/health").then().statusCode(503).header("Retry-After", "1")
-                    .body("error", equalTo("starting")).body("message", containsString("/health"));
+            String starting = request(daemon).get("/health").then().statusCode(503).header("Retry-After", "1")
+                    .body("error", equalTo("starting")).body("message", containsString("/health")).extract().asString();
+            OpenApiDocument document = OpenApiDocument.read(Path.of("../openapi.yaml"));
+            assertEquals(List.of(), document.check(document.schema("/paths/~1health/get/responses/503",
+                    "application/json"), new ObjectMapper().readTree(starting)), starting);
             request(daemon).head("/health").then().statusCode(503);
             CompletableFuture<JsonPath> early = daemon.executeAsync("print('sent early')", Map.of());
             // The start cannot end while the gate is shut: the execution is still waiting, not refused.
