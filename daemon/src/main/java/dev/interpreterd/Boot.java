@@ -11,7 +11,6 @@ import dev.interpreterd.host.NetworkProbe;
 import dev.interpreterd.host.PrivateFiles;
 import dev.interpreterd.host.PythonLocator;
 import dev.interpreterd.host.RunnerScript;
-import dev.interpreterd.http.Json;
 import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.Threads;
 import dev.interpreterd.user.Privilege;
@@ -50,17 +49,18 @@ final class Boot {
 
     private final Config config;
     private final Map<String, String> environment;
-    /** The daemon's JSON configuration, made first: HTTP answers with it, the control socket reads frames with it. */
-    private final CompletableFuture<ObjectMapper> json = new CompletableFuture<>();
+    /** The daemon's JSON configuration, made beside the start: the control socket reads frames with it. */
+    private final Future<ObjectMapper> json;
     /** The checks that run beside the start's own steps. */
     private final ExecutorService probes = Executors.newCachedThreadPool(Threads.named("interpreterd-probe"));
     private final CompletableFuture<Booted> booted = new CompletableFuture<>();
     private final Thread thread;
     private final long began = System.nanoTime();
 
-    private Boot(Config config, Map<String, String> environment) {
+    private Boot(Config config, Map<String, String> environment, Future<ObjectMapper> json) {
         this.config = config;
         this.environment = environment;
+        this.json = json;
         this.thread = Threads.named("interpreterd-start").newThread(this::run);
     }
 
@@ -68,16 +68,12 @@ final class Boot {
      * Begins the start in the background.
      *
      * @param environment the daemon's own environment, the source of the workers' allow-listed variables
+     * @param json the daemon's JSON configuration, needed once the zygote starts
      */
-    static Boot begin(Config config, Map<String, String> environment) {
-        Boot boot = new Boot(config, environment);
+    static Boot begin(Config config, Map<String, String> environment, Future<ObjectMapper> json) {
+        Boot boot = new Boot(config, environment, json);
         boot.thread.start();
         return boot;
-    }
-
-    /** The daemon's JSON configuration, waited for: the start's first step. */
-    ObjectMapper json() {
-        return json.join();
     }
 
     /**
@@ -125,10 +121,8 @@ final class Boot {
 
     private void run() {
         try {
-            json.complete(Json.strictMapper(config.maxBodyBytes()));
             booted.complete(start());
         } catch (IOException | RuntimeException | Error e) {
-            json.completeExceptionally(e);
             booted.completeExceptionally(e);
         } finally {
             probes.shutdown();
@@ -136,16 +130,18 @@ final class Boot {
     }
 
     private Booted start() throws IOException {
-        // Finding the interpreter needs nothing else: it runs while this thread loads what the steps below need.
+        // Finding the interpreter needs nothing else: it runs while this thread finds the code's user.
         Future<PythonLocator.Python> located = probes.submit(() -> PythonLocator.resolve(config.python()));
-        // The code must not read the token from /proc/<daemon>/environ, even when it runs as the daemon's user.
-        Posix.forbidInspection();
+        // The code must not read the token from /proc/<daemon>/environ, even when it runs as the daemon's
+        // user. This loads JNA, which the steps from the daemon's instance on need, while the user is looked up.
+        Future<?> uninspectable = probes.submit(Posix::forbidInspection);
         WorkerUser user = WorkerUsers.resolve(config.user(), Privilege.ofThisProcess());
         Path tmpDir = Path.of(System.getProperty("java.io.tmpdir"));
         Optional<Path> passwdHome = user.switched() ? Optional.of(user.home())
                 : Optional.ofNullable(environment.get("HOME")).filter(h -> !h.isEmpty()).map(Path::of);
         Path home = WorkDirectories.home(passwdHome, user, tmpDir);
         Path workDir = WorkDirectories.choose(config.workDir(), user, home);
+        result(uninspectable);
         // What this daemon makes on the machine is named for it, and it sweeps only what its own deployment left.
         DaemonInstance instance = DaemonInstance.current(workDir);
         RunnerScript runner = RunnerScript.install(tmpDir, instance);
@@ -165,7 +161,7 @@ final class Boot {
             // The zygote and its first box start while the user's access is checked; in the rare start
             // that must change interpreters they start again.
             try {
-                runners = Runners.start(config, python.executable(), runner, hidden, cgroups, workerEnvironment, json(),
+                runners = Runners.start(config, python.executable(), runner, hidden, cgroups, workerEnvironment, result(json),
                         probes);
             } catch (IOException | RuntimeException failed) {
                 result(usable); // a user who cannot run the interpreter is the clearer reason
@@ -178,7 +174,7 @@ final class Boot {
                 runners.close();
                 runners = null;
                 runners = Runners.start(config, chosen.executable(), runner, hidden, cgroups(instance),
-                        workerEnvironment, json(), probes);
+                        workerEnvironment, result(json), probes);
             }
             executions = new ExecutionService(runners.workers(), runners.contexts(), runners.isolation(),
                     runners.cgroups().mechanism(),

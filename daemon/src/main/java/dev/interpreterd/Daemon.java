@@ -1,10 +1,13 @@
 package dev.interpreterd;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
 import dev.interpreterd.config.Token;
-import dev.interpreterd.http.HttpApi;
 import dev.interpreterd.host.PythonLocator;
+import dev.interpreterd.http.HttpApi;
+import dev.interpreterd.http.Json;
 import dev.interpreterd.os.SdNotify;
+import dev.interpreterd.os.Threads;
 import dev.interpreterd.units.Durations;
 import dev.interpreterd.units.Sizes;
 import java.io.IOException;
@@ -15,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.StringJoiner;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,11 +69,14 @@ public final class Daemon implements AutoCloseable {
             log.warn("the token was given with --token: every user of this machine can read it in the daemon's"
                     + " command line (ps); give it with --token-file or INTERPRETERD_TOKEN instead");
         }
-        // The start's steps and HTTP's own start take about as long: each has a core of its own.
-        Boot boot = Boot.begin(config, environment);
+        // The start's steps, HTTP's own start and the JSON configuration both need are each made on a
+        // thread of their own: on two cores or more they take about as long as the longest of them.
+        CompletableFuture<ObjectMapper> json = CompletableFuture.supplyAsync(() -> Json.strictMapper(config.maxBodyBytes()),
+                task -> Threads.named("interpreterd-json").newThread(task).start());
+        Boot boot = Boot.begin(config, environment, json);
         HttpApi http = null;
         try {
-            http = new HttpApi(config, boot::json, version());
+            http = new HttpApi(config, json::join, version());
             int port = http.start();
             boot.step("HTTP listening on port " + port);
             log.info("interpreterd {} accepting connections on http://{}:{}; /health answers 503 until it can run"

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.interpreterd.os.Posix;
+import dev.interpreterd.user.Privilege;
 import io.restassured.path.json.JsonPath;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -206,6 +207,14 @@ class PrivilegeTest {
 
     private static boolean asRoot() {
         return Posix.effectiveUserId() == 0;
+    }
+
+    @Test
+    void the_ids_read_from_proc_are_the_ones_the_kernel_answers() throws IOException {
+        Privilege privilege = Privilege.ofThisProcess();
+        assertEquals(Posix.effectiveUserId(), privilege.uid());
+        assertEquals(Posix.effectiveGroupId(), privilege.gid());
+        assertEquals(asRoot(), privilege.root());
     }
 
     @Test
