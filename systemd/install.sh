@@ -34,7 +34,8 @@ usage() {
 Usage: sudo systemd/install.sh [--jar PATH] [--root DIR]
        sudo systemd/install.sh --uninstall [--purge] [--root DIR]
 
-Installs interpreterd as a systemd service: the jar in $JAR_DIR, the unit in $UNIT_PATH,
+Installs interpreterd as a systemd service: the jar in $JAR_DIR with a class cache of it for
+this JDK (made by a short run of the daemon; see make-java-cache.sh), the unit in $UNIT_PATH,
 a commented $DEFAULTS_PATH (never overwritten), the system users $NAME (the daemon) and
 $CODE_USER (the code), $STATE_DIR (0711, the daemon's) and the work dir
 $WORK_DIR (0750, the code's). Then reloads systemd, enables the service and (re)starts it.
@@ -144,17 +145,22 @@ check_java() {
     fi
 }
 
-# The interpreter the service will use: INTERPRETERD_PYTHON from an existing defaults file, or python3.
-configured_python() {
+# configured_value NAME DEFAULT: NAME as an existing defaults file sets it, or DEFAULT.
+configured_value() {
     local value=""
     if [[ -f $DEFAULTS_PATH ]]; then
-        value=$(sed -n 's/^[[:space:]]*INTERPRETERD_PYTHON=//p' "$DEFAULTS_PATH" | tail -n 1)
+        value=$(sed -n "s/^[[:space:]]*$1=//p" "$DEFAULTS_PATH" | tail -n 1)
         value=${value%\"}
         value=${value#\"}
         value=${value%\'}
         value=${value#\'}
     fi
-    echo "${value:-python3}"
+    echo "${value:-$2}"
+}
+
+# The interpreter the service will use: INTERPRETERD_PYTHON from an existing defaults file, or python3.
+configured_python() {
+    configured_value INTERPRETERD_PYTHON python3
 }
 
 check_python() {
@@ -267,6 +273,22 @@ remove_users() {
 
 # --- Install
 
+# A class cache of the installed jar for this JDK (see make-java-cache.sh), which the unit uses when
+# it is there: made by a short run of the daemon on a free loopback port, with the service's
+# JAVA_OPTS. Without it the daemon starts all the same, only slower.
+make_java_cache() {
+    local python java_opts log
+    python=$(PATH=$SERVICE_PATH command -v "$(configured_python)")
+    java_opts=$(configured_value JAVA_OPTS "$(sed -n 's/^Environment="JAVA_OPTS=\(.*\)"$/\1/p' "$here/interpreterd.service")")
+    log=$(mktemp)
+    if JAVA_OPTS=$java_opts bash "$here/make-java-cache.sh" "$JAVA" "$JAR_PATH" "$JAR_DIR" "$python" >"$log" 2>&1; then
+        say "$(tail -n 1 "$log" | sed 's/^make-java-cache.sh: //')"
+    else
+        say "warning: no class cache, so the daemon starts more slowly: $(tail -n 5 "$log")"
+    fi
+    rm -f "$log"
+}
+
 install_files() {
     install -d -m 0755 "$root$JAR_DIR"
     # A new file moved into place: a running daemon keeps reading the jar it opened.
@@ -353,8 +375,9 @@ do_install() {
     make_directories
     if staging; then
         enable_in_root
-        say "staged $NAME into $root (enabled; nothing started)"
+        say "staged $NAME into $root (enabled; nothing started; no class cache, which belongs to the JDK and the jar's path where it runs: make one there with make-java-cache.sh)"
     else
+        make_java_cache
         start_service
     fi
 }

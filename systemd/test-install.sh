@@ -281,6 +281,16 @@ else
     fi
 fi
 
+# The unit reads the class cache's options, which the defaults file may override, and passes them on.
+cache_options_read_before_the_defaults() {
+    local files
+    files=$(sed -n 's/^EnvironmentFile=//p' "$root$UNIT" | tr '\n' ' ')
+    echo "EnvironmentFile= lines: $files"
+    [[ $files == "-/opt/interpreterd/java-cache.env -$DEFAULTS " ]] \
+        && [[ $(unit_value ExecStart) == *" \$JAVA_CACHE_OPTS "* ]]
+}
+check unit_uses_the_class_cache_when_there cache_options_read_before_the_defaults
+
 # --- Uninstall, then purge.
 check uninstall_succeeds "$install_sh" --root "$root" --uninstall
 check uninstall_removes_unit test ! -e "$root$UNIT"
@@ -331,9 +341,31 @@ check refuses_purge_without_uninstall expect_refusal "only goes with --uninstall
 check refuses_unknown_option expect_refusal "unknown argument" "$install_sh" --root "$missing" --frobnicate
 check help_prints_usage bash -c "'$install_sh' --help | grep -q '^Usage:'"
 
+# --- The class cache: made for the java on PATH and a copy of the jar by a short run of the daemon, and
+# used by that java. (install.sh makes it only on a live install: it holds the jar's path.)
+# java_cache_used DIR: the options DIR/java-cache.env names load the daemon's classes from the cache.
+java_cache_used() {
+    local options
+    options=$(sed -n 's/^JAVA_CACHE_OPTS="\(.*\)"$/\1/p' "$1/java-cache.env")
+    echo "JAVA_CACHE_OPTS=$options"
+    # shellcheck disable=SC2086 # the options are words, as in the unit's ExecStart=
+    java $options -Xlog:class+load -jar "$1/interpreterd.jar" --version \
+        | grep -q 'dev\.interpreterd\.Main source: shared objects file'
+}
+if ! command -v java >/dev/null || [[ ! -x /usr/bin/python3 ]]; then
+    skip java_cache_made_and_used "needs java on PATH and /usr/bin/python3"
+else
+    mkdir "$tmp/cache"
+    cp "$jar" "$tmp/cache/interpreterd.jar"
+    check java_cache_made_for_this_jdk bash "$here/make-java-cache.sh" java "$tmp/cache/interpreterd.jar" "$tmp/cache" \
+        /usr/bin/python3
+    check java_cache_used_by_this_jdk java_cache_used "$tmp/cache"
+fi
+
 # --- Lint, when shellcheck is there.
 if command -v shellcheck >/dev/null; then
     check install_sh_passes_shellcheck shellcheck "$install_sh"
+    check make_java_cache_sh_passes_shellcheck shellcheck "$here/make-java-cache.sh"
     check test_install_sh_passes_shellcheck shellcheck "$here/test-install.sh"
 else
     skip shellcheck "needs shellcheck: apt-get install -y shellcheck"

@@ -41,21 +41,38 @@ public final class Main {
         Daemon daemon;
         try {
             daemon = Daemon.start(config);
-        } catch (UsageException e) {
-            System.err.println("interpreterd: " + e.getMessage());
-            System.exit(EXIT_USAGE);
-            return;
         } catch (Exception e) {
             System.err.println("interpreterd: could not start: " + e.getMessage());
             System.exit(EXIT_START_FAILED);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread stop = new Thread(() -> {
             daemon.close();
             // The JVM would report SIGTERM as exit status 143; a clean stop is a success for systemd.
             Runtime.getRuntime().halt(0);
-        }, "interpreterd-shutdown"));
+        }, "interpreterd-shutdown");
+        Runtime.getRuntime().addShutdownHook(stop);
         // Only now: a SIGTERM that follows READY=1 at once must find the hook that answers it.
-        daemon.ready();
+        try {
+            daemon.ready();
+        } catch (UsageException e) {
+            failedStart("interpreterd: " + e.getMessage(), EXIT_USAGE, stop);
+        } catch (Exception e) {
+            failedStart("interpreterd: could not start: " + e.getMessage(), EXIT_START_FAILED, stop);
+        }
+    }
+
+    /**
+     * Says why the start failed and exits with {@code status}; the hook that would make the exit a
+     * success goes first, unless a signal is stopping the daemon already (then that hook ends it).
+     */
+    private static void failedStart(String message, int status, Thread stop) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(stop);
+        } catch (IllegalStateException stopping) {
+            return;
+        }
+        System.err.println(message);
+        System.exit(status);
     }
 }

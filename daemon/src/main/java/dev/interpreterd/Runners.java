@@ -21,6 +21,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +59,9 @@ final class Runners implements AutoCloseable {
 
     /**
      * Opens the control socket in the runner's directory and starts the zygote and its boxes, or the
-     * pool of fresh interpreters; contexts always live in boxes of the zygote.
+     * pool of fresh interpreters; contexts always live in boxes of the zygote. For fresh
+     * interpreters, whether they can hide the daemon's files is found out on {@code probes} while
+     * the zygote starts.
      *
      * @param python the real interpreter executable
      * @param hidden the daemon's files that the code's mount namespace covers
@@ -64,7 +69,10 @@ final class Runners implements AutoCloseable {
      * @throws IOException when neither boxes nor interpreters can be started
      */
     static Runners start(Config config, Path python, RunnerScript runner, PrivateFiles hidden, Cgroups cgroups,
-                         WorkerEnvironment environment, ObjectMapper json) throws IOException {
+                         WorkerEnvironment environment, ObjectMapper json, Executor probes) throws IOException {
+        CompletableFuture<List<String>> hiding = config.launcher() == Config.Launcher.BOX
+                ? CompletableFuture.completedFuture(List.of())
+                : CompletableFuture.supplyAsync(() -> hiddenWithoutBox(python, runner, hidden, environment.user()), probes);
         ControlServer control = new ControlServer(runner.directory().resolve("control.sock"), json);
         WorkerLauncher launcher = new WorkerLauncher(python, runner.script(), environment.base(),
                 config.maxOutputBytes(), control, cgroups);
@@ -76,9 +84,6 @@ final class Runners implements AutoCloseable {
             try {
                 boxes = new BoxPool(zygote, cgroups, runner.directory(), config.maxOutputBytes(),
                         config.launcher() == Config.Launcher.BOX ? config.maxConcurrent() : 1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while making the first box", e);
             } catch (IOException e) {
                 noBoxes = e.getMessage();
                 log.warn("no boxes here ({}): each execution runs in a freshly started interpreter, isolated by {}"
@@ -93,19 +98,29 @@ final class Runners implements AutoCloseable {
             if (boxes != null) {
                 boxes.close(); // it proved boxes can be made; spawned interpreters run the stateless code
             }
-            WorkerSource<SpawnedWorker> supervisors = launcher.supervisors(hiddenWithoutBox(python, runner, hidden,
-                    environment.user()));
+            WorkerSource<SpawnedWorker> supervisors = launcher.supervisors(hiding.get());
             WorkerSource<?> workers = config.warmWorkers() > 0 ? new WarmPool(supervisors, config.warmWorkers()) : supervisors;
             return new Runners(control, launcher, cgroups, zygote, workers, contexts, cgroups.mechanism());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeAll(zygote, control, launcher, cgroups);
+            throw new IOException("interrupted while starting the zygote and its first box", e);
+        } catch (ExecutionException e) {
+            closeAll(zygote, control, launcher, cgroups);
+            throw new IllegalStateException("the hiding probe failed", e.getCause());
         } catch (IOException | RuntimeException e) {
-            if (zygote != null) {
-                zygote.close();
-            }
-            control.close();
-            launcher.close();
-            cgroups.close();
+            closeAll(zygote, control, launcher, cgroups);
             throw e;
         }
+    }
+
+    private static void closeAll(Zygote zygote, ControlServer control, WorkerLauncher launcher, Cgroups cgroups) {
+        if (zygote != null) {
+            zygote.close();
+        }
+        control.close();
+        launcher.close();
+        cgroups.close();
     }
 
     /**
@@ -130,13 +145,9 @@ final class Runners implements AutoCloseable {
     }
 
     private static Zygote zygote(Config config, WorkerLauncher launcher, ControlServer control,
-                                 WorkerEnvironment environment, PrivateFiles hidden) throws IOException {
-        try {
-            return new Zygote(launcher, control, config.preload(), environment.user(), hidden.runnerArguments());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while starting the zygote", e);
-        }
+                                 WorkerEnvironment environment, PrivateFiles hidden)
+            throws IOException, InterruptedException {
+        return new Zygote(launcher, control, config.preload(), environment.user(), hidden.runnerArguments());
     }
 
     /** Where executions get their worker. */

@@ -10,7 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps the service manager informed: {@code READY=1} once the port accepts connections,
+ * Keeps the service manager informed: {@code READY=1} once the daemon can run code,
  * {@code STATUS=} with the running and queued counts, {@code WATCHDOG=1} at half the watchdog
  * interval when systemd asks for pings, and {@code STOPPING=1} at shutdown.
  */
@@ -36,7 +36,7 @@ final class ServiceNotifications implements AutoCloseable {
                 : Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-notify"));
     }
 
-    /** Says the daemon is ready; call once the port accepts connections. */
+    /** Says the daemon is ready; call once it listens on {@code address} and can run code. */
     synchronized void ready(String address) {
         listening = "listening on " + address;
         lastStatus = status();

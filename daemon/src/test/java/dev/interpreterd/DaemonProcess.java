@@ -26,7 +26,10 @@ import java.util.stream.Collectors;
 /** The daemon in a JVM of its own, for what needs real signals: SIGTERM, SIGKILL, process death. */
 final class DaemonProcess implements AutoCloseable {
 
+    /** The start line, logged once the daemon can run code. */
     private static final Pattern LISTENING = Pattern.compile("listening on http://[^:]+:(\\d+)");
+    /** Logged as soon as HTTP answers, before the daemon can run code. */
+    private static final Pattern ACCEPTING = Pattern.compile("accepting connections on http://[^:]+:(\\d+)");
 
     private final Process process;
     private final int port;
@@ -49,7 +52,13 @@ final class DaemonProcess implements AutoCloseable {
         TestDaemon.openToTheCode(tmpDir);
         ProcessBuilder builder = new ProcessBuilder(command(tmpDir, System.getProperty("java.class.path"), flags));
         builder.environment().putAll(environment);
-        return launch(builder);
+        return launch(builder, LISTENING);
+    }
+
+    /** Starts the daemon and returns as soon as it accepts connections, which may be before it can run code. */
+    static DaemonProcess startAccepting(Path tmpDir, String... flags) throws IOException {
+        TestDaemon.openToTheCode(tmpDir);
+        return launch(new ProcessBuilder(command(tmpDir, System.getProperty("java.class.path"), flags)), ACCEPTING);
     }
 
     /**
@@ -88,7 +97,7 @@ final class DaemonProcess implements AutoCloseable {
         command.addAll(command(tmpDir, readableClassPath(tmpDir.resolve("classpath")), flags));
         ProcessBuilder builder = new ProcessBuilder(command).directory(tmpDir.toFile());
         builder.environment().putAll(environment);
-        return launch(builder);
+        return launch(builder, LISTENING);
     }
 
     private static List<String> command(Path tmpDir, String classPath, String... flags) {
@@ -119,7 +128,8 @@ final class DaemonProcess implements AutoCloseable {
         return String.join(File.pathSeparator, entries);
     }
 
-    private static DaemonProcess launch(ProcessBuilder builder) throws IOException {
+    /** Starts the daemon and reads its log until a line matches {@code started}, whose group 1 is the port. */
+    private static DaemonProcess launch(ProcessBuilder builder, Pattern started) throws IOException {
         AtomicBoolean listening = new AtomicBoolean();
         Process process = builder.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         // A daemon that never gets to listening is stopped, so that the read below ends.
@@ -132,7 +142,7 @@ final class DaemonProcess implements AutoCloseable {
         List<String> lines = new ArrayList<>();
         for (String line; (line = stderr.readLine()) != null; ) {
             lines.add(line);
-            Matcher m = LISTENING.matcher(line);
+            Matcher m = started.matcher(line);
             if (m.find()) {
                 listening.set(true);
                 DaemonProcess daemon = new DaemonProcess(process, Integer.parseInt(m.group(1)), lines);
@@ -140,7 +150,18 @@ final class DaemonProcess implements AutoCloseable {
                 return daemon;
             }
         }
-        throw new IOException("daemon exited before listening: " + String.join("\n", lines));
+        throw new IOException("daemon exited with status " + exitStatus(process) + " before listening: "
+                + String.join("\n", lines));
+    }
+
+    /** The exit status of a process whose output has ended, or -1 if it has not exited 10 s later. */
+    private static int exitStatus(Process process) {
+        try {
+            return process.waitFor(10, TimeUnit.SECONDS) ? process.exitValue() : -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     private void keepReading(BufferedReader stderr) {

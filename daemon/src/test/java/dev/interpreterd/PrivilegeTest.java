@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.interpreterd.os.Posix;
+import dev.interpreterd.user.Privilege;
 import io.restassured.path.json.JsonPath;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -195,6 +196,8 @@ class PrivilegeTest {
     void a_daemon_that_is_not_root_refuses_to_run_the_code_as_another_user() {
         IOException refused = assertThrows(IOException.class, () -> startUnprivileged("--user", "root").close());
         assertTrue(refused.getMessage().contains("--user root needs a daemon running as root"), refused.getMessage());
+        // A setting it cannot start with: status 2, which the unit does not restart after.
+        assertTrue(refused.getMessage().contains("exited with status 2"), refused.getMessage());
     }
 
     /** A daemon that is not root: as root, one started as nobody; otherwise one as the tests' own user. */
@@ -204,6 +207,14 @@ class PrivilegeTest {
 
     private static boolean asRoot() {
         return Posix.effectiveUserId() == 0;
+    }
+
+    @Test
+    void the_ids_read_from_proc_are_the_ones_the_kernel_answers() throws IOException {
+        Privilege privilege = Privilege.ofThisProcess();
+        assertEquals(Posix.effectiveUserId(), privilege.uid());
+        assertEquals(Posix.effectiveGroupId(), privilege.gid());
+        assertEquals(asRoot(), privilege.root());
     }
 
     @Test

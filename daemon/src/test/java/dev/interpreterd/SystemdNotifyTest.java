@@ -26,23 +26,30 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SystemdNotifyTest {
 
-    /** Prints each datagram as JSON, and for READY=1 whether the announced port accepted a connection then. */
+    /**
+     * Prints each datagram as JSON, and for READY=1 whether the announced port accepted a connection
+     * then, and the status /health answered then.
+     */
     private static final String LISTENER = """
-            import json, re, socket, sys
+            import http.client, json, re, socket, sys
             s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             s.bind(sys.argv[1])
             print(json.dumps({"bound": True}), flush=True)
             while True:
                 message = s.recv(65536).decode()
-                accepted = None
+                accepted = health = None
                 port = re.search(r"listening on [^:]+:(\\d+)", message)
                 if "READY=1" in message and port:
                     try:
                         socket.create_connection(("127.0.0.1", int(port.group(1))), timeout=1).close()
                         accepted = True
+                        connection = http.client.HTTPConnection("127.0.0.1", int(port.group(1)), timeout=5)
+                        connection.request("GET", "/health")
+                        health = connection.getresponse().status
+                        connection.close()
                     except OSError:
                         accepted = False
-                print(json.dumps({"message": message, "accepted": accepted}), flush=True)
+                print(json.dumps({"message": message, "accepted": accepted, "health": health}), flush=True)
             """;
 
     @TempDir
@@ -77,7 +84,7 @@ class SystemdNotifyTest {
     }
 
     @Test
-    void ready_arrives_once_the_port_accepts_then_status_watchdog_and_stopping() throws Exception {
+    void ready_arrives_once_code_can_run_then_status_watchdog_and_stopping() throws Exception {
         Map<String, String> environment = Map.of(
                 "NOTIFY_SOCKET", tmp.resolve("notify.sock").toString(),
                 "WATCHDOG_USEC", Long.toString(Duration.ofMillis(400).toNanos() / 1000));
@@ -88,6 +95,7 @@ class SystemdNotifyTest {
             assertTrue(message.contains("MAINPID=" + daemon.pid()), message);
             assertTrue(message.contains("STATUS=listening on 127.0.0.1:"), message);
             assertTrue(ready.path("accepted").asBoolean(), "READY=1 came before the port accepted connections");
+            assertEquals(200, ready.path("health").asInt(), "READY=1 came before the daemon could run code");
 
             assertTrue(nextContaining("WATCHDOG=1").contains("WATCHDOG=1"));
             daemon.executeAsync("import time\ntime.sleep(30)", Map.of());

@@ -2,25 +2,22 @@ package dev.interpreterd.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
-import dev.interpreterd.exec.ExecutionService;
-import dev.interpreterd.host.PythonLocator;
 import dev.interpreterd.exec.RejectedException;
 import dev.interpreterd.exec.box.ContextException;
-import dev.interpreterd.exec.box.ContextSettings;
-import dev.interpreterd.exec.box.Contexts;
 import dev.interpreterd.mcp.McpServer;
-import dev.interpreterd.mcp.McpSettings;
 import dev.interpreterd.os.Threads;
-import dev.interpreterd.user.WorkerUser;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
-import java.nio.file.Path;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,38 +39,27 @@ public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final String RETRY_AFTER_SECONDS = "1";
     private static final Duration ANSWER_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(2);
 
     private final Javalin app;
     private final Config config;
-    private final ObjectMapper json;
+    /** The daemon's JSON configuration, made while Javalin is: needed from the moment the server starts. */
+    private final Supplier<ObjectMapper> json;
+    private final String version;
     private final InFlight inFlight = new InFlight();
-    private final McpServer mcpServer;
+    private final Readiness readiness = new Readiness();
     private final ScheduledExecutorService keepalives =
             Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-keepalive"));
 
     /**
-     * Declares the routes; nothing listens until {@link #start()}. The interpreter, network isolation,
-     * worker user and work directory are what the daemon found out at start.
+     * Declares the routes; nothing listens until {@link #start()}, and nothing but {@code /health}
+     * (503 {@code starting}) is answered until {@link #serve(Backend)}.
      */
-    public HttpApi(Config config, ExecutionService executions, Contexts contexts, ObjectMapper json, String version,
-                   PythonLocator.Python python, boolean networkIsolation, WorkerUser user, Path workDir) {
+    public HttpApi(Config config, Supplier<ObjectMapper> json, String version) {
         this.config = config;
         this.json = json;
-        BodyReader body = new BodyReader();
-        ExecuteHandler execute = new ExecuteHandler(executions, json, body,
-                config.defaultTimeout(), config.maxTimeout(), config.limits(),
-                new NetworkPolicy(config.network(), networkIsolation), workDir, keepalives, config.keepalive());
-        ContextHandlers context = new ContextHandlers(contexts, json, body,
-                config.limits(), new NetworkPolicy(config.network(), networkIsolation), workDir);
-        // An MCP session's context has every default: the work directory, no extra variables, the
-        // daemon's limits and its --network.
-        McpSettings mcpSettings = new McpSettings(version, config.defaultTimeout(), config.maxTimeout(),
-                config.contextIdleTimeout(), config.mcpSessionIdleTimeout(),
-                new ContextSettings(workDir, Map.of(), config.limits(), config.network()), config.keepalive());
-        this.mcpServer = new McpServer(executions, contexts, mcpSettings, json, keepalives);
-        McpHandlers mcp = new McpHandlers(mcpServer, body, json);
-        HealthHandler health = new HealthHandler(executions, contexts, mcpServer::sessions, json, version, python,
-                networkIsolation, user);
+        this.version = version;
+        JettySetup.avoidManagementBeans();
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -91,22 +77,23 @@ public final class HttpApi implements AutoCloseable {
                     }
                 });
             });
-            cfg.routes.post(EXECUTE_PATH, execute);
-            cfg.routes.post(ContextHandlers.PATH, context::create);
+            // Every route but /health waits for the start to end (see Readiness).
+            cfg.routes.post(EXECUTE_PATH, ctx -> readiness.await().execute().handle(ctx));
+            cfg.routes.post(ContextHandlers.PATH, ctx -> readiness.await().context().create(ctx));
             // Javalin would answer HEAD for a GET route with 200, whatever that route answers: each
             // GET route has a HEAD route of its own, answered by the same handler without the body.
-            cfg.routes.get(ContextHandlers.PATH, context::list);
-            cfg.routes.head(ContextHandlers.PATH, context::list);
-            cfg.routes.get(ContextHandlers.PATH + "/{id}", context::get);
-            cfg.routes.head(ContextHandlers.PATH + "/{id}", context::get);
-            cfg.routes.delete(ContextHandlers.PATH + "/{id}", context::delete);
-            cfg.routes.post(ContextHandlers.PATH + "/{id}/restart", context::restart);
-            cfg.routes.post(McpServer.PATH, mcp::post);
-            cfg.routes.get(McpServer.PATH, mcp::get);
-            cfg.routes.head(McpServer.PATH, mcp::get);
-            cfg.routes.delete(McpServer.PATH, mcp::delete);
-            cfg.routes.get("/health", health);
-            cfg.routes.head("/health", health);
+            cfg.routes.get(ContextHandlers.PATH, ctx -> readiness.await().context().list(ctx));
+            cfg.routes.head(ContextHandlers.PATH, ctx -> readiness.await().context().list(ctx));
+            cfg.routes.get(ContextHandlers.PATH + "/{id}", ctx -> readiness.await().context().get(ctx));
+            cfg.routes.head(ContextHandlers.PATH + "/{id}", ctx -> readiness.await().context().get(ctx));
+            cfg.routes.delete(ContextHandlers.PATH + "/{id}", ctx -> readiness.await().context().delete(ctx));
+            cfg.routes.post(ContextHandlers.PATH + "/{id}/restart", ctx -> readiness.await().context().restart(ctx));
+            cfg.routes.post(McpServer.PATH, ctx -> readiness.await().mcp().post(ctx));
+            cfg.routes.get(McpServer.PATH, ctx -> readiness.await().mcp().get(ctx));
+            cfg.routes.head(McpServer.PATH, ctx -> readiness.await().mcp().get(ctx));
+            cfg.routes.delete(McpServer.PATH, ctx -> readiness.await().mcp().delete(ctx));
+            cfg.routes.get("/health", this::health);
+            cfg.routes.head("/health", this::health);
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.status() == 503) {
                     ctx.header("Retry-After", RETRY_AFTER_SECONDS);
@@ -149,9 +136,43 @@ public final class HttpApi implements AutoCloseable {
         return app.port();
     }
 
-    /** Lets requests in flight finish writing their answers, then stops listening and closes connections. */
+    /**
+     * Sends this server one {@code GET /health} over loopback and reads the answer. A JVM's first
+     * request loads the classes of Jetty's and Javalin's request path, about a tenth of a second of
+     * CPU: paid here while the start's processes run, it is not paid by the first client. Failing
+     * does no harm, and says so at debug only.
+     */
+    public void warmUp(int port) {
+        try (Socket socket = new Socket()) {
+            InetAddress bound = InetAddress.getByName(config.host());
+            socket.connect(new InetSocketAddress(bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound,
+                    port), (int) WARM_UP_TIMEOUT.toMillis());
+            socket.setSoTimeout((int) WARM_UP_TIMEOUT.toMillis());
+            socket.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getInputStream().readAllBytes();
+        } catch (IOException e) {
+            log.debug("warming up the request path failed: {}", e.toString());
+        }
+    }
+
+    /** Serves every route from {@code backend}: the daemon can run code now, and /health answers 200. */
+    public void serve(Backend backend) {
+        readiness.open(Handlers.of(config, backend, json.get(), version, keepalives));
+    }
+
+    /** {@code GET /health}: the health answer once the daemon can run code, 503 {@code starting} before. */
+    private void health(Context ctx) throws Exception {
+        readiness.now().orElseThrow(Readiness::starting).health().handle(ctx);
+    }
+
+    /**
+     * Lets requests in flight finish writing their answers, then stops listening and closes
+     * connections; requests still waiting for the start are answered 503 {@code shutting_down}.
+     */
     @Override
     public void close() {
+        readiness.close();
         try {
             if (!inFlight.awaitIdle(ANSWER_DRAIN_TIMEOUT)) {
                 log.warn("stopping with requests still in flight after {} s", ANSWER_DRAIN_TIMEOUT.toSeconds());
@@ -160,7 +181,7 @@ public final class HttpApi implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         app.stop();
-        mcpServer.close();
+        readiness.now().ifPresent(handlers -> handlers.mcpServer().close());
         keepalives.shutdownNow();
     }
 
@@ -197,7 +218,7 @@ public final class HttpApi implements AutoCloseable {
 
     private void answer(ApiException e, Context ctx) {
         try {
-            Responses.json(ctx, e.status(), e.body(), json);
+            Responses.json(ctx, e.status(), e.body(), json.get());
         } catch (IOException io) {
             log.debug("could not send {} to the client: {}", e.status(), io.toString());
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.config.JavalinConfig;
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.eclipse.jetty.server.ServerConnector;
 
 /**
@@ -30,20 +31,44 @@ final class JettySetup {
      */
     static final int ACCEPT_QUEUE = 512;
 
+    /**
+     * The system property Jetty reads for the references that fit in a CPU cache line. Without it,
+     * Jetty asks the JVM's management beans whether object references are compressed, which loads
+     * and starts JMX: about a tenth of the daemon's start.
+     */
+    private static final String REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
+    /** The system property of the cache line's size, and Jetty's default for it. */
+    private static final String CACHE_LINE_BYTES = "org.eclipse.jetty.util.cacheLineBytes";
+    private static final int DEFAULT_CACHE_LINE_BYTES = 64;
+    /** Heaps below 32 GiB use compressed (4-byte) references, as HotSpot does by default. */
+    private static final long COMPRESSED_REFERENCES_MAX_HEAP_BYTES = 32L << 30;
+
     private JettySetup() {
+    }
+
+    /**
+     * Tells Jetty the references per cache line, as Jetty would work it out, unless the JVM's options
+     * set it; call before the first Jetty class loads.
+     */
+    static void avoidManagementBeans() {
+        int referenceBytes = Runtime.getRuntime().maxMemory() < COMPRESSED_REFERENCES_MAX_HEAP_BYTES ? 4 : 8;
+        if (System.getProperty(REFERENCES_PER_CACHE_LINE) == null) {
+            int lineBytes = Integer.getInteger(CACHE_LINE_BYTES, DEFAULT_CACHE_LINE_BYTES);
+            System.setProperty(REFERENCES_PER_CACHE_LINE, Integer.toString(lineBytes / referenceBytes));
+        }
     }
 
     /**
      * Listens on {@code host:port} through a connector that takes {@code maxConnections} at once, and
      * puts a {@link BodyBuffer} in front of Javalin's handlers.
      *
-     * @param json writes the body of the 503 that connections past the cap get
+     * @param json writes the body of the 503 that connections past the cap get, when the server starts
      */
     static void apply(JavalinConfig cfg, String host, int port, int maxConnections, BodyLimits limits,
-                      ObjectMapper json) {
-        byte[] refusal = refusal(maxConnections, json);
+                      Supplier<ObjectMapper> json) {
         cfg.jetty.modifyServer(server -> server.insertHandler(new BodyBuffer(limits)));
         cfg.jetty.addConnector((server, http) -> {
+            byte[] refusal = refusal(maxConnections, json.get());
             ServerConnector connector = new ServerConnector(server, new ConnectionCap(http, maxConnections, refusal));
             connector.setHost(host);
             connector.setPort(port);

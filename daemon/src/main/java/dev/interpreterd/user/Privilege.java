@@ -1,14 +1,13 @@
 package dev.interpreterd.user;
 
-import dev.interpreterd.os.Posix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What the daemon may do about users, read once at start: its effective ids, and the capabilities
- * it holds ({@code CapEff} in {@code /proc/self/status}). Running the code as another user takes
+ * What the daemon may do about users, read once at start from {@code /proc/self/status}: its
+ * effective ids ({@code Uid:}, {@code Gid:}) and the capabilities it holds ({@code CapEff:}). Running the code as another user takes
  * root, or {@code CAP_SETUID} and {@code CAP_SETGID} to switch to it and {@code CAP_KILL} to signal
  * and kill what it runs (the shipped unit grants these three as ambient capabilities).
  *
@@ -19,7 +18,11 @@ import java.util.List;
 public record Privilege(int uid, int gid, long capabilities) {
 
     private static final Path STATUS = Path.of("/proc/self/status");
+    private static final String UID = "Uid:";
+    private static final String GID = "Gid:";
     private static final String EFFECTIVE = "CapEff:";
+    /** In the {@code Uid:} and {@code Gid:} lines: the real, effective, saved and file system ids, in that order. */
+    private static final int EFFECTIVE_ID = 1;
     private static final int ROOT = 0;
 
     /** A capability that running the code as another user needs, with its number from linux/capability.h. */
@@ -34,18 +37,26 @@ public record Privilege(int uid, int gid, long capabilities) {
     }
 
     /**
-     * This process, as the kernel sees it now.
+     * This process, as the kernel sees it now. It reads the one file and needs no native call, so it
+     * is ready before JNA is.
      *
-     * @throws IOException when {@code /proc/self/status} cannot be read or has no {@code CapEff} line
+     * @throws IOException when {@code /proc/self/status} cannot be read or lacks one of its lines
      */
     public static Privilege ofThisProcess() throws IOException {
-        for (String line : Files.readAllLines(STATUS)) {
-            if (line.startsWith(EFFECTIVE)) {
-                return new Privilege(Posix.effectiveUserId(), Posix.effectiveGroupId(),
-                        Long.parseUnsignedLong(line.substring(EFFECTIVE.length()).strip(), 16));
+        List<String> status = Files.readAllLines(STATUS);
+        return new Privilege(Integer.parseInt(field(status, UID).split("\\s+")[EFFECTIVE_ID]),
+                Integer.parseInt(field(status, GID).split("\\s+")[EFFECTIVE_ID]),
+                Long.parseUnsignedLong(field(status, EFFECTIVE), 16));
+    }
+
+    /** The value of the line that begins with {@code name}, trimmed. */
+    private static String field(List<String> status, String name) throws IOException {
+        for (String line : status) {
+            if (line.startsWith(name)) {
+                return line.substring(name.length()).strip();
             }
         }
-        throw new IOException(STATUS + " has no " + EFFECTIVE + " line");
+        throw new IOException(STATUS + " has no " + name + " line");
     }
 
     /** True for uid 0. */
