@@ -161,8 +161,8 @@ final class Boot {
             // The zygote and its first box start while the user's access is checked; in the rare start
             // that must change interpreters they start again.
             try {
-                runners = Runners.start(config, python.executable(), runner, hidden, cgroups, workerEnvironment, result(json),
-                        probes);
+                runners = Runners.start(config, python.executable(), runner, hidden, cgroups, workerEnvironment,
+                        result(json), probes);
             } catch (IOException | RuntimeException failed) {
                 result(usable); // a user who cannot run the interpreter is the clearer reason
                 throw failed;
@@ -238,7 +238,7 @@ final class Boot {
         }
     }
 
-    /** What a check on {@link #probes} found; its failure as it was, and an interrupted wait as an {@link IOException}. */
+    /** What a check on {@link #probes} found; its failure as it was, an interrupted wait as an {@link IOException}. */
     private static <T> T result(Future<T> check) throws IOException {
         try {
             return check.get();

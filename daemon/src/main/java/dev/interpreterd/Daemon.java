@@ -54,9 +54,9 @@ public final class Daemon implements AutoCloseable {
      * can run code, and other requests wait for that. Call {@link #ready()} once whatever stops the
      * daemon (a shutdown hook) is in place.
      *
-     * @throws IOException if the port cannot be bound
+     * @throws RuntimeException when the port cannot be bound, having stopped the start
      */
-    public static Daemon start(Config config) throws IOException {
+    public static Daemon start(Config config) {
         return start(config, System.getenv());
     }
 
@@ -64,14 +64,16 @@ public final class Daemon implements AutoCloseable {
      * Starts with {@code environment} standing for the daemon's own environment: the source of the
      * workers' allow-listed variables and of systemd's {@code NOTIFY_SOCKET} and {@code WATCHDOG_USEC}.
      */
-    public static Daemon start(Config config, Map<String, String> environment) throws IOException {
+    public static Daemon start(Config config, Map<String, String> environment) {
         if (config.token().filter(Token::visibleToOtherUsers).isPresent()) {
             log.warn("the token was given with --token: every user of this machine can read it in the daemon's"
                     + " command line (ps); give it with --token-file or INTERPRETERD_TOKEN instead");
         }
-        // The start's steps, HTTP's own start and the JSON configuration both need are each made on a
-        // thread of their own: on two cores or more they take about as long as the longest of them.
-        CompletableFuture<ObjectMapper> json = CompletableFuture.supplyAsync(() -> Json.strictMapper(config.maxBodyBytes()),
+        // Three threads, so that on two cores or more the start takes about as long as its longest
+        // part: HTTP starts on this one, the start's steps run on Boot's, and the JSON configuration
+        // both of them need is made on one of its own.
+        CompletableFuture<ObjectMapper> json = CompletableFuture.supplyAsync(
+                () -> Json.strictMapper(config.maxBodyBytes()),
                 task -> Threads.named("interpreterd-json").newThread(task).start());
         Boot boot = Boot.begin(config, environment, json);
         HttpApi http = null;

@@ -72,7 +72,8 @@ final class Runners implements AutoCloseable {
                          WorkerEnvironment environment, ObjectMapper json, Executor probes) throws IOException {
         CompletableFuture<List<String>> hiding = config.launcher() == Config.Launcher.BOX
                 ? CompletableFuture.completedFuture(List.of())
-                : CompletableFuture.supplyAsync(() -> hiddenWithoutBox(python, runner, hidden, environment.user()), probes);
+                : CompletableFuture.supplyAsync(() -> hiddenWithoutBox(python, runner, hidden, environment.user()),
+                        probes);
         ControlServer control = new ControlServer(runner.directory().resolve("control.sock"), json);
         WorkerLauncher launcher = new WorkerLauncher(python, runner.script(), environment.base(),
                 config.maxOutputBytes(), control, cgroups);

@@ -61,12 +61,13 @@ class StartTest {
             JsonPath waited = early.get(60, TimeUnit.SECONDS);
             assertEquals("ok", waited.getString("status"), waited::prettify);
             assertEquals("sent early\n", waited.getString("stdout"));
-            eventually("the start line is logged", () -> daemon.log().stream().anyMatch(l -> l.contains("listening on http://")));
+            eventually("the start line is logged",
+                    () -> daemon.log().stream().anyMatch(l -> l.contains("listening on http://")));
         }
     }
 
     @Test
-    void health_turns_200_only_with_the_start_line_and_an_execution_then_runs() throws Exception {
+    void once_the_start_line_is_logged_health_answers_200_and_an_execution_runs() throws Exception {
         try (DaemonProcess daemon = DaemonProcess.start(tmp)) {
             request(daemon).get("/health").then().statusCode(200).body("status", equalTo("ok"));
             JsonPath answer = daemon.executeAsync("print(6 * 7)", Map.of()).get(60, TimeUnit.SECONDS);
@@ -93,9 +94,11 @@ class StartTest {
                     .post("/process/interpreter/execute").statusCode()).exceptionally(closed -> -1);
             Files.writeString(gate, "fail");
             assertEquals(1, daemon.awaitExit(30));
-            assertTrue(daemon.log().stream().anyMatch(l -> l.contains("interpreterd: could not start: python interpreter '"
-                    + tmp.resolve("python3") + "' exited with code 3: no interpreter here")), String.join("\n", daemon.log()));
-            assertFalse(daemon.log().stream().anyMatch(l -> l.contains("listening on http://")), "a failed start was logged as ready");
+            String failure = "interpreterd: could not start: python interpreter '" + tmp.resolve("python3")
+                    + "' exited with code 3: no interpreter here";
+            assertTrue(daemon.log().stream().anyMatch(l -> l.contains(failure)), String.join("\n", daemon.log()));
+            assertFalse(daemon.log().stream().anyMatch(l -> l.contains("listening on http://")),
+                    "a failed start was logged as ready");
             int status = early.get(30, TimeUnit.SECONDS);
             // 503 shutting_down, or a connection closed by the exit: never an answer that it ran.
             assertTrue(status == 503 || status == -1, "an execution sent to a failing start got " + status);

@@ -26,7 +26,8 @@ record Handlers(ExecuteHandler execute, ContextHandlers context, McpServer mcpSe
         // daemon's limits and its --network.
         McpSettings mcpSettings = new McpSettings(version, config.defaultTimeout(), config.maxTimeout(),
                 config.contextIdleTimeout(), config.mcpSessionIdleTimeout(),
-                new ContextSettings(backend.workDir(), Map.of(), config.limits(), config.network()), config.keepalive());
+                new ContextSettings(backend.workDir(), Map.of(), config.limits(), config.network()),
+                config.keepalive());
         McpServer mcpServer = new McpServer(backend.executions(), backend.contexts(), mcpSettings, json, keepalives);
         HealthHandler health = new HealthHandler(backend.executions(), backend.contexts(), mcpServer::sessions, json,
                 version, backend.python(), backend.networkIsolation(), backend.user());

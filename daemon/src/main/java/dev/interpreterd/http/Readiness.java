@@ -32,7 +32,8 @@ final class Readiness {
 
     /** The handlers if the daemon can run code now. */
     Optional<Handlers> now() {
-        return handlers.isDone() && !handlers.isCompletedExceptionally() ? Optional.of(handlers.join()) : Optional.empty();
+        return handlers.isDone() && !handlers.isCompletedExceptionally() ? Optional.of(handlers.join())
+                : Optional.empty();
     }
 
     /** The handlers, once the daemon can run code; the start's 503 after {@link #WAIT} without them. */

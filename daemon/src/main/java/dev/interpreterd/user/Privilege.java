@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * What the daemon may do about users, read once at start from {@code /proc/self/status}: its
- * effective ids ({@code Uid:}, {@code Gid:}) and the capabilities it holds ({@code CapEff:}). Running the code as another user takes
- * root, or {@code CAP_SETUID} and {@code CAP_SETGID} to switch to it and {@code CAP_KILL} to signal
- * and kill what it runs (the shipped unit grants these three as ambient capabilities).
+ * effective ids ({@code Uid:}, {@code Gid:}) and the capabilities it holds ({@code CapEff:}).
+ * Running the code as another user takes root, or {@code CAP_SETUID} and {@code CAP_SETGID} to
+ * switch to it and {@code CAP_KILL} to signal and kill what it runs (the shipped unit grants these
+ * three as ambient capabilities).
  *
  * @param uid effective user id
  * @param gid effective group id
