@@ -2,6 +2,7 @@
 job in a child and never the code itself."""
 
 import os
+import select
 import signal
 import time
 
@@ -103,7 +104,9 @@ def box_init(socket_path, secret, zygote_pid, hiding):
     timeline, box_network, network_tried = Timeline(), None, False
     while frame is not None:
         timeline.mark("forkStart")
-        child = start_child(control, wakeup, box_network=box_network)
+        # A job already waiting on the control socket would wait for the warm-up too: none then.
+        waiting = bool(select.select([control], [], [], 0)[0])
+        child = start_child(control, wakeup, box_network=box_network, warm=not waiting)
         timeline.mark("forked")
         job = next_job(control, ("job", "context"))
         if job is None:

@@ -17,11 +17,12 @@ from .sandbox import enter_sandbox, give_way_under_memory_pressure, rehearse_san
 from .timeline import Timeline
 
 
-def run_child(job_r, report_w, supervisor, hidden=(), box_network=None):
+def run_child(job_r, report_w, supervisor, hidden=(), box_network=None, warm=True):
     """Waits for the job, runs its code in this fresh child process and exits with its status.
 
     What does not depend on the job is done while the child waits for it, off the job's path.
     box_network: the box's network namespace for jobs without network, a descriptor, or None.
+    warm: whether to warm up while it waits; not when its job is already on its way.
     """
     os.setsid()
     die_with_parent(supervisor)
@@ -35,7 +36,8 @@ def run_child(job_r, report_w, supervisor, hidden=(), box_network=None):
     give_way_under_memory_pressure()
     timeline = Timeline()
     timeline.mark("warmUpStart")
-    warm_up((rehearse_sandbox, gc.collect))
+    if warm:
+        warm_up((rehearse_sandbox, gc.collect), job_r)
     timeline.mark("warmUpEnd")
     job = read_job(job_r)
     timeline.mark("jobRead")

@@ -4,6 +4,7 @@ import builtins
 import gc
 import linecache
 import os
+import select
 import sys
 import types
 
@@ -85,28 +86,37 @@ def reseed_random():
         random.seed()
 
 
-def warm_up(rehearsals=()):
+def warm_up(rehearsals=(), job_r=None):
     """Runs a throwaway job, its output to /dev/null, while a fresh child waits for its real one.
 
     A forked child shares its parent's pages until it writes to them, and its first write to each
     costs a page fault and a copy, which is dear in a virtual machine. Most pages a job writes are
     the same for every job: writing them now, while nobody waits, takes those faults off the job's path.
-    rehearsals: more steps of the job's path to walk, each changing nothing.
+    rehearsals: more steps of the job's path to walk, each changing nothing. The warm-up is work
+    of its own, worth it only while nobody waits: it stops between its steps once job_r, the job's
+    pipe, has something to read.
     """
     saved = [os.dup(fd) for fd in (1, 2)]
     devnull = os.open(os.devnull, os.O_WRONLY)
     path = list(sys.path)
-    try:
-        for fd in (1, 2):
-            os.dup2(devnull, fd)
-        # The environment as it is: prepare() changes nothing but what the job's own will set again.
-        prepare({"env": dict(os.environ)})
-        sys.path[:] = path
-        for rehearse in rehearsals:
-            rehearse()
+
+    def throwaway():
         outcome = execute("print(42)", display.Displays(lambda kind, data: None))
         flush_standard_streams()
         encode_frame(dict(outcome, event="report"))
+
+    def environment():
+        # The environment as it is: prepare() changes nothing but what the job's own will set again.
+        prepare({"env": dict(os.environ)})
+        sys.path[:] = path
+
+    try:
+        for fd in (1, 2):
+            os.dup2(devnull, fd)
+        for step in (throwaway, environment, *rehearsals):
+            if job_r is not None and select.select([job_r], [], [], 0)[0]:
+                break
+            step()
     except BaseException:
         pass
     finally:

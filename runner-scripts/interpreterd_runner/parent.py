@@ -30,12 +30,12 @@ class Child:
         self.pid, self.job_w, self.report_r = pid, job_w, report_r
 
 
-def start_child(control, wakeup, hidden=(), box_network=None):
+def start_child(control, wakeup, hidden=(), box_network=None, warm=True):
     """Forks the child that will run the next job; it waits for the job on a pipe.
 
     A supervisor's child first covers the daemon's files named in hidden, in namespaces of its own; a
     box's child has nothing to do there, its init did it for the whole box. A box's child gets the
-    box's network namespace, box_network.
+    box's network namespace, box_network. warm: whether the child warms up while it waits.
     """
     job_r, job_w = os.pipe()
     report_r, report_w = os.pipe()
@@ -49,7 +49,7 @@ def start_child(control, wakeup, hidden=(), box_network=None):
         for fd in (job_w, report_r, wakeup.r, wakeup.w):
             os.close(fd)
         control.close()
-        run_child(job_r, report_w, parent, hidden, box_network)
+        run_child(job_r, report_w, parent, hidden, box_network, warm)
     for fd in (job_r, report_w):
         os.close(fd)
     return Child(pid, job_w, report_r)

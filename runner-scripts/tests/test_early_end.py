@@ -133,6 +133,30 @@ class WarmUpTest(unittest.TestCase):
         self.assertEqual([True, True, True, ""], result_of(child))
 
 
+    def test_the_warm_up_stops_once_the_job_is_there(self):
+        def child():
+            job_r, job_w = os.pipe()
+            os.write(job_w, b"job")
+            main = sys.modules["__main__"]
+            execution.warm_up((lambda: os.write(job_w, b" rehearsed"),), job_r)
+            untouched = sys.modules["__main__"] is main
+            os.close(job_w)
+            return [untouched, os.read(job_r, 100).decode()]
+
+        self.assertEqual([True, "job"], result_of(child))
+
+    def test_the_warm_up_walks_every_step_while_nobody_waits(self):
+        def child():
+            job_r, job_w = os.pipe()
+            main = sys.modules["__main__"]
+            execution.warm_up((lambda: os.write(job_w, b"rehearsed"),), job_r)
+            replaced = sys.modules["__main__"] is not main
+            os.close(job_w)
+            return [replaced, os.read(job_r, 100).decode()]
+
+        self.assertEqual([True, "rehearsed"], result_of(child))
+
+
 class NetworkTest(unittest.TestCase):
 
     def test_a_job_with_network_lets_go_of_the_boxes_namespace_and_stays_where_it_is(self):
