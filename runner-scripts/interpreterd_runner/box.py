@@ -101,12 +101,13 @@ def box_init(socket_path, secret, zygote_pid, hiding):
     frame = recv_frame(control)
     if frame is not None and frame.get("event") == "cgroup":
         join_cgroups(os.getpid(), frame.get("procs") or (), control)
-    timeline, box_network, network_tried = Timeline(), None, False
+    timeline, box_network, network_tried, warm = Timeline(), None, False, True
     while frame is not None:
         timeline.mark("forkStart")
-        # A job already waiting on the control socket would wait for the warm-up too: none then.
+        # A job already waiting on the control socket would wait for the warm-up too: none then, nor
+        # when the daemon said the box's next job is likely to come at once (no other box was idle).
         waiting = bool(select.select([control], [], [], 0)[0])
-        child = start_child(control, wakeup, box_network=box_network, warm=not waiting)
+        child = start_child(control, wakeup, box_network=box_network, warm=warm and not waiting)
         timeline.mark("forked")
         job = next_job(control, ("job", "context"))
         if job is None:
@@ -114,6 +115,7 @@ def box_init(socket_path, secret, zygote_pid, hiding):
         if job.get("event") == "context":
             serve_context(control, child, wakeup, job)
         timeline.mark("jobTaken")
+        warm = job.get("warm") is not False
         send_report(child.job_w, job)
         os.close(child.job_w)
         wait_status, reports, signalled = wait_for_child(child.pid, control, child.report_r, wakeup,

@@ -2,6 +2,7 @@
 
 import gc
 import os
+import select
 import signal
 
 from . import display
@@ -17,12 +18,18 @@ from .sandbox import enter_sandbox, give_way_under_memory_pressure, rehearse_san
 from .timeline import Timeline
 
 
+# A child warms up once it has waited this long for its job: the box is idle then, as at an
+# assistant's pace. Under load its job comes sooner, and the warm-up's own work would only add to it.
+WARM_UP_AFTER_SECONDS = 0.2
+
+
 def run_child(job_r, report_w, supervisor, hidden=(), box_network=None, warm=True):
     """Waits for the job, runs its code in this fresh child process and exits with its status.
 
     What does not depend on the job is done while the child waits for it, off the job's path.
     box_network: the box's network namespace for jobs without network, a descriptor, or None.
-    warm: whether to warm up while it waits; not when its job is already on its way.
+    warm: whether to warm up while it waits (once it has waited WARM_UP_AFTER_SECONDS); not when its
+    job is already on its way.
     """
     os.setsid()
     die_with_parent(supervisor)
@@ -35,10 +42,10 @@ def run_child(job_r, report_w, supervisor, hidden=(), box_network=None, warm=Tru
     not_hidden = hide_alone(hidden)
     give_way_under_memory_pressure()
     timeline = Timeline()
-    timeline.mark("warmUpStart")
-    if warm:
+    if warm and not select.select([job_r], [], [], WARM_UP_AFTER_SECONDS)[0]:
+        timeline.mark("warmUpStart")
         warm_up((rehearse_sandbox, gc.collect), job_r)
-    timeline.mark("warmUpEnd")
+        timeline.mark("warmUpEnd")
     job = read_job(job_r)
     timeline.mark("jobRead")
     if job is None:

@@ -9,7 +9,7 @@ The control protocol (the daemon's Frame records mirror this table):
                                                           runner's that it keeps, where its output pipes are
     box/sup.  daemon    hello     secret, pid             first frame; pid as the daemon sees it
     daemon    box/sup.  cgroup    procs                   join these cgroups before any code runs
-    daemon    box/sup.  job       code, env, cwd, limits, network, user, [stdout, stderr]
+    daemon    box/sup.  job       code, env, cwd, limits, network, user, [stdout, stderr, warm]
     daemon    box/sup.  signal    signal                  signal the code's process group
     daemon    box       context   stdout, stderr, env, cwd, limits, network, user
                                                           make this box a context's: one child for every job
@@ -18,11 +18,16 @@ The control protocol (the daemon's Frame records mirror this table):
     box/sup.  daemon    started   pid                     the child took the job
     box/sup.  daemon    display   kind, data              a result or display() of the code
     box/sup.  daemon    warning   message                 for the daemon's log
-    box/sup.  daemon    exit      pid, exitCode, signal, report, alive, signalled
+    box/sup.  daemon    exit      pid, exitCode, signal, report, alive, signalled, [timeline]
                                                           alive: a context's child lives on;
                                                           signalled: a signal the daemon asked
-                                                          for reached the code while it ran
+                                                          for reached the code while it ran;
+                                                          timeline: when the box's steps came
     zygote    daemon    reaped    pid, exitCode, signal   a box's init ended
+
+On a box child's report pipe to its init, besides started, display and report: done, with exitCode
+and timeline, once the child has ended the way a script ends and let go of its output (a report not
+sent yet comes in the same write). The init answers on it at once when nothing else is left in the box.
 """
 
 import json

@@ -98,6 +98,11 @@ public final class Stock<T extends AutoCloseable> implements AutoCloseable {
         }
     }
 
+    /** True while at least one is ready and unused. */
+    public boolean anyReady() {
+        return !ready.isEmpty();
+    }
+
     /** Takes one back: if it may be used again it is ready again, any other is closed and replaced. */
     public void giveBack(T taken, boolean again) {
         inUse.decrementAndGet();

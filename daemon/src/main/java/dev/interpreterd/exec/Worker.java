@@ -46,7 +46,7 @@ public interface Worker extends Stoppable, AutoCloseable {
      */
     default Frame jobFrame(Job job, Map<String, String> env, Map<String, Long> limits, Map<String, Object> user) {
         return new Frame.RunJob(job.code(), env, job.cwd().toString(), limits, job.network(), user,
-                outputPipe(1).orElse(null), outputPipe(2).orElse(null));
+                outputPipe(1).orElse(null), outputPipe(2).orElse(null), warmNext().orElse(null));
     }
 
     /**
@@ -54,6 +54,11 @@ public interface Worker extends Stoppable, AutoCloseable {
      * runner does not already hold its output; empty when the runner's own output is the code's.
      */
     default Optional<String> outputPipe(int fd) {
+        return Optional.empty();
+    }
+
+    /** For a box: whether the child it forks after this job should warm up while it waits; empty: no opinion. */
+    default Optional<Boolean> warmNext() {
         return Optional.empty();
     }
 

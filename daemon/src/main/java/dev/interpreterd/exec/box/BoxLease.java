@@ -36,9 +36,11 @@ final class BoxLease implements Worker {
     private volatile boolean pumping;
     private volatile boolean reported;
     private volatile boolean killed;
+    private final boolean warmNext;
 
     BoxLease(BoxPool pool, Box box, NamedPipe stdoutPipe, NamedPipe stderrPipe, long outputCapBytes,
-             ExecutorService pumps) {
+             ExecutorService pumps, boolean warmNext) {
+        this.warmNext = warmNext;
         this.pool = pool;
         this.box = box;
         this.stdoutPipe = stdoutPipe;
@@ -66,6 +68,11 @@ final class BoxLease implements Worker {
     @Override
     public Optional<String> outputPipe(int fd) {
         return Optional.of((fd == 1 ? stdoutPipe : stderrPipe).path().toString());
+    }
+
+    @Override
+    public Optional<Boolean> warmNext() {
+        return Optional.of(warmNext);
     }
 
     @Override

@@ -60,7 +60,8 @@ public final class BoxPool implements WorkerSource<BoxLease> {
         try {
             stdout = box.pipe("stdout-" + n);
             NamedPipe stderr = box.pipe("stderr-" + n);
-            return new BoxLease(this, box, stdout, stderr, outputCapBytes, pumps);
+            // Other boxes idle: this one's next child will likely wait long enough to warm up.
+            return new BoxLease(this, box, stdout, stderr, outputCapBytes, pumps, boxes.anyReady());
         } catch (IOException e) {
             if (stdout != null) {
                 stdout.close();

@@ -55,10 +55,12 @@ public sealed interface Frame {
     /**
      * Daemon to a box's init or a supervisor: run this code. {@code stdout} and {@code stderr} name
      * the pipes a box's child writes into; null for a supervisor, whose own pipes are the output.
+     * {@code warm}, for a box: whether the child it forks next should warm up while it waits, which is
+     * worth its work only when that child is likely to wait (other boxes were idle); null: yes.
      */
     @JsonTypeName("job")
     record RunJob(String code, Map<String, String> env, String cwd, Map<String, Long> limits, boolean network,
-                  Map<String, Object> user, String stdout, String stderr) implements Frame {
+                  Map<String, Object> user, String stdout, String stderr, Boolean warm) implements Frame {
 
         /** Rejects a job without code, environment or directory. */
         public RunJob {
