@@ -1,26 +1,38 @@
-// Runs a plan of MCP steps through the official TypeScript SDK client and prints a JSON report.
+// Runs a plan of MCP steps through an official TypeScript SDK client and prints a JSON report.
 //
-//   node client.mjs '{"url": "http://127.0.0.1:8000/mcp", "headers": {...}, "steps": [...]}'
+//   node client.mjs '{"url": "http://127.0.0.1:8000/mcp", "headers": {...}, "era": "legacy", "steps": [...]}'
+//
+// "era" chooses the client: "legacy" (the default) is @modelcontextprotocol/sdk 1.x, which opens a
+// session with initialize; "modern" is @modelcontextprotocol/client 2.x restricted to 2026-07-28,
+// which has no fallback to initialize, sends every request with its _meta and headers, and
+// cancels a call by closing its response stream.
 //
 // Each step names a session (clients are connected on first use, one per name) and an op:
 //   {"session": "a", "op": "list"}                                      tools/list
 //   {"session": "a", "op": "call", "name": "...", "arguments": {...}}   tools/call
 //       with "progress": true, it asks for progress notifications and reports them, in the order
 //       they came, as "progress": [{"at": <ms>, "progress", "message"}, ...], and the result's
-//       arrival as "resultAt"; with "abortOn": "text" too, it aborts the call (the SDK then sends
-//       notifications/cancelled) when a notification's message contains that text
+//       arrival as "resultAt"; with "abortOn": "text" too, it aborts the call (the legacy SDK then
+//       sends notifications/cancelled, the modern one closes the stream) when a notification's
+//       message contains that text
 //   {"session": "a", "op": "terminate"}                                 DELETE of the session
 //   {"session": "a", "op": "await", "path": "/tmp/go"}                  waits until that file exists
 //   {"op": "sleep", "ms": 1500}                                        waits, touching no session
 // The report has, per step, {"ok": true, "result": ...} or {"ok": false, "error": "...", "code": ...}
 // (plus "progress" and "resultAt" for a call with progress),
-// and per session its id, the protocol version agreed on and the server's info.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+// and per session (a connection, for the modern client) its id, the protocol version agreed on, the
+// era and the server's info.
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const plan = JSON.parse(process.argv[2]);
+const modern = plan.era === 'modern';
+const { Client, StreamableHTTPClientTransport } = modern
+  ? await import('@modelcontextprotocol/client')
+  : {
+      ...(await import('@modelcontextprotocol/sdk/client/index.js')),
+      ...(await import('@modelcontextprotocol/sdk/client/streamableHttp.js')),
+    };
 const sessions = new Map();
 
 async function session(name) {
@@ -28,7 +40,10 @@ async function session(name) {
     const transport = new StreamableHTTPClientTransport(new URL(plan.url), {
       requestInit: { headers: plan.headers ?? {} },
     });
-    const client = new Client({ name: 'interpreterd-test', version: '1.0.0' });
+    const options = modern
+      ? { supportedProtocolVersions: ['2026-07-28'], versionNegotiation: { mode: 'auto' } }
+      : undefined;
+    const client = new Client({ name: 'interpreterd-test', version: '1.0.0' }, options);
     await client.connect(transport);
     sessions.set(name, { client, transport });
   }
@@ -104,7 +119,8 @@ for (const step of plan.steps) {
 for (const [name, { client, transport }] of sessions) {
   report.sessions[name] = {
     sessionId: transport.sessionId ?? null,
-    protocolVersion: transport.protocolVersion ?? null,
+    protocolVersion: (modern ? client.getNegotiatedProtocolVersion() : transport.protocolVersion) ?? null,
+    era: modern ? client.getProtocolEra() : 'legacy',
     server: client.getServerVersion() ?? null,
   };
   await client.close();

@@ -18,16 +18,21 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The official MCP TypeScript SDK client, driven by {@code mcp/client.mjs}: installed with npm into
+ * The official MCP TypeScript SDK clients, driven by {@code mcp/client.mjs}: installed with npm into
  * {@code target/mcp-client} once per build, then run with a plan of steps, answering with the
- * script's JSON report.
+ * script's JSON report. {@link #run} drives the legacy client (SDK 1.x, sessions opened by
+ * {@code initialize}); {@link #runModern}, the modern one (client 2.x, 2026-07-28 only).
  */
 final class McpClient {
 
-    /** The SDK, major version 1. */
+    /** The SDK, major version 1: the legacy client. */
     static final String PACKAGE = "@modelcontextprotocol/sdk@1";
+    /** The client package of the SDK's major version 2: the modern client. */
+    static final String MODERN_PACKAGE = "@modelcontextprotocol/client@2";
     private static final Path DIRECTORY = Path.of("target", "mcp-client");
-    private static final Path INSTALLED = DIRECTORY.resolve("node_modules/@modelcontextprotocol/sdk/package.json");
+    private static final List<Path> INSTALLED = List.of(
+            DIRECTORY.resolve("node_modules/@modelcontextprotocol/sdk/package.json"),
+            DIRECTORY.resolve("node_modules/@modelcontextprotocol/client/package.json"));
     private static final long INSTALL_SECONDS = 300;
     private static final long RUN_SECONDS = 120;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,13 +52,14 @@ final class McpClient {
             try (InputStream script = McpClient.class.getResourceAsStream("/mcp/client.mjs")) {
                 Files.write(DIRECTORY.resolve("client.mjs"), script.readAllBytes());
             }
-            if (Files.exists(INSTALLED)) {
+            if (INSTALLED.stream().allMatch(Files::exists)) {
                 return;
             }
             Result npm = run(List.of("npm", "install", "--prefix", DIRECTORY.toString(), "--no-audit", "--no-fund",
-                    "--loglevel=error", PACKAGE), INSTALL_SECONDS);
-            assumeTrue(npm.exitCode() == 0, () -> "needs npm to install " + PACKAGE + " (network access to the npm"
-                    + " registry): npm exited with " + npm.exitCode() + ": " + npm.stderr().strip());
+                    "--loglevel=error", PACKAGE, MODERN_PACKAGE), INSTALL_SECONDS);
+            assumeTrue(npm.exitCode() == 0, () -> "needs npm to install " + PACKAGE + " and " + MODERN_PACKAGE
+                    + " (network access to the npm registry): npm exited with " + npm.exitCode() + ": "
+                    + npm.stderr().strip());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -64,8 +70,17 @@ final class McpClient {
      * {@code {"steps": [...], "sessions": {...}}}.
      */
     static JsonNode run(String url, Map<String, String> headers, List<Map<String, Object>> steps) {
+        return await(start(url, headers, steps));
+    }
+
+    /** Runs the steps with the modern client, as {@link #run} does with the legacy one. */
+    static JsonNode runModern(String url, Map<String, String> headers, List<Map<String, Object>> steps) {
+        return await(startModern(url, headers, steps));
+    }
+
+    private static JsonNode await(CompletableFuture<JsonNode> report) {
         try {
-            return start(url, headers, steps).get();
+            return report.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while the MCP client ran", e);
@@ -76,9 +91,20 @@ final class McpClient {
 
     /** Starts the steps as {@link #run} does and returns at once, for a caller that acts while they run. */
     static CompletableFuture<JsonNode> start(String url, Map<String, String> headers, List<Map<String, Object>> steps) {
+        return start("legacy", url, headers, steps);
+    }
+
+    /** Starts the steps with the modern client, as {@link #start} does with the legacy one. */
+    static CompletableFuture<JsonNode> startModern(String url, Map<String, String> headers,
+                                                   List<Map<String, Object>> steps) {
+        return start("modern", url, headers, steps);
+    }
+
+    private static CompletableFuture<JsonNode> start(String era, String url, Map<String, String> headers,
+                                                     List<Map<String, Object>> steps) {
         String plan;
         try {
-            plan = JSON.writeValueAsString(Map.of("url", url, "headers", headers, "steps", steps));
+            plan = JSON.writeValueAsString(Map.of("url", url, "headers", headers, "era", era, "steps", steps));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -120,9 +146,38 @@ final class McpClient {
         return outcome.path("result");
     }
 
-    /** The first text content of a tool result: what the model reads. */
-    static String text(JsonNode result) {
+    /** The first text content of a tool result, as it is: what the model reads. */
+    static String fullText(JsonNode result) {
         return result.at("/content/0/text").asText();
+    }
+
+    /**
+     * What the model reads of an execution past the interpreter's id: the first line of an answer
+     * with structured content must be {@code contextId: <its structuredContent.contextId>}, and any
+     * {@code ; note: ...} after it comes back as a line of its own, {@code note: ...}. An answer
+     * without structured content (the code did not run) comes back whole.
+     */
+    static String text(JsonNode result) {
+        String text = fullText(result);
+        JsonNode contextId = result.at("/structuredContent/contextId");
+        if (!contextId.isTextual()) {
+            return text;
+        }
+        String prefix = "contextId: " + contextId.asText();
+        if (!text.startsWith(prefix)) {
+            throw new AssertionError("the text does not begin with '" + prefix + "': " + result);
+        }
+        String rest = text.substring(prefix.length());
+        int lineEnd = rest.indexOf('\n');
+        String notes = lineEnd < 0 ? rest : rest.substring(0, lineEnd);
+        String body = lineEnd < 0 ? "" : rest.substring(lineEnd + 1);
+        StringBuilder lines = new StringBuilder();
+        for (String note : notes.split("; note: ")) {
+            if (!note.isEmpty()) {
+                lines.append("note: ").append(note).append('\n');
+            }
+        }
+        return lines + body;
     }
 
     private record Result(int exitCode, String stdout, String stderr) {

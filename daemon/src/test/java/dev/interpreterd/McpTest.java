@@ -50,7 +50,7 @@ class McpTest {
         JsonNode tools = McpClient.result(report, 0).path("tools");
         List<String> names = new ArrayList<>();
         tools.forEach(tool -> names.add(tool.path("name").asText()));
-        assertEquals(List.of("execute_python", "reset_python"), names, tools::toString);
+        assertEquals(List.of("execute_python", "reset_python", "close_python"), names, tools::toString);
         JsonNode schema = tools.get(0).path("inputSchema");
         assertEquals("code", schema.at("/required/0").asText(), schema::toString);
         assertTrue(tools.get(0).path("description").asText().contains("stdin is empty"), tools::toString);

@@ -8,6 +8,10 @@ import dev.interpreterd.mcp.McpStream;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,10 +50,18 @@ final class McpHandlers {
     }
 
     private static McpHeaders headers(Context ctx) {
+        Map<String, String> params = new HashMap<>();
+        for (String name : Collections.list(ctx.req().getHeaderNames())) {
+            if (name.regionMatches(true, 0, McpHeaders.PARAM_PREFIX, 0, McpHeaders.PARAM_PREFIX.length())) {
+                params.put(name.substring(McpHeaders.PARAM_PREFIX.length()).toLowerCase(Locale.ROOT), ctx.header(name));
+            }
+        }
         return new McpHeaders(Optional.ofNullable(ctx.header("Origin")),
                 Optional.ofNullable(ctx.header(McpServer.SESSION_HEADER)),
                 Optional.ofNullable(ctx.header(McpServer.VERSION_HEADER)),
-                Optional.ofNullable(ctx.header("Accept")));
+                Optional.ofNullable(ctx.header("Accept")),
+                Optional.ofNullable(ctx.header(McpServer.METHOD_HEADER)),
+                Optional.ofNullable(ctx.header(McpServer.NAME_HEADER)), params);
     }
 
     private void write(Context ctx, McpAnswer answer) throws IOException {

@@ -15,6 +15,7 @@ final class SseSink implements McpStream.Sink {
 
     private static final byte[] EVENT = "event: message\ndata: ".getBytes(StandardCharsets.UTF_8);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] COMMENT = ":\n\n".getBytes(StandardCharsets.UTF_8);
 
     private final OutputStream out;
     private final ObjectMapper json;
@@ -31,6 +32,12 @@ final class SseSink implements McpStream.Sink {
         out.write(EVENT);
         out.write(data);
         out.write(END);
+        out.flush();
+    }
+
+    @Override
+    public synchronized void comment() throws IOException {
+        out.write(COMMENT);
         out.flush();
     }
 }

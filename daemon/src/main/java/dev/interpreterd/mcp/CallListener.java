@@ -4,24 +4,22 @@ import dev.interpreterd.exec.ExecutionListener;
 import dev.interpreterd.exec.Output;
 
 /**
- * Hears the execution of one {@code tools/call}: registers its stopper with the session under the
- * request id, so that the client may cancel it, and passes everything on to {@code progress}.
+ * Hears the execution of one {@code tools/call}: hands its stopper to the call's {@link CallStop},
+ * so that the client may cancel it, and passes everything on to {@code progress}.
  */
 final class CallListener implements ExecutionListener {
 
-    private final McpSession session;
-    private final String requestId;
+    private final CallStop stop;
     private final ExecutionListener progress;
 
-    CallListener(McpSession session, String requestId, ExecutionListener progress) {
-        this.session = session;
-        this.requestId = requestId;
+    CallListener(CallStop stop, ExecutionListener progress) {
+        this.stop = stop;
         this.progress = progress;
     }
 
     @Override
     public void started(String sessionId, Stopper stopper) {
-        session.started(requestId, stopper);
+        stop.started(stopper);
         progress.started(sessionId, stopper);
     }
 

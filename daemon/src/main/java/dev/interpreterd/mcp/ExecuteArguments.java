@@ -15,12 +15,14 @@ import java.util.Optional;
  *
  * @param code the Python source
  * @param timeout the requested timeout, if any
+ * @param contextId the interpreter to run in, if the call names one
  */
-record ExecuteArguments(String code, Optional<Duration> timeout) {
+record ExecuteArguments(String code, Optional<Duration> timeout, Optional<String> contextId) {
 
     ExecuteArguments {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(contextId, "contextId");
     }
 
     /**
@@ -32,12 +34,30 @@ record ExecuteArguments(String code, Optional<Duration> timeout) {
     static ExecuteArguments of(JsonNode arguments, Duration maxTimeout) throws InvalidArgumentException {
         for (Iterator<String> names = arguments.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (!name.equals("code") && !name.equals("timeout")) {
-                throw new InvalidArgumentException("unknown argument '" + name
-                        + "'; execute_python takes 'code' and, optionally, 'timeout'");
+            if (!name.equals("code") && !name.equals("timeout") && !name.equals(ToolDefinitions.CONTEXT_ID)) {
+                throw new InvalidArgumentException("unknown argument '" + name + "'; execute_python takes 'code'"
+                        + " and, optionally, 'timeout' and '" + ToolDefinitions.CONTEXT_ID + "'");
             }
         }
-        return new ExecuteArguments(code(arguments.get("code")), timeout(arguments.get("timeout"), maxTimeout));
+        return new ExecuteArguments(code(arguments.get("code")), timeout(arguments.get("timeout"), maxTimeout),
+                contextId(arguments.get(ToolDefinitions.CONTEXT_ID)));
+    }
+
+    /**
+     * The {@code contextId} argument of any tool: an id the daemon gave out, if the call names one.
+     *
+     * @throws InvalidArgumentException when it is not a non-empty string
+     */
+    static Optional<String> contextId(JsonNode node) throws InvalidArgumentException {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isTextual() || node.textValue().isBlank()) {
+            throw new InvalidArgumentException("argument '" + ToolDefinitions.CONTEXT_ID + "' must be the id of an"
+                    + " interpreter, a string such as an earlier answer named, not " + (node.isTextual()
+                    ? "an empty string" : kind(node)));
+        }
+        return Optional.of(node.textValue().strip());
     }
 
     private static String code(JsonNode node) throws InvalidArgumentException {

@@ -13,8 +13,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What a model gets back from {@code execute_python}: one compact text (notes about the session's
- * interpreter, the status, stdout, stderr, the results' text and the error with its traceback, each
+ * What a model gets back from {@code execute_python}: one compact text (the interpreter's id and
+ * notes about it, the status, stdout, stderr, the results' text and the error with its traceback, each
  * section cut to {@link #SECTION_CAP_CHARS}), an image item per PNG or JPEG result, and the whole
  * HTTP answer as structured content.
  */
@@ -29,12 +29,15 @@ final class ExecutionContent {
     }
 
     /**
-     * The tool result of an execution; {@code notes} come first, before the status line, so that a
-     * client that shows one line shows a restarted interpreter.
+     * The tool result of an execution. Its first line names the interpreter, {@code contextId: <id>},
+     * followed by the {@code notes}, so that a client that shows one line shows a restarted
+     * interpreter too.
      */
     static ToolResult of(ExecutionResult result, List<String> notes, ObjectMapper json) {
         List<String> sections = new ArrayList<>();
-        notes.forEach(note -> sections.add("note: " + note));
+        StringBuilder first = new StringBuilder(ToolDefinitions.CONTEXT_ID).append(": ").append(result.contextId());
+        notes.forEach(note -> first.append("; note: ").append(note));
+        sections.add(first.toString());
         sections.add(statusLine(result));
         stream(sections, "stdout", result.stdout(), result.stdoutTruncated());
         stream(sections, "stderr", result.stderr(), result.stderrTruncated());

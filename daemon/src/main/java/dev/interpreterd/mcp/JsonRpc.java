@@ -22,6 +22,10 @@ final class JsonRpc {
     static final int TRANSPORT_ERROR = -32000;
     /** The session named by the request is not known, or has ended. */
     static final int SESSION_NOT_FOUND = -32001;
+    /** A modern request whose headers contradict its body, or lack what the body needs mirrored. */
+    static final int HEADER_MISMATCH = -32020;
+    /** A modern request names a protocol version this server does not speak. */
+    static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -37,9 +41,17 @@ final class JsonRpc {
 
     /** {@code {"jsonrpc": "2.0", "id": id, "error": {"code", "message"}}}; a null id for an unknown request. */
     static ObjectNode error(JsonNode id, int code, String message) {
+        return error(id, code, message, null);
+    }
+
+    /** An error response whose error carries {@code data} too, unless it is null. */
+    static ObjectNode error(JsonNode id, int code, String message, JsonNode data) {
         ObjectNode error = NODES.objectNode();
         error.put("code", code);
         error.put("message", message);
+        if (data != null) {
+            error.set("data", data);
+        }
         ObjectNode response = envelope(id);
         response.set("error", error);
         return response;

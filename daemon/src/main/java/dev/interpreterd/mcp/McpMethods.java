@@ -5,28 +5,36 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.interpreterd.exec.ExecutionListener;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The MCP methods this server has, past {@code initialize}: {@code ping}, {@code tools/list} and
- * {@code tools/call}, and the notifications it heeds. Transport matters (sessions, headers, HTTP
- * statuses) are the caller's.
+ * {@code tools/call} in both eras, {@code server/discover} in the modern one, and the notifications
+ * it heeds. Transport matters (sessions, headers, HTTP statuses, what the modern era adds to each
+ * result) are the caller's.
  */
 final class McpMethods {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String INSTRUCTIONS = "Runs Python 3 code for you. Use " + ToolDefinitions.EXECUTE
-            + " to compute, analyse data or make plots: the interpreter keeps its state between calls of this"
-            + " session, like a notebook, and plots come back as images. Use " + ToolDefinitions.RESET
-            + " to start over.";
+            + " to compute, analyse data or make plots: an interpreter keeps its state between calls, like a"
+            + " notebook, and plots come back as images. Each answer names its interpreter's "
+            + ToolDefinitions.CONTEXT_ID + "; pass it back to keep the state. Use " + ToolDefinitions.RESET
+            + " to start over and " + ToolDefinitions.CLOSE + " when done.";
+    /** The methods of the modern era, for its {@code Mcp-Method} checks and unknown-method refusals. */
+    static final List<String> MODERN = List.of("server/discover", "tools/list", "tools/call");
 
     private final McpSettings settings;
     private final PythonTools tools;
-    private final ArrayNode toolList;
+    private final ArrayNode legacyTools;
+    private final ArrayNode modernTools;
 
     McpMethods(McpSettings settings, PythonTools tools) {
         this.settings = settings;
         this.tools = tools;
-        this.toolList = ToolDefinitions.of(settings);
+        this.legacyTools = ToolDefinitions.of(settings, false);
+        this.modernTools = ToolDefinitions.of(settings, true);
     }
 
     /**
@@ -48,31 +56,49 @@ final class McpMethods {
         ObjectNode result = NODES.objectNode();
         result.put("protocolVersion", protocolVersion);
         result.putObject("capabilities").putObject("tools").put("listChanged", false);
-        ObjectNode server = result.putObject("serverInfo");
-        server.put("name", "interpreterd");
-        server.put("title", "interpreterd: Python in a sandbox");
-        server.put("version", settings.version());
+        result.set("serverInfo", serverInfo());
         result.put("instructions", INSTRUCTIONS);
         return result;
     }
 
+    /** The answer to {@code server/discover}: the modern versions, the capabilities and the instructions. */
+    ObjectNode discovered() {
+        ObjectNode result = NODES.objectNode();
+        ArrayNode versions = result.putArray("supportedVersions");
+        ProtocolVersions.MODERN.forEach(versions::add);
+        result.putObject("capabilities").putObject("tools").put("listChanged", false);
+        result.put("instructions", INSTRUCTIONS);
+        return result;
+    }
+
+    /** Who this server is, as {@code initialize} and every modern result tell it. */
+    ObjectNode serverInfo() {
+        ObjectNode server = NODES.objectNode();
+        server.put("name", "interpreterd");
+        server.put("title", "interpreterd: Python in a sandbox");
+        server.put("version", settings.version());
+        return server;
+    }
+
     /**
-     * Answers a request of an initialized session; a {@code tools/call} tells {@code progress} about
-     * its code's output as it comes.
+     * Answers a request of an initialized legacy session, or with {@code session} empty, a modern
+     * request; a {@code tools/call} can be cancelled through {@code stop}, and tells {@code progress}
+     * about its code's output as it comes.
      *
      * @throws JsonRpcException for an unknown method or params that do not fit the method
      */
-    JsonNode answer(McpSession session, JsonRpcMessage request, ExecutionListener progress)
+    JsonNode answer(Optional<McpSession> session, JsonRpcMessage request, CallStop stop, ExecutionListener progress)
             throws JsonRpcException, InterruptedException {
         requireObject(request.params(), "params");
         return switch (request.method()) {
             case "ping" -> NODES.objectNode();
+            case "server/discover" -> discovered();
             case "tools/list" -> {
                 ObjectNode result = NODES.objectNode();
-                result.set("tools", toolList);
+                result.set("tools", session.isPresent() ? legacyTools : modernTools);
                 yield result;
             }
-            case "tools/call" -> call(session, request, progress);
+            case "tools/call" -> call(session, request, stop, progress);
             case "initialize" -> throw new JsonRpcException(JsonRpc.INVALID_REQUEST, "this session is initialized"
                     + " already; send initialize without an Mcp-Session-Id header to start a new session");
             default -> throw new JsonRpcException(JsonRpc.METHOD_NOT_FOUND, "Method not found: " + request.method()
@@ -91,7 +117,8 @@ final class McpMethods {
         }
     }
 
-    private JsonNode call(McpSession session, JsonRpcMessage request, ExecutionListener progress)
+    private JsonNode call(Optional<McpSession> session, JsonRpcMessage request, CallStop stop,
+                          ExecutionListener progress)
             throws JsonRpcException, InterruptedException {
         JsonNode name = request.params().get("name");
         if (name == null || !name.isTextual()) {
@@ -102,7 +129,7 @@ final class McpMethods {
             arguments = NODES.objectNode();
         }
         requireObject(arguments, "params.arguments");
-        return tools.call(session, name.textValue(), arguments, request.id().toString(), progress).toJson();
+        return tools.call(session, name.textValue(), arguments, stop, progress).toJson();
     }
 
     private static void requireObject(JsonNode node, String field) throws JsonRpcException {

@@ -3,11 +3,13 @@ package dev.interpreterd.mcp;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.interpreterd.exec.ExecutionListener;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.box.Contexts;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -15,13 +17,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Model Context Protocol over its streamable HTTP transport: a POST carries one JSON-RPC
- * message, a DELETE ends a session, a GET is refused. A request is answered with JSON, except a
- * {@code tools/call} that asks for progress from a client that takes SSE, which is answered with a
- * stream of progress notifications and its response last ({@link ProgressReporter}). Checks the
- * origin, the session and the protocol version of each request; {@link McpMethods} answers the
- * methods. Knows nothing of the web server: it takes headers and a body and gives back an
- * {@link McpAnswer}.
+ * The Model Context Protocol over its streamable HTTP transport, in both of its eras on one
+ * endpoint: a POST carries one JSON-RPC message, a DELETE ends a legacy session, a GET is refused.
+ * Legacy requests (up to 2025-11-25) belong to a session opened by {@code initialize}; modern ones
+ * (2026-07-28) carry their version in {@code _meta} and are served without one
+ * ({@link ModernRequest}). A request is answered with JSON, except a {@code tools/call} that asks
+ * for progress from a client that takes SSE, or any modern one from such a client, which is
+ * answered with a stream: progress notifications, its response last ({@link ProgressReporter}).
+ * Checks the origin, the session and the protocol version of each request; {@link McpMethods}
+ * answers the methods. Knows nothing of the web server: it takes headers and a body and gives back
+ * an {@link McpAnswer}.
  */
 public final class McpServer implements AutoCloseable {
 
@@ -33,6 +38,13 @@ public final class McpServer implements AutoCloseable {
     public static final String VERSION_HEADER = "MCP-Protocol-Version";
     /** What the endpoint allows, for the {@code Allow} header of a 405. */
     public static final String ALLOWED_METHODS = "POST, DELETE";
+    /** The header of a modern request that names its method. */
+    public static final String METHOD_HEADER = "Mcp-Method";
+    /** The header of a modern request that names the tool it calls. */
+    public static final String NAME_HEADER = "Mcp-Name";
+    /** The modern methods whose results may be cached, for how long. */
+    private static final List<String> CACHEABLE = List.of("server/discover", "tools/list");
+    private static final Duration CACHE_TTL = Duration.ofMinutes(5);
     private static final Logger log = LoggerFactory.getLogger(McpServer.class);
 
     private final McpSessions sessions;
@@ -48,7 +60,7 @@ public final class McpServer implements AutoCloseable {
     public McpServer(ExecutionService executions, Contexts contexts, McpSettings settings, ObjectMapper json,
                      ScheduledExecutorService timer) {
         this.sessions = new McpSessions(contexts, settings.context(), settings.sessionIdleTimeout());
-        this.methods = new McpMethods(settings, new PythonTools(executions, settings, json));
+        this.methods = new McpMethods(settings, new PythonTools(executions, contexts, settings, json));
         this.json = json;
         this.timer = timer;
         this.heartbeat = settings.heartbeat();
@@ -56,7 +68,9 @@ public final class McpServer implements AutoCloseable {
 
     /**
      * {@code POST /mcp}: one JSON-RPC message; a request is answered with JSON (or a stream, when it
-     * asks for progress), anything else with 202.
+     * asks for progress, or is a modern call), anything else with 202. A message that claims the
+     * modern era in its {@code _meta}, or names a modern version in its header, is served without a
+     * session; any other is legacy, and needs the session that {@code initialize} opened.
      */
     public McpAnswer post(McpHeaders headers, byte[] body) {
         Optional<McpAnswer> refused = foreignOrigin(headers);
@@ -69,13 +83,17 @@ public final class McpServer implements AutoCloseable {
         } catch (JsonRpcException e) {
             return McpAnswer.refused(400, e.code(), e.getMessage());
         }
+        if (ModernRequest.claims(message) || headers.protocolVersion().filter(ProtocolVersions::modern).isPresent()) {
+            return modern(message, headers);
+        }
         if (message.kind() == JsonRpcMessage.Kind.REQUEST && message.method().equals("initialize")) {
             return initialize(message);
         }
         Optional<String> version = headers.protocolVersion();
         if (version.isPresent() && !ProtocolVersions.supported(version.get())) {
             return McpAnswer.refused(400, JsonRpc.TRANSPORT_ERROR, "unsupported " + VERSION_HEADER + " '"
-                    + version.get() + "'; this server speaks " + String.join(" and ", ProtocolVersions.SUPPORTED));
+                    + version.get() + "'; this server speaks " + String.join(" and ", ProtocolVersions.SUPPORTED)
+                    + " through initialize, and " + String.join(" and ", ProtocolVersions.MODERN) + " per request");
         }
         Optional<McpSession> session = headers.sessionId().flatMap(sessions::find);
         if (session.isEmpty()) {
@@ -111,6 +129,63 @@ public final class McpServer implements AutoCloseable {
                 current.leave();
             }
         }
+    }
+
+    /**
+     * A modern message: checked, then answered without a session. A {@code tools/call} from a client
+     * that takes SSE is answered as a stream, so that closing it cancels the call; its progress, if
+     * it asks for it, goes on that stream too. Notifications change nothing here: a modern call is
+     * cancelled by closing its stream.
+     */
+    private McpAnswer modern(JsonRpcMessage message, McpHeaders headers) {
+        if (message.kind() != JsonRpcMessage.Kind.REQUEST) {
+            return McpAnswer.empty(202);
+        }
+        Optional<McpAnswer> refused = ModernRequest.refusal(message, headers, McpMethods.MODERN);
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        if (!message.method().equals("tools/call") || !headers.acceptsEventStream()) {
+            return McpAnswer.json(200, modernAnswer(message, new CallStop(), ExecutionListener.NONE));
+        }
+        Optional<JsonNode> token = ProgressReporter.token(message);
+        return McpAnswer.streamed(sink -> {
+            CallStop stop = new CallStop();
+            try (StreamWatch watch = StreamWatch.start(sink, timer,
+                    () -> stop.cancel("the client closed the call's response stream"))) {
+                if (token.isPresent()) {
+                    try (ProgressReporter progress = ProgressReporter.start(token.get(), sink, timer, heartbeat)) {
+                        JsonNode response = modernAnswer(message, stop, progress);
+                        watch.close();
+                        progress.finish(response);
+                    }
+                } else {
+                    JsonNode response = modernAnswer(message, stop, ExecutionListener.NONE);
+                    watch.close();
+                    try {
+                        sink.send(response);
+                    } catch (IOException e) {
+                        log.info("an MCP client left before the answer to its call: {}", e.toString());
+                    }
+                }
+            } finally {
+                stop.ended();
+            }
+        });
+    }
+
+    /** The response to a modern request, whose result says it is complete, how long it may be cached, and who answered. */
+    private JsonNode modernAnswer(JsonRpcMessage request, CallStop stop, ExecutionListener progress) {
+        JsonNode response = answer(Optional.empty(), request, stop, progress);
+        if (response.get("result") instanceof ObjectNode result) {
+            result.put("resultType", "complete");
+            if (CACHEABLE.contains(request.method())) {
+                result.put("ttlMs", CACHE_TTL.toMillis());
+                result.put("cacheScope", "private");
+            }
+            result.putObject("_meta").set(ModernRequest.SERVER_INFO_KEY, methods.serverInfo());
+        }
+        return response;
     }
 
     /** MCP sessions open now. */
@@ -165,18 +240,30 @@ public final class McpServer implements AutoCloseable {
     private McpAnswer respond(McpSession session, JsonRpcMessage request, McpHeaders headers) {
         Optional<JsonNode> token = ProgressReporter.token(request);
         if (!request.method().equals("tools/call") || token.isEmpty() || !headers.acceptsEventStream()) {
-            return McpAnswer.json(200, answer(session, request, ExecutionListener.NONE));
+            return McpAnswer.json(200, legacyAnswer(session, request, ExecutionListener.NONE));
         }
         return McpAnswer.streamed(sink -> {
             try (ProgressReporter progress = ProgressReporter.start(token.get(), sink, timer, heartbeat)) {
-                progress.finish(answer(session, request, progress));
+                progress.finish(legacyAnswer(session, request, progress));
             }
         });
     }
 
-    private JsonNode answer(McpSession session, JsonRpcMessage request, ExecutionListener progress) {
+    /** The response to a request of a legacy session, whose client may cancel it by its id meanwhile. */
+    private JsonNode legacyAnswer(McpSession session, JsonRpcMessage request, ExecutionListener progress) {
+        String key = request.id().toString();
+        CallStop stop = session.begin(key);
         try {
-            return JsonRpc.result(request.id(), methods.answer(session, request, progress));
+            return answer(Optional.of(session), request, stop, progress);
+        } finally {
+            session.finished(key);
+        }
+    }
+
+    private JsonNode answer(Optional<McpSession> session, JsonRpcMessage request, CallStop stop,
+                            ExecutionListener progress) {
+        try {
+            return JsonRpc.result(request.id(), methods.answer(session, request, stop, progress));
         } catch (JsonRpcException e) {
             return JsonRpc.error(request.id(), e.code(), e.getMessage());
         } catch (InterruptedException e) {

@@ -1,6 +1,5 @@
 package dev.interpreterd.mcp;
 
-import dev.interpreterd.exec.ExecutionListener;
 import dev.interpreterd.exec.box.ContextException;
 import dev.interpreterd.exec.box.ContextInfo;
 import dev.interpreterd.exec.box.ContextSettings;
@@ -21,7 +20,7 @@ final class McpSession {
     private final String protocolVersion;
     private final Contexts contexts;
     private final ContextSettings settings;
-    private final Map<String, Call> calls = new ConcurrentHashMap<>();
+    private final Map<String, CallStop> calls = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile long lastUsedNanos = System.nanoTime();
     /** The context, once made; guarded by this. */
@@ -115,55 +114,30 @@ final class McpSession {
         return fresh.isEmpty() ? Optional.empty() : Optional.of(contexts.get(fresh.get()));
     }
 
-    /** Why the context with this id ended, if the daemon knows. */
-    Optional<String> ending(String contextId) {
-        return contexts.ending(contextId);
-    }
 
-    /** A call of this session by its request id: waiting for its turn, or running with a stopper. */
-    private static final class Call {
-        private ExecutionListener.Stopper stopper;
-        private String cancelled;
-
-        synchronized void started(ExecutionListener.Stopper running) {
-            stopper = running;
-            if (cancelled != null) {
-                running.stop(cancelled);
-            }
-        }
-
-        synchronized void cancel(String reason) {
-            if (stopper != null) {
-                stopper.stop(reason);
-            } else if (cancelled == null) {
-                cancelled = reason;
-            }
-        }
-    }
-
-    /** A call with this request id begins, until {@link #finished}: from now on the client may cancel it. */
-    void begin(String requestId) {
-        calls.put(requestId, new Call());
-    }
-
-    /** The call's code starts and can be stopped through {@code stopper}; at once if it was cancelled while it waited. */
-    void started(String requestId, ExecutionListener.Stopper stopper) {
-        Call call = calls.get(requestId);
-        if (call != null) {
-            call.started(stopper);
-        }
+    /**
+     * A call with this request id begins, until {@link #finished}: from now on the client may cancel
+     * it through the returned stop.
+     */
+    CallStop begin(String requestId) {
+        CallStop stop = new CallStop();
+        calls.put(requestId, stop);
+        return stop;
     }
 
     /** The call with this request id has ended. */
     void finished(String requestId) {
-        calls.remove(requestId);
+        CallStop stop = calls.remove(requestId);
+        if (stop != null) {
+            stop.ended();
+        }
     }
 
     /** Stops the call with this request id as its timeout would, or when it still waits for its turn, as soon as it starts. */
     void cancel(String requestId, String reason) {
-        Call call = calls.get(requestId);
-        if (call != null) {
-            call.cancel(reason);
+        CallStop stop = calls.get(requestId);
+        if (stop != null) {
+            stop.cancel(reason);
         }
     }
 

@@ -15,7 +15,6 @@ public interface McpStream {
     void run(Sink sink);
 
     /** Where a stream's messages go, one at a time and in order. */
-    @FunctionalInterface
     interface Sink {
 
         /**
@@ -24,5 +23,13 @@ public interface McpStream {
          * @throws IOException when the client can no longer be reached
          */
         void send(JsonNode message) throws IOException;
+
+        /**
+         * Sends a line the client ignores (on HTTP, an SSE comment), to find out whether the client
+         * is still there.
+         *
+         * @throws IOException when the client can no longer be reached
+         */
+        void comment() throws IOException;
     }
 }

@@ -160,7 +160,7 @@ final class ProgressReporter implements ExecutionListener, AutoCloseable {
             sink.send(message);
         } catch (IOException e) {
             broken = true;
-            log.info("an MCP client stopped reading the progress of a call, which runs on: {}", e.toString());
+            log.info("an MCP client stopped reading the stream of a call: {}", e.toString());
         }
     }
 }

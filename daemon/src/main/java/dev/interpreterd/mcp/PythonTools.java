@@ -9,24 +9,33 @@ import dev.interpreterd.exec.Job;
 import dev.interpreterd.exec.RejectedException;
 import dev.interpreterd.exec.box.ContextException;
 import dev.interpreterd.exec.box.ContextInfo;
+import dev.interpreterd.exec.box.Contexts;
 import dev.interpreterd.units.Durations;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The calls of {@code execute_python} and {@code reset_python}, each in the calling session's context. */
+/**
+ * The calls of {@code execute_python}, {@code reset_python} and {@code close_python}. A call that
+ * names a {@code contextId} acts on that interpreter, whoever made it. One that names none acts on
+ * its legacy session's own interpreter, or, from the modern era, on a new one. An id that names no
+ * live interpreter is never silently replaced: the answer says so and gives a fresh id.
+ */
 final class PythonTools {
 
     private static final String ENDED = "this MCP session has ended; start a new one (initialize) to run code";
 
     private final ExecutionService executions;
+    private final Contexts contexts;
     private final McpSettings settings;
     private final ObjectMapper json;
 
-    PythonTools(ExecutionService executions, McpSettings settings, ObjectMapper json) {
+    PythonTools(ExecutionService executions, Contexts contexts, McpSettings settings, ObjectMapper json) {
         this.executions = executions;
+        this.contexts = contexts;
         this.settings = settings;
         this.json = json;
     }
@@ -34,22 +43,24 @@ final class PythonTools {
     /**
      * Runs one tool call.
      *
-     * @param requestId the JSON-RPC id of the call, by which the client may cancel it
+     * @param session the legacy session the call belongs to; empty for a modern call
+     * @param stop how the client may cancel the call
      * @param progress hears the code's output as it comes, to report progress; {@link ExecutionListener#NONE} for none
      * @throws JsonRpcException {@link JsonRpc#INVALID_PARAMS} for a tool this server does not have
      */
-    ToolResult call(McpSession session, String name, JsonNode arguments, String requestId, ExecutionListener progress)
-            throws JsonRpcException, InterruptedException {
+    ToolResult call(Optional<McpSession> session, String name, JsonNode arguments, CallStop stop,
+                    ExecutionListener progress) throws JsonRpcException, InterruptedException {
         return switch (name) {
-            case ToolDefinitions.EXECUTE -> execute(session, arguments, requestId, progress);
+            case ToolDefinitions.EXECUTE -> execute(session, arguments, stop, progress);
             case ToolDefinitions.RESET -> reset(session, arguments);
+            case ToolDefinitions.CLOSE -> close(arguments);
             default -> throw JsonRpcException.invalidParams("Unknown tool: " + name + "; the tools are "
-                    + ToolDefinitions.EXECUTE + " and " + ToolDefinitions.RESET);
+                    + ToolDefinitions.EXECUTE + ", " + ToolDefinitions.RESET + " and " + ToolDefinitions.CLOSE);
         };
     }
 
-    private ToolResult execute(McpSession session, JsonNode arguments, String requestId, ExecutionListener progress)
-            throws InterruptedException {
+    private ToolResult execute(Optional<McpSession> session, JsonNode arguments, CallStop stop,
+                               ExecutionListener progress) throws InterruptedException {
         ExecuteArguments call;
         try {
             call = ExecuteArguments.of(arguments, settings.maxTimeout());
@@ -57,7 +68,13 @@ final class PythonTools {
             return ToolResult.error(e.getMessage());
         }
         try {
-            return executeInContext(session, call, requestId, progress);
+            if (call.contextId().isPresent()) {
+                return executeIn(call.contextId().get(), call, stop, progress);
+            }
+            if (session.isPresent()) {
+                return executeInSession(session.get(), call, stop, progress);
+            }
+            return executeInNew(call, stop, progress);
         } catch (ContextException e) {
             return ToolResult.error(e.reason() == ContextException.Reason.BUSY
                     ? "the code did not run: " + e.getMessage() : noInterpreter(e));
@@ -69,8 +86,40 @@ final class PythonTools {
         }
     }
 
-    /** Runs the call in the session's context, in a fresh one if that ended on its own, and says so. */
-    private ToolResult executeInContext(McpSession session, ExecuteArguments call, String requestId,
+    /** Runs the call in the interpreter it names; one that has ended is told, with a fresh id. */
+    private ToolResult executeIn(String contextId, ExecuteArguments call, CallStop stop, ExecutionListener progress)
+            throws IOException, InterruptedException {
+        ExecutionResult result;
+        try {
+            result = run(contextId, call, stop, progress);
+        } catch (ContextException e) {
+            if (e.reason() != ContextException.Reason.NOT_FOUND) {
+                throw e;
+            }
+            return gone(contextId, "the code did not run");
+        }
+        return ExecutionContent.of(result, died(result), json);
+    }
+
+    /** Runs the call in a new interpreter, which stays for the calls that name it. */
+    private ToolResult executeInNew(ExecuteArguments call, CallStop stop, ExecutionListener progress)
+            throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            String contextId = contexts.create(settings.context(), true).id();
+            try {
+                ExecutionResult result = run(contextId, call, stop, progress);
+                return ExecutionContent.of(result, died(result), json);
+            } catch (ContextException e) {
+                // Reclaimed for another before its first code started: the code has not run, so it may run once.
+                if (e.reason() != ContextException.Reason.NOT_FOUND || attempt == 2) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Runs the call in the session's own interpreter, in a fresh one if that ended on its own, and says so. */
+    private ToolResult executeInSession(McpSession session, ExecuteArguments call, CallStop stop,
                                         ExecutionListener progress) throws IOException, InterruptedException {
         Optional<String> context = session.context(Optional.empty());
         if (context.isEmpty()) {
@@ -80,7 +129,7 @@ final class PythonTools {
         ExecutionResult result;
         boolean replacedBefore = false;
         try {
-            result = run(session, context.get(), call, requestId, progress);
+            result = run(context.get(), call, stop, progress);
         } catch (ContextException e) {
             if (e.reason() != ContextException.Reason.NOT_FOUND) {
                 throw e;
@@ -90,45 +139,118 @@ final class PythonTools {
             if (fresh.isEmpty()) {
                 return ToolResult.error(ENDED);
             }
-            notes.add(restarted(session.ending(context.get())));
-            result = run(session, fresh.get(), call, requestId, progress);
+            notes.add(restarted(contexts.ending(context.get())));
+            result = run(fresh.get(), call, stop, progress);
             replacedBefore = true;
         }
-        if (result.contextRestarted()) {
-            notes.add("the interpreter did not survive this call (it was killed or crashed) and was replaced by"
-                    + " a fresh one: variables, imports and background processes of earlier calls are gone");
-        }
+        notes.addAll(died(result));
         return ExecutionContent.of(replacedBefore ? result.withContextRestarted() : result, notes, json);
     }
 
-    private ExecutionResult run(McpSession session, String contextId, ExecuteArguments call, String requestId,
-                                ExecutionListener progress) throws IOException, InterruptedException {
+    private ExecutionResult run(String contextId, ExecuteArguments call, CallStop stop, ExecutionListener progress)
+            throws IOException, InterruptedException {
         Job job = new Job(call.code(), Map.of(), settings.context().cwd(), call.timeout().orElse(settings.defaultTimeout()),
                 settings.context().limits(), settings.context().network(), Optional.of(contextId));
-        session.begin(requestId);
-        try {
-            return executions.execute(job, new CallListener(session, requestId, progress));
-        } finally {
-            session.finished(requestId);
-        }
+        return executions.execute(job, new CallListener(stop, progress));
     }
 
-    private ToolResult reset(McpSession session, JsonNode arguments) throws InterruptedException {
-        if (arguments.size() > 0) {
-            return ToolResult.error(ToolDefinitions.RESET + " takes no arguments; leave out '"
-                    + arguments.fieldNames().next() + "'");
+    private ToolResult reset(Optional<McpSession> session, JsonNode arguments) throws InterruptedException {
+        Optional<String> named;
+        try {
+            named = onlyContextId(ToolDefinitions.RESET, arguments);
+        } catch (InvalidArgumentException e) {
+            return ToolResult.error(e.getMessage());
         }
         try {
-            Optional<ContextInfo> context = session.restart();
-            if (context.isEmpty()) {
-                return ToolResult.error(ENDED);
+            ContextInfo context;
+            if (named.isPresent()) {
+                try {
+                    context = contexts.restart(named.get());
+                } catch (ContextException e) {
+                    if (e.reason() != ContextException.Reason.NOT_FOUND) {
+                        throw e;
+                    }
+                    return gone(named.get(), "nothing was reset");
+                }
+            } else if (session.isPresent()) {
+                Optional<ContextInfo> restarted = session.get().restart();
+                if (restarted.isEmpty()) {
+                    return ToolResult.error(ENDED);
+                }
+                context = restarted.get();
+            } else {
+                context = contexts.create(settings.context(), true);
             }
-            return new ToolResult(List.of(ToolResult.text("The session has a fresh Python interpreter: variables,"
-                    + " imports and background processes of earlier calls are gone; files on disk stay.")),
-                    Optional.of(json.valueToTree(context.get())), false);
+            return new ToolResult(List.of(ToolResult.text(ToolDefinitions.CONTEXT_ID + ": " + context.id()
+                    + "\nThe interpreter has a fresh start: variables, imports and background processes of earlier"
+                    + " calls are gone; files on disk stay.")), Optional.of(json.valueToTree(context)), false);
         } catch (ContextException e) {
             return ToolResult.error(noInterpreter(e));
         }
+    }
+
+    private ToolResult close(JsonNode arguments) throws InterruptedException {
+        Optional<String> named;
+        try {
+            named = onlyContextId(ToolDefinitions.CLOSE, arguments);
+        } catch (InvalidArgumentException e) {
+            return ToolResult.error(e.getMessage());
+        }
+        if (named.isEmpty()) {
+            return ToolResult.error("argument '" + ToolDefinitions.CONTEXT_ID + "' is required: the id of the"
+                    + " interpreter to end, as an earlier answer named it");
+        }
+        try {
+            contexts.delete(named.get());
+        } catch (ContextException e) {
+            return ToolResult.error("nothing was closed: no interpreter has " + ToolDefinitions.CONTEXT_ID + " "
+                    + named.get() + " (" + why(named.get()) + ")");
+        }
+        return new ToolResult(List.of(ToolResult.text(ToolDefinitions.CONTEXT_ID + ": " + named.get()
+                + "\nThe interpreter has ended, with its variables and background processes; files on disk stay."
+                + " Calls that name it from now on are told so.")), Optional.empty(), false);
+    }
+
+    /** The {@code contextId} of a tool that takes nothing else. */
+    private static Optional<String> onlyContextId(String tool, JsonNode arguments) throws InvalidArgumentException {
+        for (Iterator<String> names = arguments.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals(ToolDefinitions.CONTEXT_ID)) {
+                throw new InvalidArgumentException(tool + " takes only '" + ToolDefinitions.CONTEXT_ID
+                        + "'; leave out '" + name + "'");
+            }
+        }
+        return ExecuteArguments.contextId(arguments.get(ToolDefinitions.CONTEXT_ID));
+    }
+
+    /**
+     * The answer to a call that names an interpreter that has ended: it says so and why, and gives
+     * the id of a fresh one, made now, to call again with.
+     */
+    private ToolResult gone(String contextId, String consequence) throws InterruptedException {
+        String what = consequence + ": no interpreter has " + ToolDefinitions.CONTEXT_ID + " " + contextId + " ("
+                + why(contextId) + "), so the variables, imports and functions of the calls made in it are gone";
+        String fresh;
+        try {
+            fresh = contexts.create(settings.context(), true).id();
+        } catch (ContextException e) {
+            return ToolResult.error(what + "; and no fresh interpreter could be started: " + e.getMessage());
+        }
+        return ToolResult.error(what + ".\nA fresh, empty interpreter is ready: call again with "
+                + ToolDefinitions.CONTEXT_ID + " " + fresh + ", and define again what the code needs.");
+    }
+
+    /** Why the interpreter with this id is not live, as far as the daemon knows. */
+    private String why(String contextId) {
+        return contexts.ending(contextId).map(ending -> "it " + ending)
+                .orElse("it never existed on this daemon, or ended long ago");
+    }
+
+    /** The note for an execution whose interpreter did not survive it. */
+    private static List<String> died(ExecutionResult result) {
+        return result.contextRestarted() ? List.of("the interpreter did not survive this call (it was killed or"
+                + " crashed) and was replaced by a fresh one: variables, imports and background processes of"
+                + " earlier calls are gone") : List.of();
     }
 
     /** The note for a call that found its session's interpreter gone and ran in a fresh one. */
@@ -141,8 +263,8 @@ final class PythonTools {
     }
 
     private static String noInterpreter(ContextException e) {
-        String text = "no Python interpreter could be started for this session: " + e.getMessage();
+        String text = "no Python interpreter could be started: " + e.getMessage();
         return e.reason() == ContextException.Reason.TOO_MANY
-                ? text + "; try again once another session has ended or its interpreter has gone idle" : text;
+                ? text + "; try again once another interpreter has ended or gone idle" : text;
     }
 }
