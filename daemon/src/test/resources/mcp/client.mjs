@@ -15,6 +15,7 @@
 //       arrival as "resultAt"; with "abortOn": "text" too, it aborts the call (the legacy SDK then
 //       sends notifications/cancelled, the modern one closes the stream) when a notification's
 //       message contains that text
+//       an argument "$N" stands for the contextId that step N's result named (structuredContent)
 //   {"session": "a", "op": "terminate"}                                 DELETE of the session
 //   {"session": "a", "op": "await", "path": "/tmp/go"}                  waits until that file exists
 //   {"op": "sleep", "ms": 1500}                                        waits, touching no session
@@ -65,10 +66,20 @@ async function callWithProgress(client, step, record) {
     },
   };
   try {
-    return await client.callTool({ name: step.name, arguments: step.arguments ?? {} }, undefined, options);
+    const params = { name: step.name, arguments: resolve(step.arguments) };
+    // The 1.x client takes a result schema before the options; the 2.x client does not.
+    return await (modern ? client.callTool(params, options) : client.callTool(params, undefined, options));
   } finally {
     record.resultAt = Date.now();
   }
+}
+
+// The arguments with each "$N" replaced by the contextId of step N's result.
+function resolve(args) {
+  return Object.fromEntries(Object.entries(args ?? {}).map(([key, value]) => {
+    const ref = typeof value === 'string' && /^\$(\d+)$/.exec(value);
+    return [key, ref ? report.steps[Number(ref[1])]?.result?.structuredContent?.contextId ?? value : value];
+  }));
 }
 
 async function run(step, record) {
@@ -84,7 +95,7 @@ async function run(step, record) {
       if (step.progress) {
         return await callWithProgress(client, step, record);
       }
-      return await client.callTool({ name: step.name, arguments: step.arguments ?? {} });
+      return await client.callTool({ name: step.name, arguments: resolve(step.arguments) });
     case 'terminate': {
       const id = transport.sessionId;
       await transport.terminateSession();

@@ -137,6 +137,25 @@ final class McpClient {
         return step(session, "call", "name", "execute_python", "arguments", Map.of("code", code));
     }
 
+    /** A {@code tools/call} of execute_python with this code, in the interpreter {@code contextId} names. */
+    static Map<String, Object> execute(String session, String code, String contextId) {
+        return step(session, "call", "name", "execute_python", "arguments", Map.of("code", code, "contextId", contextId));
+    }
+
+    /** A {@code tools/call} of {@code tool} with these arguments. */
+    static Map<String, Object> call(String session, String tool, Map<String, Object> arguments) {
+        return step(session, "call", "name", tool, "arguments", arguments);
+    }
+
+    /** The {@code structuredContent.contextId} of a step's result: the interpreter it ran in. */
+    static String contextId(JsonNode report, int step) {
+        String id = result(report, step).at("/structuredContent/contextId").asText();
+        if (id.isEmpty()) {
+            throw new AssertionError("step " + step + " names no contextId: " + report);
+        }
+        return id;
+    }
+
     /** The result of a step of a report that must have succeeded. */
     static JsonNode result(JsonNode report, int step) {
         JsonNode outcome = report.path("steps").get(step);

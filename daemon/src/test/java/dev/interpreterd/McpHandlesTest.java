@@ -1,0 +1,111 @@
+package dev.interpreterd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Interpreters held by handle, in both eras of MCP: a {@code contextId} reaches the interpreter it
+ * names from any session or client, and one that names a reclaimed or closed interpreter is a tool
+ * error that says so and gives a fresh id, never a silent restart.
+ */
+class McpHandlesTest {
+
+    private static final Pattern FRESH = Pattern.compile("call again with contextId ([0-9a-f-]{36}),");
+
+    @BeforeAll
+    static void installClient() {
+        McpClient.install();
+    }
+
+    @Test
+    void a_handle_reaches_another_legacy_sessions_interpreter_and_close_python_ends_it() {
+        try (TestDaemon daemon = TestDaemon.start()) {
+            JsonNode report = McpClient.run(url(daemon), Map.of(), List.of(
+                    McpClient.execute("a", "x = 41"),
+                    McpClient.execute("b", "print(x + 1)", "$0"),
+                    McpClient.execute("b", "print('own')"),
+                    McpClient.call("b", "close_python", Map.of("contextId", "$0")),
+                    McpClient.execute("a", "print('a again')")));
+            String sessionA = McpClient.contextId(report, 0);
+            assertEquals("status: ok\nstdout:\n42", McpClient.text(McpClient.result(report, 1)), report::toString);
+            assertEquals(sessionA, McpClient.contextId(report, 1));
+            assertNotEquals(sessionA, McpClient.contextId(report, 2), "b's own interpreter is another");
+            assertFalse(McpClient.result(report, 3).path("isError").asBoolean(), report::toString);
+            JsonNode again = McpClient.result(report, 4);
+            String[] lines = McpClient.text(again).split("\n");
+            assertTrue(lines[0].startsWith("note: the Python interpreter was restarted before this call (the previous"
+                    + " one was deleted)"), again::toString);
+            assertEquals("status: ok", lines[1], again::toString);
+            assertTrue(again.at("/structuredContent/contextRestarted").asBoolean(), again::toString);
+            assertNotEquals(sessionA, McpClient.contextId(report, 4));
+        }
+    }
+
+    @Test
+    void a_reclaimed_handle_is_a_tool_error_naming_a_fresh_interpreter_in_the_modern_era() {
+        try (TestDaemon daemon = TestDaemon.start("--max-contexts", "2")) {
+            JsonNode report = McpClient.runModern(url(daemon), Map.of(), List.of(
+                    McpClient.step("a", "list"),
+                    McpClient.execute("a", "x = 1"),
+                    McpClient.execute("a", "y = 2"),
+                    McpClient.execute("a", "z = 3"),
+                    McpClient.execute("a", "print(x)", "$1")));
+            String fresh = assertGone(McpClient.result(report, 4), McpClient.contextId(report, 1));
+            JsonNode next = McpClient.runModern(url(daemon), Map.of(), List.of(McpClient.step("a", "list"),
+                    McpClient.execute("a", "print('runs')", fresh)));
+            assertEquals("status: ok\nstdout:\nruns", McpClient.text(McpClient.result(next, 1)), next::toString);
+            assertEquals(fresh, McpClient.contextId(next, 1));
+        }
+    }
+
+    @Test
+    void a_reclaimed_handle_is_a_tool_error_naming_a_fresh_interpreter_in_the_legacy_era() {
+        try (TestDaemon daemon = TestDaemon.start("--max-contexts", "2")) {
+            JsonNode report = McpClient.run(url(daemon), Map.of(), List.of(
+                    McpClient.execute("a", "x = 1"),
+                    McpClient.execute("b", "y = 2"),
+                    McpClient.execute("c", "z = 3"),
+                    McpClient.execute("c", "print(x)", "$0")));
+            String fresh = assertGone(McpClient.result(report, 3), McpClient.contextId(report, 0));
+            assertNotEquals(McpClient.contextId(report, 2), fresh, "the fresh one is not c's own");
+        }
+    }
+
+    @Test
+    void a_handle_from_a_legacy_session_works_for_a_modern_client() {
+        try (TestDaemon daemon = TestDaemon.start()) {
+            JsonNode legacy = McpClient.run(url(daemon), Map.of(), List.of(McpClient.execute("a", "x = 5")));
+            String id = McpClient.contextId(legacy, 0);
+            JsonNode modern = McpClient.runModern(url(daemon), Map.of(), List.of(McpClient.step("m", "list"),
+                    McpClient.execute("m", "print(x)", id)));
+            assertEquals("status: ok\nstdout:\n5", McpClient.text(McpClient.result(modern, 1)), modern::toString);
+        }
+    }
+
+    /** Checks the answer to a call naming a reclaimed interpreter, and returns the fresh id it gives. */
+    private static String assertGone(JsonNode answer, String reclaimed) {
+        assertTrue(answer.path("isError").asBoolean(), answer::toString);
+        assertTrue(answer.path("structuredContent").isMissingNode(), "the code did not run: " + answer);
+        String text = McpClient.fullText(answer);
+        assertTrue(text.startsWith("the code did not run: no interpreter has contextId " + reclaimed
+                + " (it was reclaimed to make room for a new interpreter: 2 were live (--max-contexts))"), text);
+        Matcher fresh = FRESH.matcher(text);
+        assertTrue(fresh.find(), text);
+        assertNotEquals(reclaimed, fresh.group(1));
+        return fresh.group(1);
+    }
+
+    private static String url(TestDaemon daemon) {
+        return "http://127.0.0.1:" + daemon.port() + "/mcp";
+    }
+}
