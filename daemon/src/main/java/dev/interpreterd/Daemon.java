@@ -156,6 +156,9 @@ public final class Daemon implements AutoCloseable {
         settings.put("context_queue", config.contextQueue());
         settings.put("context_memory_reserve", Sizes.format(config.contextMemoryReserveBytes()));
         settings.put("mcp_session_idle_timeout", Durations.number(config.mcpSessionIdleTimeout()) + "s");
+        if (!config.idPrefix().isEmpty()) {
+            settings.put("id_prefix", config.idPrefix());
+        }
         settings.put("default_timeout", Durations.number(config.defaultTimeout()) + "s");
         settings.put("max_timeout", Durations.number(config.maxTimeout()) + "s");
         settings.put("grace", Durations.number(config.grace()) + "s");

@@ -92,7 +92,8 @@ final class Runners implements AutoCloseable {
             }
             Contexts contexts = new Contexts(boxes == null ? null : zygote, noBoxes, cgroups, runner.directory(),
                     environment, config.maxOutputBytes(), new Contexts.Bounds(config.maxContexts(), config.contextQueue(),
-                    config.contextIdleTimeout(), config.contextMemoryReserveBytes()), new AvailableMemory());
+                    config.contextIdleTimeout(), config.contextMemoryReserveBytes()), new AvailableMemory(),
+                    config.idPrefix());
             if (boxes != null && config.launcher() == Config.Launcher.BOX) {
                 return new Runners(control, launcher, cgroups, zygote, boxes, contexts, "namespaces");
             }

@@ -1,11 +1,13 @@
 package dev.interpreterd;
 
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.restassured.http.ContentType;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -89,6 +91,24 @@ class McpHandlesTest {
             JsonNode modern = McpClient.runModern(url(daemon), Map.of(), List.of(McpClient.step("m", "list"),
                     McpClient.execute("m", "print(x)", id)));
             assertEquals("status: ok\nstdout:\n5", McpClient.text(McpClient.result(modern, 1)), modern::toString);
+        }
+    }
+
+    @Test
+    void ids_begin_with_the_daemons_prefix_so_that_a_proxy_can_route_by_them() {
+        try (TestDaemon daemon = TestDaemon.start("--id-prefix", "node-a.")) {
+            String uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+            String http = daemon.request().contentType(ContentType.JSON).body("{}").post("/process/interpreter/context")
+                    .then().statusCode(200).extract().path("id");
+            assertTrue(http.matches("node-a\\." + uuid), http);
+            daemon.execute("print('routed')", Map.of("contextId", http)).body("contextId", equalTo(http));
+            JsonNode legacy = McpClient.run(url(daemon), Map.of(), List.of(McpClient.execute("a", "pass")));
+            assertTrue(legacy.at("/sessions/a/sessionId").asText().startsWith("node-a."), legacy::toString);
+            assertTrue(McpClient.contextId(legacy, 0).matches("node-a\\." + uuid), legacy::toString);
+            JsonNode modern = McpClient.runModern(url(daemon), Map.of(), List.of(McpClient.step("m", "list"),
+                    McpClient.execute("m", "y = 1"), McpClient.execute("m", "print(y)", "$1")));
+            assertTrue(McpClient.contextId(modern, 1).matches("node-a\\." + uuid), modern::toString);
+            assertEquals("status: ok\nstdout:\n1", McpClient.text(McpClient.result(modern, 2)), modern::toString);
         }
     }
 

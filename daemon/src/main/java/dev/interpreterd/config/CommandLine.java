@@ -128,6 +128,7 @@ public final class CommandLine {
                     integer(values, Option.CONTEXT_QUEUE, defaults.contextQueue()),
                     seconds(values, Option.MCP_SESSION_IDLE_TIMEOUT,
                             seconds(values, Option.CONTEXT_IDLE_TIMEOUT, defaults.contextIdleTimeout())),
+                    values.getOrDefault(Option.ID_PREFIX, defaults.idPrefix()).trim(),
                     bytes(values, Option.CONTEXT_MEMORY_RESERVE, defaults.contextMemoryReserveBytes()),
                     seconds(values, Option.KEEPALIVE, defaults.keepalive()),
                     !values.containsKey(Option.NETWORK) || bool(values, Option.NETWORK),

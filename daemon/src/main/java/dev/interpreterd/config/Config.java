@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
  * @param contextQueue executions that may wait for one context's turn before more get 503 (default 16)
  * @param mcpSessionIdleTimeout how long an MCP session may go without a request before it ends with its
  *                              context; zero for ever (default: the context idle timeout)
+ * @param idPrefix what every context id and MCP session id begins with, for a proxy to route by; empty for nothing
  * @param contextMemoryReserveBytes memory the machine (or the daemon's cgroup) must still have available
  *                                  for a new context to be made (default 256 MiB)
  * @param keepalive silence after which a streaming answer sends a keepalive frame (default 10 s)
@@ -68,6 +69,7 @@ public record Config(
         Duration contextIdleTimeout,
         int contextQueue,
         Duration mcpSessionIdleTimeout,
+        String idPrefix,
         long contextMemoryReserveBytes,
         Duration keepalive,
         boolean network,
@@ -76,6 +78,7 @@ public record Config(
         Optional<Token> token,
         boolean allowUnauthenticated) {
 
+    private static final Pattern ID_PREFIX = Pattern.compile("[A-Za-z0-9._-]{0,32}");
     private static final Pattern MODULE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
     private static final Pattern IPV4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
@@ -125,6 +128,9 @@ public record Config(
         require(!contextIdleTimeout.isNegative(), "--context-idle-timeout must not be negative");
         require(contextQueue >= 0 && contextQueue <= 1024, "--context-queue must be between 0 and 1024");
         require(!mcpSessionIdleTimeout.isNegative(), "--mcp-session-idle-timeout must not be negative");
+        Objects.requireNonNull(idPrefix, "idPrefix");
+        require(ID_PREFIX.matcher(idPrefix).matches(), "--id-prefix must be at most 32 letters, digits, '.', '_' or"
+                + " '-', got '" + idPrefix + "'");
         require(contextMemoryReserveBytes >= 0, "--context-memory-reserve must not be negative");
         require(isLoopback(host) || token.isPresent() || allowUnauthenticated,
                 "listening on " + host + " without a token would let anyone on the network run code;"
@@ -135,7 +141,7 @@ public record Config(
     /** The defaults of every option. */
     public static Config defaults() {
         return new Config("127.0.0.1", 8000, Optional.empty(), Optional.empty(), DEFAULT_PYTHON, Duration.ofSeconds(300), Duration.ofSeconds(3600),
-                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.BOX, List.of(), 16, Duration.ofSeconds(1800), 16, Duration.ofSeconds(1800), DEFAULT_CONTEXT_MEMORY_RESERVE_BYTES,
+                Duration.ofSeconds(2), DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_BODY_BYTES, 8, 64, 2, Launcher.BOX, List.of(), 16, Duration.ofSeconds(1800), 16, Duration.ofSeconds(1800), "", DEFAULT_CONTEXT_MEMORY_RESERVE_BYTES,
                 Duration.ofSeconds(10), true, true,
                 new Limits(2L << 30, 1024, 1L << 30, 1024), Optional.empty(), false);
     }

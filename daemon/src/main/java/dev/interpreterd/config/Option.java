@@ -31,6 +31,9 @@ enum Option {
     CONTEXT_QUEUE("context-queue", "16", "executions that may wait for one context's turn; more get 503 context_busy"),
     MCP_SESSION_IDLE_TIMEOUT("mcp-session-idle-timeout", "the context idle timeout", "seconds an MCP session may go"
             + " without a request before it ends with its interpreter (0: never)"),
+    ID_PREFIX("id-prefix", "none", "text that every context id and MCP session id begins with, so that a proxy in front"
+            + " of several daemons can send a request to the daemon that holds its interpreter (letters, digits, '.', '_'"
+            + " and '-'; at most 32)"),
     CONTEXT_MEMORY_RESERVE("context-memory-reserve", "256MiB", "memory the machine (or the daemon's cgroup) must"
             + " still have available to make a context; below it idle MCP interpreters are reclaimed, else 503"),
     MAX_MEMORY("max-memory", "2GiB", "address space of each process, and memory of each execution (its cgroup);"

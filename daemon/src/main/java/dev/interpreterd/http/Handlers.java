@@ -25,7 +25,7 @@ record Handlers(ExecuteHandler execute, ContextHandlers context, McpServer mcpSe
         // An MCP session's context has every default: the work directory, no extra variables, the
         // daemon's limits and its --network.
         McpSettings mcpSettings = new McpSettings(version, config.defaultTimeout(), config.maxTimeout(),
-                config.contextIdleTimeout(), config.mcpSessionIdleTimeout(),
+                config.contextIdleTimeout(), config.mcpSessionIdleTimeout(), config.idPrefix(),
                 new ContextSettings(backend.workDir(), Map.of(), config.limits(), config.network()),
                 config.keepalive());
         McpServer mcpServer = new McpServer(backend.executions(), backend.contexts(), mcpSettings, json, keepalives);

@@ -59,7 +59,8 @@ public final class McpServer implements AutoCloseable {
      */
     public McpServer(ExecutionService executions, Contexts contexts, McpSettings settings, ObjectMapper json,
                      ScheduledExecutorService timer) {
-        this.sessions = new McpSessions(contexts, settings.context(), settings.sessionIdleTimeout());
+        this.sessions = new McpSessions(contexts, settings.context(), settings.sessionIdleTimeout(),
+                settings.idPrefix());
         this.methods = new McpMethods(settings, new PythonTools(executions, contexts, settings, json));
         this.json = json;
         this.timer = timer;

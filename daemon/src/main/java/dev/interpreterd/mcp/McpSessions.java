@@ -35,6 +35,7 @@ final class McpSessions implements AutoCloseable {
     private final Contexts contexts;
     private final ContextSettings settings;
     private final Duration idleTimeout;
+    private final String idPrefix;
     private final ScheduledExecutorService expiry =
             Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-mcp-expiry"));
 
@@ -42,11 +43,13 @@ final class McpSessions implements AutoCloseable {
      * Sessions whose contexts are made in {@code contexts} with {@code settings}.
      *
      * @param idleTimeout how long a session may go without a request; zero for ever
+     * @param idPrefix what each session id begins with, before its random part
      */
-    McpSessions(Contexts contexts, ContextSettings settings, Duration idleTimeout) {
+    McpSessions(Contexts contexts, ContextSettings settings, Duration idleTimeout, String idPrefix) {
         this.contexts = contexts;
         this.settings = settings;
         this.idleTimeout = idleTimeout;
+        this.idPrefix = idPrefix;
         if (!idleTimeout.isZero()) {
             long every = Durations.idleCheckMillis(idleTimeout);
             expiry.scheduleWithFixedDelay(this::endIdle, every, every, TimeUnit.MILLISECONDS);
@@ -129,10 +132,10 @@ final class McpSessions implements AutoCloseable {
         return true;
     }
 
-    /** 256 random bits, URL-safe Base64: visible ASCII, as the transport requires of session ids. */
+    /** The prefix and 256 random bits, URL-safe Base64: visible ASCII, as the transport requires of session ids. */
     private String newId() {
         byte[] bytes = new byte[ID_BYTES];
         random.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return idPrefix + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 }

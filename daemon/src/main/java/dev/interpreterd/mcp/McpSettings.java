@@ -12,12 +12,13 @@ import java.util.Objects;
  * @param maxTimeout the largest timeout a call may ask for ({@code --max-timeout})
  * @param contextIdleTimeout how long a session's interpreter lives without a call; zero for ever
  * @param sessionIdleTimeout how long a session lives without a request; zero for ever
+ * @param idPrefix what each session id begins with ({@code --id-prefix}), as context ids do
  * @param context what each session's context is made with: the daemon's defaults
  * @param heartbeat silence after which a call that asked for progress gets a notification anyway
  *                  ({@code --keepalive}, at most 30 s)
  */
 public record McpSettings(String version, Duration defaultTimeout, Duration maxTimeout, Duration contextIdleTimeout,
-                          Duration sessionIdleTimeout, ContextSettings context, Duration heartbeat) {
+                          Duration sessionIdleTimeout, String idPrefix, ContextSettings context, Duration heartbeat) {
 
     /** Rejects missing values. */
     public McpSettings {
@@ -26,6 +27,7 @@ public record McpSettings(String version, Duration defaultTimeout, Duration maxT
         Objects.requireNonNull(maxTimeout, "maxTimeout");
         Objects.requireNonNull(contextIdleTimeout, "contextIdleTimeout");
         Objects.requireNonNull(sessionIdleTimeout, "sessionIdleTimeout");
+        Objects.requireNonNull(idPrefix, "idPrefix");
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(heartbeat, "heartbeat");
     }

@@ -107,6 +107,17 @@ class CommandLineTest {
     }
 
     @Test
+    void an_id_prefix_is_a_short_run_of_characters_a_header_carries_as_they_are() {
+        assertEquals("", parse().idPrefix());
+        assertEquals("node-a.", parse("--id-prefix", "node-a.").idPrefix());
+        assertEquals("b_2-", parseWithEnvironment(Map.of("INTERPRETERD_ID_PREFIX", "b_2-")).idPrefix());
+        UsageException spaced = assertThrows(UsageException.class, () -> parse("--id-prefix", "a b"));
+        assertTrue(spaced.getMessage().contains("--id-prefix"), spaced::getMessage);
+        assertThrows(UsageException.class, () -> parse("--id-prefix", "x".repeat(33)));
+        assertThrows(UsageException.class, () -> parse("--id-prefix", "café"));
+    }
+
+    @Test
     void flag_wins_over_its_environment_twin() {
         Config config = CommandLine.parse(List.of("--port", "9001"), Map.of("INTERPRETERD_PORT", "9002")).orElseThrow();
         assertEquals(9001, config.port());

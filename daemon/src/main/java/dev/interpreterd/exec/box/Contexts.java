@@ -46,6 +46,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
     private final long outputCapBytes;
     private final Bounds bounds;
     private final LongSupplier availableMemory;
+    private final String idPrefix;
     private final String unavailable;
     private final Map<String, Context> live = new ConcurrentHashMap<>();
     /** Why recently ended contexts ended, by id; guarded by itself. */
@@ -81,9 +82,11 @@ public final class Contexts implements ContextSource, AutoCloseable {
      * @param zygote where the boxes come from; null where this machine cannot make boxes, and then
      *               {@code unavailable} says why
      * @param availableMemory bytes of memory available now, asked before each new context
+     * @param idPrefix what each context's id begins with, before a random UUID ({@code --id-prefix})
      */
     public Contexts(Zygote zygote, String unavailable, Cgroups cgroups, Path pipeDirectory,
-                    WorkerEnvironment environment, long outputCapBytes, Bounds bounds, LongSupplier availableMemory) {
+                    WorkerEnvironment environment, long outputCapBytes, Bounds bounds, LongSupplier availableMemory,
+                    String idPrefix) {
         this.zygote = zygote;
         this.unavailable = unavailable;
         this.cgroups = cgroups;
@@ -92,6 +95,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
         this.outputCapBytes = outputCapBytes;
         this.bounds = bounds;
         this.availableMemory = availableMemory;
+        this.idPrefix = Objects.requireNonNull(idPrefix, "idPrefix");
         Duration idleTimeout = bounds.idleTimeout();
         if (!idleTimeout.isZero()) {
             long every = Durations.idleCheckMillis(idleTimeout);
@@ -112,7 +116,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
             throw new ContextException(ContextException.Reason.UNAVAILABLE,
                     "contexts live in boxes, which this machine cannot make: " + unavailable);
         }
-        Context context = new Context(UUID.randomUUID().toString(), settings, reclaimable);
+        Context context = new Context(idPrefix + UUID.randomUUID(), settings, reclaimable);
         makeRoom(context);
         try {
             context.start(zygote, cgroups, pipeDirectory, environment, pumps);
