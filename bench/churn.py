@@ -83,7 +83,8 @@ JOIN_SLACK_SECONDS = 2 * REQUEST_TIMEOUT_SECONDS
 EMPTY_TIMEOUT_SECONDS = 30
 POLL_SECONDS = 0.01
 PROBLEMS_KEPT = 200
-RESTARTED_NOTE = "note: the Python interpreter was restarted before this call"
+# The first line of an answer: "contextId: <id>", then "; note: ..." for each note.
+RESTARTED_NOTE = "; note: the Python interpreter was restarted before this call"
 DIED_NOTE = "did not survive this call"
 SESSION_ENDED = "this MCP session has ended"
 NO_INTERPRETER = "no Python interpreter could be started"
@@ -255,7 +256,7 @@ class Mcp:
         if result.get("isError") and text.startswith(NO_INTERPRETER):
             self.run.count("mcp too_many_contexts", example=text)
             return "failed"
-        restarted = text.startswith(RESTARTED_NOTE)
+        restarted = RESTARTED_NOTE in text.split("\n", 1)[0]
         if restarted and held is not None:
             expected = "unset\n"
         got = (structured.get("status"), structured.get("stdout"), structured.get("stderr"), result.get("isError"),

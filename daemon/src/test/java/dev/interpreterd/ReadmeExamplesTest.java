@@ -127,7 +127,8 @@ class ReadmeExamplesTest {
                     && !language.equals("bash")) {
                 examples.add(new Example(pendingCommand, body.strip()));
             }
-            boolean curl = language.equals("bash") && body.contains("curl") && body.contains(README_ADDRESS + "/process");
+            boolean curl = language.equals("bash") && body.contains("curl")
+                    && (body.contains(README_ADDRESS + "/process") || body.contains(README_ADDRESS + "/mcp"));
             pendingCommand = curl ? body.strip() : null;
             pendingEnd = fences.end();
         }
