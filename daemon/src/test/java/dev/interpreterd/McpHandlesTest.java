@@ -1,5 +1,6 @@
 package dev.interpreterd;
 
+import static dev.interpreterd.Eventually.eventually;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,12 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.restassured.http.ContentType;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Interpreters held by handle, in both eras of MCP: a {@code contextId} reaches the interpreter it
@@ -109,6 +115,28 @@ class McpHandlesTest {
                     McpClient.execute("m", "y = 1"), McpClient.execute("m", "print(y)", "$1")));
             assertTrue(McpClient.contextId(modern, 1).matches("node-a\\." + uuid), modern::toString);
             assertEquals("status: ok\nstdout:\n1", McpClient.text(McpClient.result(modern, 2)), modern::toString);
+        }
+    }
+
+    @Test
+    void a_new_interpreter_whose_code_could_not_start_is_not_left_behind(@TempDir Path dir) throws Exception {
+        try (TestDaemon daemon = TestDaemon.start("--max-concurrent", "1", "--queue", "0")) {
+            Path release = TestDaemon.openToTheCode(dir).resolve("release");
+            CompletableFuture<Void> busy = CompletableFuture.runAsync(() -> daemon.execute("import os, time\n"
+                    + "while not os.path.exists('" + release + "'):\n    time.sleep(0.01)"));
+            try {
+                eventually("the one slot is taken", () -> daemon.request().get("/health").jsonPath().getInt("running") == 1);
+                JsonNode report = McpClient.runModern(url(daemon), Map.of(), List.of(McpClient.step("a", "list"),
+                        McpClient.execute("a", "print('no slot')")));
+                JsonNode refused = McpClient.result(report, 1);
+                assertTrue(refused.path("isError").asBoolean(), refused::toString);
+                assertTrue(McpClient.fullText(refused).startsWith("the code did not run: "), refused::toString);
+                assertEquals(0, daemon.request().get("/health").jsonPath().getInt("contexts.live"),
+                        "no answer names the interpreter made for the call, so it is gone");
+            } finally {
+                Files.createFile(release);
+                busy.get(60, TimeUnit.SECONDS);
+            }
         }
     }
 

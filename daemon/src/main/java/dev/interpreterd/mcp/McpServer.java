@@ -184,7 +184,9 @@ public final class McpServer implements AutoCloseable {
                 result.put("ttlMs", CACHE_TTL.toMillis());
                 result.put("cacheScope", "private");
             }
-            result.putObject("_meta").set(ModernRequest.SERVER_INFO_KEY, methods.serverInfo());
+            JsonNode meta = result.get("_meta");
+            (meta instanceof ObjectNode own ? own : result.putObject("_meta"))
+                    .set(ModernRequest.SERVER_INFO_KEY, methods.serverInfo());
         }
         return response;
     }
@@ -257,7 +259,7 @@ public final class McpServer implements AutoCloseable {
         try {
             return answer(Optional.of(session), request, stop, progress);
         } finally {
-            session.finished(key);
+            session.finished(key, stop);
         }
     }
 

@@ -121,16 +121,20 @@ final class McpSession {
      */
     CallStop begin(String requestId) {
         CallStop stop = new CallStop();
-        calls.put(requestId, stop);
+        // A second request that reuses a running one's id can be cancelled only by that id's first holder.
+        calls.putIfAbsent(requestId, stop);
         return stop;
     }
 
-    /** The call with this request id has ended. */
-    void finished(String requestId) {
-        CallStop stop = calls.remove(requestId);
-        if (stop != null) {
-            stop.ended();
-        }
+    /** The call with this request id, which {@link #begin} gave {@code stop}, has ended. */
+    void finished(String requestId, CallStop stop) {
+        calls.remove(requestId, stop);
+        stop.ended();
+    }
+
+    /** True while the session's interpreter runs a call, or has calls waiting: from this session or by its id. */
+    synchronized boolean interpreterBusy() {
+        return contextId != null && contexts.busy(contextId);
     }
 
     /** Stops the call with this request id as its timeout would, or when it still waits for its turn, as soon as it starts. */

@@ -70,7 +70,8 @@ final class McpSessions implements AutoCloseable {
     private void endIdle() {
         long now = System.nanoTime();
         for (McpSession session : sessions.values()) {
-            if (session.idle() && now - session.lastUsedNanos() > idleTimeout.toNanos()
+            // A call may run in the session's interpreter by its id, from another session or era.
+            if (session.idle() && now - session.lastUsedNanos() > idleTimeout.toNanos() && !session.interpreterBusy()
                     && sessions.remove(session.id(), session)) {
                 try {
                     session.end();

@@ -1,6 +1,7 @@
 package dev.interpreterd.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
@@ -55,13 +56,18 @@ final class ModernRequest {
                 return mismatch(request, headers.protocolVersion().orElse(""), "an initialize request (the legacy"
                         + " handshake) came with the modern MCP-Protocol-Version header " + headers.protocolVersion().orElse(""));
             }
+            ObjectNode data = NODES.objectNode();
+            data.putObject("envelope").putArray("missing").add(VERSION_KEY).add(CAPABILITIES_KEY);
             return refuse(request, 400, JsonRpc.INVALID_PARAMS, "the MCP-Protocol-Version header names the modern"
                     + " version " + headers.protocolVersion().orElse("") + ", but params._meta lacks "
-                    + VERSION_KEY + " and " + CAPABILITIES_KEY + ", which every modern request carries", null);
+                    + VERSION_KEY + " and " + CAPABILITIES_KEY + ", which every modern request carries", data);
         }
-        Optional<String> envelope = envelopeProblem(meta);
+        Optional<ObjectNode> envelope = envelopeProblem(meta);
         if (envelope.isPresent()) {
-            return refuse(request, 400, JsonRpc.INVALID_PARAMS, "invalid _meta: " + envelope.get(), null);
+            ObjectNode data = NODES.objectNode();
+            data.set("envelope", envelope.get());
+            return refuse(request, 400, JsonRpc.INVALID_PARAMS, "invalid _meta: " + envelope.get().path("key").asText()
+                    + ": " + envelope.get().path("problem").asText(), data);
         }
         String version = meta.get(VERSION_KEY).textValue();
         if (headers.protocolVersion().isPresent() && !headers.protocolVersion().get().equals(version)) {
@@ -74,7 +80,9 @@ final class ModernRequest {
         }
         if (!ProtocolVersions.MODERN.contains(version)) {
             ObjectNode data = NODES.objectNode();
-            ProtocolVersions.MODERN.forEach(data.putArray("supported")::add);
+            ArrayNode supported = data.putArray("supported");
+            ProtocolVersions.MODERN.forEach(supported::add);
+            ProtocolVersions.SUPPORTED.forEach(supported::add);
             data.put("requested", version);
             return refuse(request, 400, JsonRpc.UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version " + version
                     + ": this server speaks " + String.join(", ", ProtocolVersions.MODERN) + " per request, and "
@@ -114,43 +122,50 @@ final class ModernRequest {
             }
         }
         JsonNode contextId = request.params().path("arguments").path(ToolDefinitions.CONTEXT_ID);
-        if (!contextId.isValueNode() || contextId.isNull()) {
-            return Optional.empty(); // absent, null or not a primitive: no header is expected
+        if (!ToolDefinitions.NAMES.contains(name.asText()) || !contextId.isValueNode() || contextId.isNull()) {
+            return Optional.empty(); // not our tool, or the argument is absent, null or not a primitive
         }
         String header = McpHeaders.PARAM_PREFIX + ToolDefinitions.CONTEXT_HEADER;
         Optional<String> value = headers.param(ToolDefinitions.CONTEXT_HEADER);
         if (value.isEmpty()) {
-            return mismatch(request, "(missing)", "the body carries " + ToolDefinitions.CONTEXT_ID + "="
+            return mismatch(request, header, "the body carries " + ToolDefinitions.CONTEXT_ID + "="
                     + contextId + " but the " + header + " header is absent");
         }
         Optional<String> decoded = decode(value.get());
         if (decoded.isEmpty() || !decoded.get().equals(contextId.asText())) {
-            return mismatch(request, value.get(), "the body carries " + ToolDefinitions.CONTEXT_ID + "=" + contextId
+            return mismatch(request, header, "the body carries " + ToolDefinitions.CONTEXT_ID + "=" + contextId
                     + " but the " + header + " header " + (decoded.isEmpty() ? "is not validly encoded"
                     : "names " + decoded.get()));
         }
         return Optional.empty();
     }
 
-    /** What is wrong with the request's {@code _meta}, if anything. */
-    private static Optional<String> envelopeProblem(JsonNode meta) {
+    /** What is wrong with the request's {@code _meta}, if anything: {@code {"key", "problem"}}. */
+    private static Optional<ObjectNode> envelopeProblem(JsonNode meta) {
         if (!meta.get(VERSION_KEY).isTextual()) {
-            return Optional.of(VERSION_KEY + " must be a protocol version string such as \""
-                    + ProtocolVersions.MODERN.get(0) + "\"");
+            return problem(VERSION_KEY, "must be a protocol version string such as \"" + ProtocolVersions.MODERN.get(0)
+                    + "\"");
         }
         if (!meta.has(CAPABILITIES_KEY)) {
-            return Optional.of(CAPABILITIES_KEY + " is required (an empty object for a client without optional"
-                    + " capabilities)");
+            return problem(CAPABILITIES_KEY, "missing: it is required (an empty object for a client without"
+                    + " optional capabilities)");
         }
         if (!meta.get(CAPABILITIES_KEY).isObject()) {
-            return Optional.of(CAPABILITIES_KEY + " must be an object");
+            return problem(CAPABILITIES_KEY, "must be an object");
         }
         JsonNode client = meta.get(CLIENT_INFO_KEY);
         if (client != null && !(client.isObject() && client.path("name").isTextual()
                 && client.path("version").isTextual())) {
-            return Optional.of(CLIENT_INFO_KEY + " must be an object with a string name and version");
+            return problem(CLIENT_INFO_KEY, "must be an object with a string name and version");
         }
         return Optional.empty();
+    }
+
+    private static Optional<ObjectNode> problem(String key, String problem) {
+        ObjectNode issue = NODES.objectNode();
+        issue.put("key", key);
+        issue.put("problem", problem);
+        return Optional.of(issue);
     }
 
     /**

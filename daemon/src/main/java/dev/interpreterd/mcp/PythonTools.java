@@ -101,7 +101,10 @@ final class PythonTools {
         return ExecutionContent.of(result, died(result), json);
     }
 
-    /** Runs the call in a new interpreter, which stays for the calls that name it. */
+    /**
+     * Runs the call in a new interpreter, which stays for the calls that name it. One whose code
+     * could not start is ended at once: no answer names it, so no call would come back to it.
+     */
     private ToolResult executeInNew(ExecuteArguments call, CallStop stop, ExecutionListener progress)
             throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
@@ -112,9 +115,21 @@ final class PythonTools {
             } catch (ContextException e) {
                 // Reclaimed for another before its first code started: the code has not run, so it may run once.
                 if (e.reason() != ContextException.Reason.NOT_FOUND || attempt == 2) {
+                    endUnused(contextId);
                     throw e;
                 }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                endUnused(contextId);
+                throw e;
             }
+        }
+    }
+
+    private void endUnused(String contextId) throws InterruptedException {
+        try {
+            contexts.delete(contextId);
+        } catch (ContextException e) {
+            // Reclaimed already.
         }
     }
 

@@ -52,7 +52,7 @@ final class StreamWatch implements AutoCloseable {
             try {
                 sink.comment();
                 return;
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 done = true;
                 log.info("an MCP client closed the stream of a running call, which cancels it: {}", e.toString());
             }

@@ -7,6 +7,7 @@ import dev.interpreterd.units.Durations;
 import dev.interpreterd.units.Sizes;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The tools as {@code tools/list} shows them. The descriptions are what a model knows of the tools
@@ -22,6 +23,8 @@ final class ToolDefinitions {
     static final String RESET = "reset_python";
     /** Ends an interpreter. */
     static final String CLOSE = "close_python";
+    /** Every tool's name. */
+    static final List<String> NAMES = List.of(EXECUTE, RESET, CLOSE);
     /** The argument that names an interpreter, in every tool. */
     static final String CONTEXT_ID = "contextId";
     /** The {@code x-mcp-header} of {@link #CONTEXT_ID}: a modern client mirrors it in {@code Mcp-Param-ContextId}. */
@@ -79,7 +82,8 @@ final class ToolDefinitions {
                 + " The code runs in a Python interpreter that keeps its state, like a notebook: variables, functions,"
                 + " imports, threads and background processes stay for the next call in the same interpreter (files"
                 + " written to disk stay too, for every interpreter)."
-                + " Every answer begins with 'contextId: <id>', the interpreter it ran in: pass that id as " + CONTEXT_ID
+                + " The answer to code that ran begins with 'contextId: <id>', the interpreter it ran in: pass that"
+                + " id as " + CONTEXT_ID
                 + " in later calls to keep working with what earlier calls defined."
                 + (modern ? " A call without " + CONTEXT_ID + " starts a new, empty interpreter."
                         : " A call without " + CONTEXT_ID + " runs in this session's own interpreter.")

@@ -313,6 +313,12 @@ public final class Contexts implements ContextSource, AutoCloseable {
         }
     }
 
+    /** True while the context with this id lives and an execution runs or waits in it. */
+    public boolean busy(String id) {
+        Context context = live.get(id);
+        return context != null && context.busy();
+    }
+
     /** Contexts that live now. */
     public int live() {
         return live.size();
