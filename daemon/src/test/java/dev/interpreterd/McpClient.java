@@ -121,6 +121,24 @@ final class McpClient {
         }, task -> new Thread(task, "mcp-client").start());
     }
 
+    /**
+     * Runs a script of ES module source beside the installed clients, so that its imports find them,
+     * and returns what it printed; it must exit with 0.
+     */
+    static String runScript(String name, String source) {
+        try {
+            Path script = DIRECTORY.resolve(name);
+            Files.writeString(script, source);
+            Result node = run(List.of("node", script.toString()), RUN_SECONDS);
+            if (node.exitCode() != 0) {
+                throw new AssertionError(name + " failed with exit " + node.exitCode() + ": " + node.stderr());
+            }
+            return node.stdout();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A step of the plan: {@code op} on the session named {@code session}, with more fields in pairs. */
     static Map<String, Object> step(String session, String op, Object... more) {
         Map<String, Object> step = new LinkedHashMap<>();

@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -131,6 +136,15 @@ class McpModernTest {
         assertTrue(text.startsWith("the code did not run: no interpreter has contextId " + id + " (it was deleted)"),
                 text);
         assertTrue(text.matches("(?s).*call again with contextId [0-9a-f-]{36}\\b.*"), text);
+    }
+
+    @Test
+    void the_readmes_handle_example_runs_as_written() throws IOException {
+        Matcher example = Pattern.compile("(?s)```js\\n(.*?)```").matcher(Files.readString(Path.of("../README.md")));
+        assertTrue(example.find(), "no JavaScript example in the README");
+        String script = example.group(1).replace("http://127.0.0.1:8000/mcp", "http://127.0.0.1:" + daemon.port() + "/mcp");
+        String printed = McpClient.runScript("readme-example.mjs", script);
+        assertTrue(printed.matches("contextId: [0-9a-f-]{36}\\nstatus: ok\\nstdout:\\n42\\n"), printed);
     }
 
     private static Map<String, Object> progressCall(String session, String code, String contextId) {
