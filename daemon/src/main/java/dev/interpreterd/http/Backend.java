@@ -1,7 +1,7 @@
 package dev.interpreterd.http;
 
+import dev.interpreterd.context.Contexts;
 import dev.interpreterd.exec.ExecutionService;
-import dev.interpreterd.exec.box.Contexts;
 import dev.interpreterd.host.PythonLocator;
 import dev.interpreterd.user.WorkerUser;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.interpreterd.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
-import dev.interpreterd.exec.box.ContextSettings;
+import dev.interpreterd.context.ContextSettings;
 import dev.interpreterd.mcp.McpServer;
 import dev.interpreterd.mcp.McpSettings;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package dev.interpreterd.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.interpreterd.context.Contexts;
 import dev.interpreterd.exec.ExecutionService;
-import dev.interpreterd.exec.box.Contexts;
 import dev.interpreterd.host.PythonLocator;
 import dev.interpreterd.user.WorkerUser;
 import io.javalin.http.Context;

@@ -2,8 +2,8 @@ package dev.interpreterd.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
+import dev.interpreterd.context.ContextException;
 import dev.interpreterd.exec.RejectedException;
-import dev.interpreterd.exec.box.ContextException;
 import dev.interpreterd.mcp.McpServer;
 import dev.interpreterd.os.Threads;
 import io.javalin.Javalin;

@@ -1,9 +1,9 @@
 package dev.interpreterd.mcp;
 
-import dev.interpreterd.exec.box.ContextException;
-import dev.interpreterd.exec.box.ContextInfo;
-import dev.interpreterd.exec.box.ContextSettings;
-import dev.interpreterd.exec.box.Contexts;
+import dev.interpreterd.context.ContextException;
+import dev.interpreterd.context.ContextInfo;
+import dev.interpreterd.context.ContextSettings;
+import dev.interpreterd.context.Contexts;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,7 +1,7 @@
 package dev.interpreterd.mcp;
 
-import dev.interpreterd.exec.box.ContextSettings;
-import dev.interpreterd.exec.box.Contexts;
+import dev.interpreterd.context.ContextSettings;
+import dev.interpreterd.context.Contexts;
 import dev.interpreterd.os.Threads;
 import dev.interpreterd.units.Durations;
 import java.security.SecureRandom;

@@ -1,6 +1,6 @@
 package dev.interpreterd.mcp;
 
-import dev.interpreterd.exec.box.ContextSettings;
+import dev.interpreterd.context.ContextSettings;
 import java.time.Duration;
 import java.util.Objects;
 

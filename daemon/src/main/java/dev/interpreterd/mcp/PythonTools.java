@@ -2,14 +2,14 @@ package dev.interpreterd.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.interpreterd.context.ContextException;
+import dev.interpreterd.context.ContextInfo;
+import dev.interpreterd.context.Contexts;
 import dev.interpreterd.exec.ExecutionListener;
 import dev.interpreterd.exec.ExecutionResult;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.Job;
 import dev.interpreterd.exec.RejectedException;
-import dev.interpreterd.exec.box.ContextException;
-import dev.interpreterd.exec.box.ContextInfo;
-import dev.interpreterd.exec.box.Contexts;
 import dev.interpreterd.units.Durations;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -4,10 +4,10 @@ import dev.interpreterd.exec.cgroup.Cgroups;
 import dev.interpreterd.exec.cgroup.ExecutionCgroup;
 import dev.interpreterd.exec.control.ControlConnection;
 import dev.interpreterd.exec.control.Frame;
-import dev.interpreterd.units.Durations;
+import dev.interpreterd.os.NamedPipe;
 import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.Signal;
-import dev.interpreterd.os.NamedPipe;
+import dev.interpreterd.units.Durations;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -29,10 +29,10 @@ import org.slf4j.LoggerFactory;
  * One box: a process tree in PID and mount namespaces of its own, whose first process (its init)
  * runs one job at a time in a fresh child and kills everything else in the box when the child ends.
  * The daemon holds the init's control connection, its pid, the box's cgroup and the directory of its
- * output pipes, the one part of the runner directory the box sees. A pool owns the box; one lease at
- * a time uses it.
+ * output pipes, the one part of the runner directory the box sees. Its maker owns it: a pool, which
+ * lends it to one execution at a time, or a context, which keeps it for its interpreter.
  */
-final class Box implements AutoCloseable {
+public final class Box implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Box.class);
     private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
@@ -58,7 +58,7 @@ final class Box implements AutoCloseable {
      *
      * @throws IOException when the box cannot be made, with the reason the runner gave
      */
-    static Box make(Zygote zygote, Cgroups cgroups, Path pipeRoot, Duration timeout)
+    public static Box make(Zygote zygote, Cgroups cgroups, Path pipeRoot, Duration timeout)
             throws IOException, InterruptedException {
         Path pipes = Files.createTempDirectory(pipeRoot, "box-", OWNER_ONLY);
         ControlConnection connection;
@@ -101,17 +101,17 @@ final class Box implements AutoCloseable {
      * A new named pipe in the box's own directory, where no other box can open it: for the box's
      * child to write output into.
      */
-    NamedPipe pipe(String name) throws IOException {
+    public NamedPipe pipe(String name) throws IOException {
         return NamedPipe.create(pipes.resolve(name));
     }
 
     /** The init's control connection. */
-    ControlConnection control() {
+    public ControlConnection control() {
         return control;
     }
 
     /** The box's cgroup, {@link ExecutionCgroup#NONE} without one. */
-    ExecutionCgroup cgroup() {
+    public ExecutionCgroup cgroup() {
         return cgroup;
     }
 
@@ -121,7 +121,7 @@ final class Box implements AutoCloseable {
      * the reader may not inspect (hidepid, systemd's {@code ProtectProc=invisible}, which the unit
      * sets) it has no entry there even for the daemon's own user, and every idle box would look dead.
      */
-    boolean isUsable() {
+    public boolean isUsable() {
         return !exit.isDone() && Posix.exists(initPid);
     }
 
@@ -131,7 +131,7 @@ final class Box implements AutoCloseable {
      *
      * @return true when the box was killed
      */
-    boolean stop(Signal signal) {
+    public boolean stop(Signal signal) {
         if (signal != Signal.SIGKILL) {
             try {
                 control.send(new Frame.SignalCode(signal.number()));
@@ -145,14 +145,14 @@ final class Box implements AutoCloseable {
     }
 
     /** Kills the init; the kernel then kills every process in the box. */
-    void kill() {
+    public void kill() {
         if (!exit.isDone()) {
             Posix.kill(initPid, Signal.SIGKILL);
         }
     }
 
     /** The init's exit value once it has ended, or empty if it still runs after the wait. */
-    OptionalInt awaitExit(Duration timeout) throws InterruptedException {
+    public OptionalInt awaitExit(Duration timeout) throws InterruptedException {
         try {
             return OptionalInt.of(exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
         } catch (ExecutionException | TimeoutException e) {

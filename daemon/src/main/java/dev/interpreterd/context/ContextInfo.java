@@ -1,4 +1,4 @@
-package dev.interpreterd.exec.box;
+package dev.interpreterd.context;
 
 /**
  * A context as the API shows it.

@@ -1,4 +1,4 @@
-package dev.interpreterd.exec.box;
+package dev.interpreterd.context;
 
 import dev.interpreterd.config.Limits;
 import java.nio.file.Path;

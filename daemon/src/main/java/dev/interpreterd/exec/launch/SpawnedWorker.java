@@ -1,4 +1,4 @@
-package dev.interpreterd.exec.spawn;
+package dev.interpreterd.exec.launch;
 
 import dev.interpreterd.config.Limits;
 import dev.interpreterd.exec.Worker;
@@ -6,9 +6,9 @@ import dev.interpreterd.exec.cgroup.ExecutionCgroup;
 import dev.interpreterd.exec.control.ControlConnection;
 import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.output.CappedOutput;
-import dev.interpreterd.units.Deadline;
 import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.Signal;
+import dev.interpreterd.units.Deadline;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.OptionalInt;

@@ -1,4 +1,4 @@
-package dev.interpreterd.exec.box;
+package dev.interpreterd.context;
 
 /** A request about contexts that cannot be met: the HTTP layer answers it with its own status. */
 public final class ContextException extends RuntimeException {

@@ -1,8 +1,9 @@
-package dev.interpreterd.exec.box;
+package dev.interpreterd.context;
 
 import dev.interpreterd.exec.ContextSource;
 import dev.interpreterd.exec.Worker;
 import dev.interpreterd.exec.WorkerEnvironment;
+import dev.interpreterd.exec.box.Zygote;
 import dev.interpreterd.exec.cgroup.Cgroups;
 import dev.interpreterd.os.Threads;
 import dev.interpreterd.units.Durations;

@@ -1,6 +1,8 @@
-package dev.interpreterd.exec.box;
+package dev.interpreterd.context;
 
 import dev.interpreterd.exec.WorkerEnvironment;
+import dev.interpreterd.exec.box.Box;
+import dev.interpreterd.exec.box.Zygote;
 import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.output.MarkedOutput;
 import dev.interpreterd.exec.output.OutputPumps;

@@ -1,4 +1,4 @@
-package dev.interpreterd.exec.spawn;
+package dev.interpreterd.exec.launch;
 
 import dev.interpreterd.exec.Worker;
 import dev.interpreterd.exec.WorkerSource;
