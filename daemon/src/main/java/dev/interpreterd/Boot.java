@@ -7,17 +7,18 @@ import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.exec.WorkerEnvironment;
 import dev.interpreterd.exec.cgroup.Cgroups;
 import dev.interpreterd.host.DaemonInstance;
+import dev.interpreterd.host.Host;
 import dev.interpreterd.host.NetworkProbe;
 import dev.interpreterd.host.PrivateFiles;
+import dev.interpreterd.host.Privilege;
 import dev.interpreterd.host.PythonLocator;
 import dev.interpreterd.host.RunnerScript;
+import dev.interpreterd.host.UserProbe;
+import dev.interpreterd.host.WorkDirectories;
+import dev.interpreterd.host.WorkerUser;
+import dev.interpreterd.host.WorkerUsers;
 import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.Threads;
-import dev.interpreterd.user.Privilege;
-import dev.interpreterd.user.UserProbe;
-import dev.interpreterd.user.WorkDirectories;
-import dev.interpreterd.user.WorkerUser;
-import dev.interpreterd.user.WorkerUsers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,8 +177,7 @@ final class Boot {
                 runners = Runners.start(config, chosen.executable(), runner, hidden, cgroups(instance),
                         workerEnvironment, result(json), probes);
             }
-            executions = new ExecutionService(runners.workers(), runners.contexts(), runners.isolation(),
-                    runners.cgroups().mechanism(),
+            executions = new ExecutionService(runners.workers(), runners.contexts(),
                     new ExecutionService.Settings(config.maxConcurrent(), config.queue(), config.grace(),
                             config.maxOutputBytes()), workerEnvironment);
             boolean isolation = result(networkIsolation);
@@ -186,7 +186,8 @@ final class Boot {
                 throw new IOException("--network false needs network namespaces, which this machine does not"
                         + " allow (root or unprivileged user namespaces are required)");
             }
-            return new Booted(runner, runners, executions, chosen, isolation, user, workDir);
+            return new Booted(runner, runners, executions, new Host(chosen, user, workDir, runners.isolation(),
+                    runners.cgroups().mechanism(), isolation));
         } catch (IOException | RuntimeException | Error e) {
             if (executions != null) {
                 executions.close();

@@ -3,7 +3,7 @@ package dev.interpreterd;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.config.Config;
 import dev.interpreterd.config.Token;
-import dev.interpreterd.host.PythonLocator;
+import dev.interpreterd.host.Host;
 import dev.interpreterd.http.HttpApi;
 import dev.interpreterd.http.Json;
 import dev.interpreterd.os.SdNotify;
@@ -140,12 +140,11 @@ public final class Daemon implements AutoCloseable {
 
     /** The configuration as one line of key=value pairs for the start log, the token only as set or none. */
     private static String effectiveConfiguration(Config config, Booted started) {
-        PythonLocator.Python python = started.python();
-        Runners runners = started.runners();
+        Host host = started.host();
         Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("python", python.executable() + " (" + python.version() + ")");
-        settings.put("user", started.user());
-        settings.put("work_dir", started.workDir());
+        settings.put("python", host.python().executable() + " (" + host.python().version() + ")");
+        settings.put("user", host.user());
+        settings.put("work_dir", host.workDir());
         settings.put("slots", config.maxConcurrent());
         settings.put("queue", config.queue());
         settings.put("launcher", config.launcher().name().toLowerCase(Locale.ROOT));
@@ -168,11 +167,11 @@ public final class Daemon implements AutoCloseable {
         settings.put("max_processes", config.limits().processes());
         settings.put("max_file_size", Sizes.format(config.limits().fileSizeBytes()));
         settings.put("max_open_files", config.limits().openFiles());
-        settings.put("isolation", runners.isolation());
-        settings.put("cleanup", runners.cgroups().mechanism());
-        settings.put("cgroups", runners.cgroups().describe());
+        settings.put("isolation", host.isolation().wireName());
+        settings.put("cleanup", host.cleanup().wireName());
+        settings.put("cgroups", started.runners().cgroups().describe());
         settings.put("network", config.network());
-        settings.put("network_isolation", started.networkIsolation());
+        settings.put("network_isolation", host.networkIsolation());
         settings.put("token", config.token().isPresent() ? "set" : "none");
         StringJoiner line = new StringJoiner(" ");
         settings.forEach((key, value) -> line.add(key + "=" + value));

@@ -13,10 +13,11 @@ import dev.interpreterd.exec.launch.SpawnedWorker;
 import dev.interpreterd.exec.launch.WorkerLauncher;
 import dev.interpreterd.exec.spawn.WarmPool;
 import dev.interpreterd.host.AvailableMemory;
+import dev.interpreterd.host.Isolation;
 import dev.interpreterd.host.PrivateFiles;
 import dev.interpreterd.host.RunnerScript;
+import dev.interpreterd.host.WorkerUser;
 import dev.interpreterd.os.Posix;
-import dev.interpreterd.user.WorkerUser;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,10 +45,10 @@ final class Runners implements AutoCloseable {
     private final Zygote zygote;
     private final WorkerSource<?> workers;
     private final Contexts contexts;
-    private final String isolation;
+    private final Isolation isolation;
 
     private Runners(ControlServer control, WorkerLauncher launcher, Cgroups cgroups, Zygote zygote,
-                    WorkerSource<?> workers, Contexts contexts, String isolation) {
+                    WorkerSource<?> workers, Contexts contexts, Isolation isolation) {
         this.control = control;
         this.launcher = launcher;
         this.cgroups = cgroups;
@@ -88,21 +89,21 @@ final class Runners implements AutoCloseable {
             } catch (IOException e) {
                 noBoxes = e.getMessage();
                 log.warn("no boxes here ({}): each execution runs in a freshly started interpreter, isolated by {}"
-                        + " only, and there are no contexts", noBoxes, cgroups.mechanism());
+                        + " only, and there are no contexts", noBoxes, cgroups.mechanism().wireName());
             }
             Contexts contexts = new Contexts(boxes == null ? null : zygote, noBoxes, cgroups, runner.directory(),
                     environment, config.maxOutputBytes(), new Contexts.Bounds(config.maxContexts(), config.contextQueue(),
                     config.contextIdleTimeout(), config.contextMemoryReserveBytes()), new AvailableMemory(),
                     config.idPrefix());
             if (boxes != null && config.launcher() == Config.Launcher.BOX) {
-                return new Runners(control, launcher, cgroups, zygote, boxes, contexts, "namespaces");
+                return new Runners(control, launcher, cgroups, zygote, boxes, contexts, Isolation.NAMESPACES);
             }
             if (boxes != null) {
                 boxes.close(); // it proved boxes can be made; spawned interpreters run the stateless code
             }
             WorkerSource<SpawnedWorker> supervisors = launcher.supervisors(hiding.get());
             WorkerSource<?> workers = config.warmWorkers() > 0 ? new WarmPool(supervisors, config.warmWorkers()) : supervisors;
-            return new Runners(control, launcher, cgroups, zygote, workers, contexts, cgroups.mechanism());
+            return new Runners(control, launcher, cgroups, zygote, workers, contexts, cgroups.mechanism().alone());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closeAll(zygote, control, launcher, cgroups);
@@ -157,11 +158,8 @@ final class Runners implements AutoCloseable {
         return workers;
     }
 
-    /**
-     * What keeps executions apart: {@code namespaces} (a box each), else how their leftover processes
-     * are found, {@link Cgroups#mechanism()}.
-     */
-    String isolation() {
+    /** What keeps executions apart: a box each, else how their leftover processes are found. */
+    Isolation isolation() {
         return isolation;
     }
 

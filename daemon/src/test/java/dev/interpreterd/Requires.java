@@ -2,10 +2,10 @@ package dev.interpreterd;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.interpreterd.host.Privilege;
+import dev.interpreterd.host.WorkerUser;
+import dev.interpreterd.host.WorkerUsers;
 import dev.interpreterd.os.Posix;
-import dev.interpreterd.user.Privilege;
-import dev.interpreterd.user.WorkerUser;
-import dev.interpreterd.user.WorkerUsers;
 import io.restassured.response.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;

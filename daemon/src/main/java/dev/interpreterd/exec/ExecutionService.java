@@ -34,19 +34,11 @@ public final class ExecutionService implements AutoCloseable {
     private final WorkerEnvironment environment;
     private final WorkerSource<?> workers;
     private final ContextSource contexts;
-    private final String isolation;
-    private final String cleanup;
     private volatile boolean closing;
 
-    /**
-     * Gets ready to run code on {@code workers}, or in a context of {@code contexts} for a job that names one.
-     *
-     * @param isolation what keeps executions apart, for {@code /health}: {@code namespaces},
-     *                  {@code cgroup} or {@code subreaper}
-     * @param cleanup how leftover processes are found, for {@code /health}: {@code cgroup} or {@code subreaper}
-     */
-    public ExecutionService(WorkerSource<?> workers, ContextSource contexts, String isolation, String cleanup,
-                            Settings settings, WorkerEnvironment environment) {
+    /** Gets ready to run code on {@code workers}, or in a context of {@code contexts} for a job that names one. */
+    public ExecutionService(WorkerSource<?> workers, ContextSource contexts, Settings settings,
+                            WorkerEnvironment environment) {
         this.slots = settings.slots();
         this.queueCapacity = settings.queueCapacity();
         this.grace = settings.grace();
@@ -55,8 +47,6 @@ public final class ExecutionService implements AutoCloseable {
         this.environment = environment;
         this.workers = workers;
         this.contexts = contexts;
-        this.isolation = isolation;
-        this.cleanup = cleanup;
     }
 
     /**
@@ -155,21 +145,6 @@ public final class ExecutionService implements AutoCloseable {
     /** Requests waiting for a slot. */
     public int queued() {
         return waiting.get();
-    }
-
-    /**
-     * How the processes an execution leaves behind are found and killed: {@code cgroup}, a cgroup
-     * per execution that is killed as a whole at its end, or {@code subreaper} alone, the runner's
-     * supervisor inheriting every orphan of its subtree and killing it before it reports (which it
-     * also does with cgroups).
-     */
-    public String cleanupMechanism() {
-        return cleanup;
-    }
-
-    /** What keeps executions apart: {@code namespaces} (a box each), else {@link #cleanupMechanism()}. */
-    public String isolation() {
-        return isolation;
     }
 
     /** The number of slots. */

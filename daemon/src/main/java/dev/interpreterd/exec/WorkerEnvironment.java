@@ -1,6 +1,6 @@
 package dev.interpreterd.exec;
 
-import dev.interpreterd.user.WorkerUser;
+import dev.interpreterd.host.WorkerUser;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;

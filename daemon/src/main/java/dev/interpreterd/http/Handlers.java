@@ -16,21 +16,21 @@ record Handlers(ExecuteHandler execute, ContextHandlers context, McpServer mcpSe
     static Handlers of(Config config, Backend backend, ObjectMapper json, String version,
                        ScheduledExecutorService keepalives) {
         BodyReader body = new BodyReader();
-        NetworkPolicy network = new NetworkPolicy(config.network(), backend.networkIsolation());
+        NetworkPolicy network = new NetworkPolicy(config.network(), backend.host().networkIsolation());
         ExecuteHandler execute = new ExecuteHandler(backend.executions(), json, body,
-                config.defaultTimeout(), config.maxTimeout(), config.limits(), network, backend.workDir(), keepalives,
+                config.defaultTimeout(), config.maxTimeout(), config.limits(), network, backend.host().workDir(), keepalives,
                 config.keepalive());
         ContextHandlers context = new ContextHandlers(backend.contexts(), json, body, config.limits(), network,
-                backend.workDir());
+                backend.host().workDir());
         // An MCP session's context has every default: the work directory, no extra variables, the
         // daemon's limits and its --network.
         McpSettings mcpSettings = new McpSettings(version, config.defaultTimeout(), config.maxTimeout(),
                 config.contextIdleTimeout(), config.mcpSessionIdleTimeout(), config.idPrefix(),
-                new ContextSettings(backend.workDir(), Map.of(), config.limits(), config.network()),
+                new ContextSettings(backend.host().workDir(), Map.of(), config.limits(), config.network()),
                 config.keepalive());
         McpServer mcpServer = new McpServer(backend.executions(), backend.contexts(), mcpSettings, json, keepalives);
         HealthHandler health = new HealthHandler(backend.executions(), backend.contexts(), mcpServer::sessions, json,
-                version, backend.python(), backend.networkIsolation(), backend.user());
+                version, backend.host());
         return new Handlers(execute, context, mcpServer, new McpHandlers(mcpServer, body, json), health);
     }
 }

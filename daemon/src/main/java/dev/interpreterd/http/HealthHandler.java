@@ -3,8 +3,7 @@ package dev.interpreterd.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.context.Contexts;
 import dev.interpreterd.exec.ExecutionService;
-import dev.interpreterd.host.PythonLocator;
-import dev.interpreterd.user.WorkerUser;
+import dev.interpreterd.host.Host;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.time.Duration;
@@ -19,20 +18,20 @@ final class HealthHandler implements Handler {
     private final ObjectMapper json;
     private final String version;
     private final Interpreter python;
-    private final boolean networkIsolation;
+    private final Host host;
     private final User user;
     private final long startedNanos = System.nanoTime();
 
     HealthHandler(ExecutionService executions, Contexts contexts, IntSupplier mcpSessions, ObjectMapper json, String version,
-                  PythonLocator.Python python, boolean networkIsolation, WorkerUser user) {
+                  Host host) {
         this.mcpSessions = mcpSessions;
-        this.networkIsolation = networkIsolation;
-        this.user = new User(user.name(), user.uid());
+        this.host = host;
+        this.user = new User(host.user().name(), host.user().uid());
         this.executions = executions;
         this.contexts = contexts;
         this.json = json;
         this.version = version;
-        this.python = new Interpreter(python.executable().toString(), python.version());
+        this.python = new Interpreter(host.python().executable().toString(), host.python().version());
     }
 
     /** The health answer. */
@@ -64,7 +63,7 @@ final class HealthHandler implements Handler {
     public void handle(Context ctx) throws Exception {
         long uptime = Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds();
         Responses.json(ctx, 200, new Health("ok", version, python, uptime, executions.running(), executions.queued(),
-                executions.slots(), executions.isolation(), executions.cleanupMechanism(), networkIsolation, user,
+                executions.slots(), host.isolation().wireName(), host.cleanup().wireName(), host.networkIsolation(), user,
                 contextCounts(), new McpCounts(mcpSessions.getAsInt())), json);
     }
 

@@ -7,6 +7,7 @@ import dev.interpreterd.exec.RejectedException;
 import dev.interpreterd.mcp.McpServer;
 import dev.interpreterd.os.Threads;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
@@ -60,74 +61,82 @@ public final class HttpApi implements AutoCloseable {
         this.json = json;
         this.version = version;
         JettySetup.avoidManagementBeans();
-        this.app = Javalin.create(cfg -> {
-            cfg.startup.showJavalinBanner = false;
-            cfg.startup.showOldJavalinVersionWarning = false;
-            cfg.http.prefer405over404 = true;
-            JettySetup.apply(cfg, config.host(), config.port(), MAX_CONNECTIONS, BodyLimits.of(config.maxBodyBytes()),
-                    json);
-            // After-handlers run even when a handler threw, once the answer has been written.
-            cfg.routes.before(ctx -> inFlight.enter());
-            cfg.routes.after(ctx -> inFlight.exit());
-            config.token().ifPresent(token -> {
-                BearerAuth auth = new BearerAuth(token.value());
-                cfg.routes.before(ctx -> {
-                    if (!ctx.path().equals("/health")) {
-                        auth.handle(ctx);
-                    }
-                });
-            });
-            // Every route but /health waits for the start to end (see Readiness).
-            cfg.routes.post(EXECUTE_PATH, ctx -> readiness.await().execute().handle(ctx));
-            cfg.routes.post(ContextHandlers.PATH, ctx -> readiness.await().context().create(ctx));
-            // Javalin would answer HEAD for a GET route with 200, whatever that route answers: each
-            // GET route has a HEAD route of its own, answered by the same handler without the body.
-            cfg.routes.get(ContextHandlers.PATH, ctx -> readiness.await().context().list(ctx));
-            cfg.routes.head(ContextHandlers.PATH, ctx -> readiness.await().context().list(ctx));
-            cfg.routes.get(ContextHandlers.PATH + "/{id}", ctx -> readiness.await().context().get(ctx));
-            cfg.routes.head(ContextHandlers.PATH + "/{id}", ctx -> readiness.await().context().get(ctx));
-            cfg.routes.delete(ContextHandlers.PATH + "/{id}", ctx -> readiness.await().context().delete(ctx));
-            cfg.routes.post(ContextHandlers.PATH + "/{id}/restart", ctx -> readiness.await().context().restart(ctx));
-            cfg.routes.post(McpServer.PATH, ctx -> readiness.await().mcp().post(ctx));
-            cfg.routes.get(McpServer.PATH, ctx -> readiness.await().mcp().get(ctx));
-            cfg.routes.head(McpServer.PATH, ctx -> readiness.await().mcp().get(ctx));
-            cfg.routes.delete(McpServer.PATH, ctx -> readiness.await().mcp().delete(ctx));
-            cfg.routes.get("/health", this::health);
-            cfg.routes.head("/health", this::health);
-            cfg.routes.exception(ApiException.class, (e, ctx) -> {
-                if (e.status() == 503) {
-                    ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+        this.app = Javalin.create(this::configure);
+    }
+
+    /** The server, the token check and the routes, each of which waits for the start but {@code /health}. */
+    private void configure(JavalinConfig cfg) {
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.http.prefer405over404 = true;
+        JettySetup.apply(cfg, config.host(), config.port(), MAX_CONNECTIONS, BodyLimits.of(config.maxBodyBytes()),
+                json);
+        // After-handlers run even when a handler threw, once the answer has been written.
+        cfg.routes.before(ctx -> inFlight.enter());
+        cfg.routes.after(ctx -> inFlight.exit());
+        config.token().ifPresent(token -> {
+            BearerAuth auth = new BearerAuth(token.value());
+            cfg.routes.before(ctx -> {
+                if (!ctx.path().equals("/health")) {
+                    auth.handle(ctx);
                 }
-                answer(e, ctx);
             });
-            cfg.routes.exception(RejectedException.class, (e, ctx) -> {
-                ctx.header("Retry-After", RETRY_AFTER_SECONDS);
-                answer(new ApiException(503, e.reason() == RejectedException.Reason.BUSY ? "busy" : "shutting_down",
-                        e.getMessage()), ctx);
-            });
-            cfg.routes.exception(ContextException.class, (e, ctx) -> answer(switch (e.reason()) {
-                case NOT_FOUND -> new ApiException(404, "context_not_found", e.getMessage());
-                case TOO_MANY -> new ApiException(503, "too_many_contexts", e.getMessage());
-                case BUSY -> {
-                    ctx.header("Retry-After", RETRY_AFTER_SECONDS);
-                    yield new ApiException(503, "context_busy", e.getMessage());
-                }
-                case UNAVAILABLE -> new ApiException(503, "contexts_unavailable", e.getMessage());
-                case NOT_STARTED -> new ApiException(400, "invalid_request", e.getMessage());
-            }, ctx));
-            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> answer(fromJavalin(e.getStatus(), ctx), ctx));
-            cfg.routes.exception(Exception.class, (e, ctx) -> {
-                if (Responses.clientWentAway(e)) {
-                    log.info("{} {} from {}: the client went away before its answer ({})", ctx.method(), ctx.path(),
-                            ctx.ip(), e.toString());
-                    return;
-                }
-                log.error("{} {} failed", ctx.method(), ctx.path(), e);
-                answer(new ApiException(500, "internal_error", "the daemon failed: " + e.getMessage()), ctx);
-            });
-            cfg.routes.error(404, ctx -> answer(fromJavalin(404, ctx), ctx));
-            cfg.routes.error(405, ctx -> answer(fromJavalin(405, ctx), ctx));
         });
+        // Every route but /health waits for the start to end (see Readiness).
+        cfg.routes.post(EXECUTE_PATH, ctx -> readiness.await().execute().handle(ctx));
+        cfg.routes.post(ContextHandlers.PATH, ctx -> readiness.await().context().create(ctx));
+        // Javalin would answer HEAD for a GET route with 200, whatever that route answers: each
+        // GET route has a HEAD route of its own, answered by the same handler without the body.
+        cfg.routes.get(ContextHandlers.PATH, ctx -> readiness.await().context().list(ctx));
+        cfg.routes.head(ContextHandlers.PATH, ctx -> readiness.await().context().list(ctx));
+        cfg.routes.get(ContextHandlers.PATH + "/{id}", ctx -> readiness.await().context().get(ctx));
+        cfg.routes.head(ContextHandlers.PATH + "/{id}", ctx -> readiness.await().context().get(ctx));
+        cfg.routes.delete(ContextHandlers.PATH + "/{id}", ctx -> readiness.await().context().delete(ctx));
+        cfg.routes.post(ContextHandlers.PATH + "/{id}/restart", ctx -> readiness.await().context().restart(ctx));
+        cfg.routes.post(McpServer.PATH, ctx -> readiness.await().mcp().post(ctx));
+        cfg.routes.get(McpServer.PATH, ctx -> readiness.await().mcp().get(ctx));
+        cfg.routes.head(McpServer.PATH, ctx -> readiness.await().mcp().get(ctx));
+        cfg.routes.delete(McpServer.PATH, ctx -> readiness.await().mcp().delete(ctx));
+        cfg.routes.get("/health", this::health);
+        cfg.routes.head("/health", this::health);
+        answerErrors(cfg);
+    }
+
+    /** How failures are answered: each a JSON error with its status, as the API documents. */
+    private void answerErrors(JavalinConfig cfg) {
+        cfg.routes.exception(ApiException.class, (e, ctx) -> {
+            if (e.status() == 503) {
+                ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+            }
+            answer(e, ctx);
+        });
+        cfg.routes.exception(RejectedException.class, (e, ctx) -> {
+            ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+            answer(new ApiException(503, e.reason() == RejectedException.Reason.BUSY ? "busy" : "shutting_down",
+                    e.getMessage()), ctx);
+        });
+        cfg.routes.exception(ContextException.class, (e, ctx) -> answer(switch (e.reason()) {
+            case NOT_FOUND -> new ApiException(404, "context_not_found", e.getMessage());
+            case TOO_MANY -> new ApiException(503, "too_many_contexts", e.getMessage());
+            case BUSY -> {
+                ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+                yield new ApiException(503, "context_busy", e.getMessage());
+            }
+            case UNAVAILABLE -> new ApiException(503, "contexts_unavailable", e.getMessage());
+            case NOT_STARTED -> new ApiException(400, "invalid_request", e.getMessage());
+        }, ctx));
+        cfg.routes.exception(HttpResponseException.class, (e, ctx) -> answer(fromJavalin(e.getStatus(), ctx), ctx));
+        cfg.routes.exception(Exception.class, (e, ctx) -> {
+            if (Responses.clientWentAway(e)) {
+                log.info("{} {} from {}: the client went away before its answer ({})", ctx.method(), ctx.path(),
+                        ctx.ip(), e.toString());
+                return;
+            }
+            log.error("{} {} failed", ctx.method(), ctx.path(), e);
+            answer(new ApiException(500, "internal_error", "the daemon failed: " + e.getMessage()), ctx);
+        });
+        cfg.routes.error(404, ctx -> answer(fromJavalin(404, ctx), ctx));
+        cfg.routes.error(405, ctx -> answer(fromJavalin(405, ctx), ctx));
     }
 
     /** Starts listening; returns the port, which is the chosen one when the configured port is 0. */

@@ -1,5 +1,6 @@
 package dev.interpreterd.exec.cgroup;
 
+import dev.interpreterd.host.Cleanup;
 import dev.interpreterd.host.DaemonInstance;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -173,9 +174,9 @@ public final class Cgroups implements AutoCloseable {
         return !hierarchies.isEmpty();
     }
 
-    /** How the daemon finds what an execution leaves behind, for the start log and /health. */
-    public String mechanism() {
-        return available() ? "cgroup" : "subreaper";
+    /** How the daemon finds what an execution leaves behind. */
+    public Cleanup mechanism() {
+        return available() ? Cleanup.CGROUP : Cleanup.SUBREAPER;
     }
 
     /** What each hierarchy gives, for the start log, e.g. {@code v2(kill) memory(limit) pids(limit)}. */

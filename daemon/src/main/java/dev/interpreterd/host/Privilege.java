@@ -1,4 +1,4 @@
-package dev.interpreterd.user;
+package dev.interpreterd.host;
 
 import java.io.IOException;
 import java.nio.file.Files;

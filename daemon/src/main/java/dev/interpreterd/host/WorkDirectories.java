@@ -1,4 +1,4 @@
-package dev.interpreterd.user;
+package dev.interpreterd.host;
 
 import dev.interpreterd.os.Posix;
 import java.io.IOException;

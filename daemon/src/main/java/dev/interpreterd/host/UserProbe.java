@@ -1,7 +1,7 @@
-package dev.interpreterd.user;
+package dev.interpreterd.host;
 
-import dev.interpreterd.host.RunnerScript;
 import dev.interpreterd.host.Probe;
+import dev.interpreterd.host.RunnerScript;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

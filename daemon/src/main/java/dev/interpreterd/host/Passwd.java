@@ -1,12 +1,12 @@
-package dev.interpreterd.user;
+package dev.interpreterd.host;
 
+import dev.interpreterd.host.Probe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import dev.interpreterd.host.Probe;
-import java.time.Duration;
 
 /**
  * Looks up accounts as the C library does, through {@code getent passwd} (so LDAP and other

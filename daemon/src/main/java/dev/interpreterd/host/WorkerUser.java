@@ -1,4 +1,4 @@
-package dev.interpreterd.user;
+package dev.interpreterd.host;
 
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.interpreterd.user;
+package dev.interpreterd.host;
 
 import dev.interpreterd.config.UsageException;
 import java.io.IOException;
