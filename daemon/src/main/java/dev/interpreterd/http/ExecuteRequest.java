@@ -1,8 +1,8 @@
 package dev.interpreterd.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.interpreterd.units.Durations;
 import dev.interpreterd.config.Limits;
+import dev.interpreterd.exec.JobFields;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Iterator;
@@ -28,6 +28,7 @@ import java.util.Set;
 record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, String> envs, Optional<String> cwd,
                       Limits limits, Optional<Boolean> network, Optional<String> contextId) {
 
+    private static final JobFields FIELDS_OF_A_JOB = JobFields.HTTP;
     private static final Set<String> FIELDS = Set.of("code", "timeout", "envs", "cwd", "limits", "network", "contextId");
     /** What a context is made with, and so what an execution in it cannot ask for. */
     private static final List<String> CONTEXT_FIELDS = List.of("cwd", "limits", "network");
@@ -66,7 +67,8 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
                 }
             }
         }
-        return new ExecuteRequest(code(body.get("code")), timeout(body.get("timeout"), maxTimeout),
+        return new ExecuteRequest(checked(() -> FIELDS_OF_A_JOB.code(body.get("code"))),
+                checked(() -> FIELDS_OF_A_JOB.timeout(body.get("timeout"), maxTimeout)),
                 envs(body.get("envs")), cwd(body.get("cwd")), limits(body.get("limits"), maxLimits),
                 network(body.get("network")), contextId);
     }
@@ -79,49 +81,6 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
             throw ApiException.invalid("field 'contextId' must be the id of a context, a string, not " + kind(node));
         }
         return Optional.of(node.textValue());
-    }
-
-    private static String code(JsonNode node) {
-        if (node == null || node.isNull()) {
-            throw ApiException.invalid("field 'code' is required: the Python source to run, as a string");
-        }
-        if (!node.isTextual()) {
-            throw ApiException.invalid("field 'code' must be a string, not " + kind(node));
-        }
-        return unicode("code", node.textValue());
-    }
-
-    /** Rejects text that no UTF-8 encoder can carry to the worker: a lone UTF-16 surrogate such as \ud800. */
-    private static String unicode(String field, String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                throw ApiException.invalid("field '" + field + "' contains an unpaired surrogate \\u"
-                        + Integer.toHexString(c) + " at character " + i + ", which is not valid Unicode");
-            }
-        }
-        return text;
-    }
-
-    private static Optional<Duration> timeout(JsonNode node, Duration maxTimeout) {
-        if (node == null || node.isNull()) {
-            return Optional.empty();
-        }
-        String range = "greater than 0 and at most " + Durations.number(maxTimeout);
-        if (!node.isNumber()) {
-            throw ApiException.invalid("field 'timeout' must be a number of seconds " + range + ", not " + kind(node));
-        }
-        BigDecimal seconds = node.decimalValue();
-        if (seconds.signum() <= 0 || seconds.compareTo(BigDecimal.valueOf(maxTimeout.toNanos(), 9)) > 0) {
-            throw ApiException.invalid("field 'timeout' must be " + range + " seconds, got " + node.asText());
-        }
-        Duration timeout = Duration.ofNanos(seconds.movePointRight(9).longValue());
-        if (timeout.isZero()) {
-            throw ApiException.invalid("field 'timeout' must be at least 1 nanosecond, got " + node.asText());
-        }
-        return Optional.of(timeout);
     }
 
     static Map<String, String> envs(JsonNode node) {
@@ -213,16 +172,28 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
         return value.longValueExact();
     }
 
+    /** The text of field {@code name}, which must be valid Unicode. */
+    private static String unicode(String name, String text) {
+        return checked(() -> FIELDS_OF_A_JOB.unicode(name, text));
+    }
+
     static String kind(JsonNode node) {
-        return switch (node.getNodeType()) {
-            case STRING -> "a string";
-            case NUMBER -> "a number";
-            case BOOLEAN -> "a boolean";
-            case ARRAY -> "an array";
-            case OBJECT -> "an object";
-            case NULL -> "null";
-            default -> node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
-        };
+        return JobFields.kind(node);
+    }
+
+    /** What a check of {@link JobFields} gives, its refusal as a 400. */
+    private static <T> T checked(Check<T> check) {
+        try {
+            return check.run();
+        } catch (JobFields.InvalidFieldException e) {
+            throw ApiException.invalid(e.getMessage());
+        }
+    }
+
+    /** One check of {@link JobFields}. */
+    @FunctionalInterface
+    private interface Check<T> {
+        T run() throws JobFields.InvalidFieldException;
     }
 
     private static String printable(String text) {
