@@ -18,6 +18,7 @@ import dev.interpreterd.host.PrivateFiles;
 import dev.interpreterd.host.RunnerScript;
 import dev.interpreterd.host.WorkerUser;
 import dev.interpreterd.os.Posix;
+import dev.interpreterd.units.Clock;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -94,7 +95,7 @@ final class Runners implements AutoCloseable {
             Contexts contexts = new Contexts(boxes == null ? null : zygote, noBoxes, cgroups, runner.directory(),
                     environment, config.maxOutputBytes(), new Contexts.Bounds(config.maxContexts(), config.contextQueue(),
                     config.contextIdleTimeout(), config.contextMemoryReserveBytes()), new AvailableMemory(),
-                    config.idPrefix());
+                    config.idPrefix(), Clock.SYSTEM);
             if (boxes != null && config.launcher() == Config.Launcher.BOX) {
                 return new Runners(control, launcher, cgroups, zygote, boxes, contexts, Isolation.NAMESPACES);
             }

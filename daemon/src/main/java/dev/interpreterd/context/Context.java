@@ -7,6 +7,7 @@ import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.output.MarkedOutput;
 import dev.interpreterd.exec.output.OutputPumps;
 import dev.interpreterd.os.NamedPipe;
+import dev.interpreterd.units.Clock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -31,14 +32,15 @@ final class Context {
     private final String id;
     private final ContextSettings settings;
     private final boolean reclaimable;
-    private final Instant createdAt = Instant.now();
+    private final Clock clock;
+    private final Instant createdAt;
     /** Fair, so executions sent at the same time run in arrival order. */
     private final ReentrantLock turn = new ReentrantLock(true);
     private final AtomicLong executions = new AtomicLong();
     /** Executions waiting for their turn, not counting the one whose turn it is. */
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong generation = new AtomicLong();
-    private volatile Instant lastUsedAt = createdAt;
+    private volatile Instant lastUsedAt;
     private volatile Interpreter interpreter;
     private volatile boolean ended;
 
@@ -56,10 +58,13 @@ final class Context {
      * @param reclaimable true for a context that may be ended to make room for another while it is
      *                    idle (an MCP session's); false for one that only its owner ends (an HTTP context)
      */
-    Context(String id, ContextSettings settings, boolean reclaimable) {
+    Context(String id, ContextSettings settings, boolean reclaimable, Clock clock) {
         this.id = Objects.requireNonNull(id, "id");
         this.settings = settings;
         this.reclaimable = reclaimable;
+        this.clock = clock;
+        this.createdAt = clock.instant();
+        this.lastUsedAt = createdAt;
     }
 
     String id() {
@@ -97,7 +102,7 @@ final class Context {
             pump(err.openReader(), stderr, pumps);
             interpreter = new Interpreter(box, stdout, stderr);
             // Ready now: among idle contexts it counts as used now, not when it began to be made.
-            lastUsedAt = Instant.now();
+            lastUsedAt = clock.instant();
         } catch (IOException | RuntimeException e) {
             box.close();
             throw e;
@@ -157,7 +162,7 @@ final class Context {
     /** Ends the caller's turn and counts its execution. */
     void endTurn() {
         executions.incrementAndGet();
-        lastUsedAt = Instant.now();
+        lastUsedAt = clock.instant();
         turn.unlock();
     }
 

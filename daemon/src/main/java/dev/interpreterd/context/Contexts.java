@@ -6,6 +6,7 @@ import dev.interpreterd.exec.WorkerEnvironment;
 import dev.interpreterd.exec.box.Zygote;
 import dev.interpreterd.exec.cgroup.Cgroups;
 import dev.interpreterd.os.Threads;
+import dev.interpreterd.units.Clock;
 import dev.interpreterd.units.Durations;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -48,6 +49,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
     private final Bounds bounds;
     private final LongSupplier availableMemory;
     private final String idPrefix;
+    private final Clock clock;
     private final String unavailable;
     private final Map<String, Context> live = new ConcurrentHashMap<>();
     /** Why recently ended contexts ended, by id; guarded by itself. */
@@ -84,10 +86,11 @@ public final class Contexts implements ContextSource, AutoCloseable {
      *               {@code unavailable} says why
      * @param availableMemory bytes of memory available now, asked before each new context
      * @param idPrefix what each context's id begins with, before a random UUID ({@code --id-prefix})
+     * @param clock when contexts were made and last used, and so which have idled out
      */
     public Contexts(Zygote zygote, String unavailable, Cgroups cgroups, Path pipeDirectory,
                     WorkerEnvironment environment, long outputCapBytes, Bounds bounds, LongSupplier availableMemory,
-                    String idPrefix) {
+                    String idPrefix, Clock clock) {
         this.zygote = zygote;
         this.unavailable = unavailable;
         this.cgroups = cgroups;
@@ -97,6 +100,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
         this.bounds = bounds;
         this.availableMemory = availableMemory;
         this.idPrefix = Objects.requireNonNull(idPrefix, "idPrefix");
+        this.clock = Objects.requireNonNull(clock, "clock");
         Duration idleTimeout = bounds.idleTimeout();
         if (!idleTimeout.isZero()) {
             long every = Durations.idleCheckMillis(idleTimeout);
@@ -117,7 +121,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
             throw new ContextException(ContextException.Reason.UNAVAILABLE,
                     "contexts live in boxes, which this machine cannot make: " + unavailable);
         }
-        Context context = new Context(idPrefix + UUID.randomUUID(), settings, reclaimable);
+        Context context = new Context(idPrefix + UUID.randomUUID(), settings, reclaimable, clock);
         makeRoom(context);
         try {
             context.start(zygote, cgroups, pipeDirectory, environment, pumps);
@@ -261,7 +265,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
     }
 
     private void endIdle() {
-        Instant limit = Instant.now().minus(bounds.idleTimeout());
+        Instant limit = clock.instant().minus(bounds.idleTimeout());
         for (Context context : live.values()) {
             if (context.lastUsedAt().isBefore(limit) && context.retireIfIdle() && live.remove(context.id(), context)) {
                 endQuietly(context, "ended after " + bounds.idleTimeout().toSeconds() + " s without an execution"

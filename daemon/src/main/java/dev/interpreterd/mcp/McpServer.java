@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.interpreterd.context.Contexts;
 import dev.interpreterd.exec.ExecutionListener;
 import dev.interpreterd.exec.ExecutionService;
+import dev.interpreterd.units.Clock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -60,7 +61,7 @@ public final class McpServer implements AutoCloseable {
     public McpServer(ExecutionService executions, Contexts contexts, McpSettings settings, ObjectMapper json,
                      ScheduledExecutorService timer) {
         this.sessions = new McpSessions(contexts, settings.context(), settings.sessionIdleTimeout(),
-                settings.idPrefix());
+                settings.idPrefix(), Clock.SYSTEM);
         this.methods = new McpMethods(settings, new PythonTools(executions, contexts, settings, json));
         this.json = json;
         this.timer = timer;

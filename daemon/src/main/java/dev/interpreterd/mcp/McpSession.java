@@ -4,6 +4,7 @@ import dev.interpreterd.context.ContextException;
 import dev.interpreterd.context.ContextInfo;
 import dev.interpreterd.context.ContextSettings;
 import dev.interpreterd.context.Contexts;
+import dev.interpreterd.units.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,17 +23,20 @@ final class McpSession {
     private final ContextSettings settings;
     private final Map<String, CallStop> calls = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
-    private volatile long lastUsedNanos = System.nanoTime();
+    private final Clock clock;
+    private volatile long lastUsedNanos;
     /** The context, once made; guarded by this. */
     private String contextId;
     /** Guarded by this. */
     private boolean ended;
 
-    McpSession(String id, String protocolVersion, Contexts contexts, ContextSettings settings) {
+    McpSession(String id, String protocolVersion, Contexts contexts, ContextSettings settings, Clock clock) {
         this.id = id;
         this.protocolVersion = protocolVersion;
         this.contexts = contexts;
         this.settings = settings;
+        this.clock = clock;
+        this.lastUsedNanos = clock.nanoTime();
     }
 
     /** The id the client sends as {@code Mcp-Session-Id}. */
@@ -45,7 +49,7 @@ final class McpSession {
         return protocolVersion;
     }
 
-    /** When a request of this session last came or ended, in {@link System#nanoTime()} terms. */
+    /** When a request of this session last came or ended, in {@link Clock#nanoTime()} terms. */
     long lastUsedNanos() {
         return lastUsedNanos;
     }
@@ -53,12 +57,12 @@ final class McpSession {
     /** A request of this session is being answered, until {@link #leave}: the session is not idle meanwhile. */
     void enter() {
         inFlight.incrementAndGet();
-        lastUsedNanos = System.nanoTime();
+        lastUsedNanos = clock.nanoTime();
     }
 
     /** A request of this session has been answered. */
     void leave() {
-        lastUsedNanos = System.nanoTime();
+        lastUsedNanos = clock.nanoTime();
         inFlight.decrementAndGet();
     }
 

@@ -3,6 +3,7 @@ package dev.interpreterd.mcp;
 import dev.interpreterd.context.ContextSettings;
 import dev.interpreterd.context.Contexts;
 import dev.interpreterd.os.Threads;
+import dev.interpreterd.units.Clock;
 import dev.interpreterd.units.Durations;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -36,6 +37,7 @@ final class McpSessions implements AutoCloseable {
     private final ContextSettings settings;
     private final Duration idleTimeout;
     private final String idPrefix;
+    private final Clock clock;
     private final ScheduledExecutorService expiry =
             Executors.newSingleThreadScheduledExecutor(Threads.named("interpreterd-mcp-expiry"));
 
@@ -44,12 +46,14 @@ final class McpSessions implements AutoCloseable {
      *
      * @param idleTimeout how long a session may go without a request; zero for ever
      * @param idPrefix what each session id begins with, before its random part
+     * @param clock when sessions were last used, and so which have idled out
      */
-    McpSessions(Contexts contexts, ContextSettings settings, Duration idleTimeout, String idPrefix) {
+    McpSessions(Contexts contexts, ContextSettings settings, Duration idleTimeout, String idPrefix, Clock clock) {
         this.contexts = contexts;
         this.settings = settings;
         this.idleTimeout = idleTimeout;
         this.idPrefix = idPrefix;
+        this.clock = clock;
         if (!idleTimeout.isZero()) {
             long every = Durations.idleCheckMillis(idleTimeout);
             expiry.scheduleWithFixedDelay(this::endIdle, every, every, TimeUnit.MILLISECONDS);
@@ -67,8 +71,9 @@ final class McpSessions implements AutoCloseable {
         expiry.shutdownNow();
     }
 
-    private void endIdle() {
-        long now = System.nanoTime();
+    /** Ends every session that went the idle timeout without a request, unless a call runs in its interpreter. */
+    void endIdle() {
+        long now = clock.nanoTime();
         for (McpSession session : sessions.values()) {
             // A call may run in the session's interpreter by its id, from another session or era.
             if (session.idle() && now - session.lastUsedNanos() > idleTimeout.toNanos() && !session.interpreterBusy()
@@ -92,7 +97,7 @@ final class McpSessions implements AutoCloseable {
         if (sessions.size() >= MAX_SESSIONS && !dropOneWithoutContext()) {
             return Optional.empty();
         }
-        McpSession session = new McpSession(newId(), protocolVersion, contexts, settings);
+        McpSession session = new McpSession(newId(), protocolVersion, contexts, settings, clock);
         sessions.put(session.id(), session);
         return Optional.of(session);
     }
