@@ -224,7 +224,6 @@ public final class Contexts implements ContextSource, AutoCloseable {
             context.start(zygote, cgroups, pipeDirectory, environment, pumps);
             log.info("context {} restarted with a fresh interpreter", context.id());
         } catch (IOException | RuntimeException e) {
-            live.remove(context.id());
             endQuietly(context, "could not get a fresh interpreter (" + e.getMessage() + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -267,15 +266,20 @@ public final class Contexts implements ContextSource, AutoCloseable {
     private void endIdle() {
         Instant limit = clock.instant().minus(bounds.idleTimeout());
         for (Context context : live.values()) {
-            if (context.lastUsedAt().isBefore(limit) && context.retireIfIdle() && live.remove(context.id(), context)) {
+            if (context.lastUsedAt().isBefore(limit) && context.retireIfIdle()) {
                 endQuietly(context, "ended after " + bounds.idleTimeout().toSeconds() + " s without an execution"
                         + " (--context-idle-timeout)");
             }
         }
     }
 
-    /** Ends a context that is no longer live, remembers why, and logs it; its processes are gone when this returns. */
+    /**
+     * Ends a context, whatever ends it (a DELETE, its MCP session's end, idling out, making room for
+     * another, a replacement that failed, the daemon's stop): it is live no more, and why it ended is
+     * remembered and logged. Its processes are gone when this returns.
+     */
     private void end(Context context, String why) throws InterruptedException {
+        live.remove(context.id(), context);
         synchronized (endings) {
             endings.put(context.id(), why);
         }
@@ -348,8 +352,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
     @Override
     public void close() {
         expiry.shutdownNow();
-        live.values().forEach(context -> endQuietly(context, "ended as the daemon stopped"));
-        live.clear();
+        List.copyOf(live.values()).forEach(context -> endQuietly(context, "ended as the daemon stopped"));
         pumps.shutdown();
     }
 }

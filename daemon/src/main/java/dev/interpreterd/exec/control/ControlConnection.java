@@ -20,12 +20,35 @@ public final class ControlConnection implements AutoCloseable {
     private final SocketChannel channel;
     private final DataInputStream in;
     private final ObjectMapper json;
-    private volatile long peerPid;
+    private final long peerPid;
 
-    ControlConnection(SocketChannel channel, ObjectMapper json) {
+    private ControlConnection(SocketChannel channel, DataInputStream in, ObjectMapper json, long peerPid) {
         this.channel = channel;
-        this.in = new DataInputStream(Channels.newInputStream(channel));
+        this.in = in;
         this.json = json;
+        this.peerPid = peerPid;
+    }
+
+    /**
+     * A connection whose peer has said who it is.
+     *
+     * @param connection the connection, which knows the peer's pid
+     * @param hello what the peer said first: its pid, its secret, and an error if it could not start
+     */
+    record Greeted(ControlConnection connection, Frame.Hello hello) {
+    }
+
+    /**
+     * Reads the first frame of a peer that just connected, which must be its hello.
+     *
+     * @throws IOException when the peer says something else first, or nothing before the channel closes
+     */
+    static Greeted greet(SocketChannel channel, ObjectMapper json) throws IOException {
+        DataInputStream in = new DataInputStream(Channels.newInputStream(channel));
+        if (!(read(in, json) instanceof Frame.Hello hello)) {
+            throw new IOException("the peer did not begin with hello");
+        }
+        return new Greeted(new ControlConnection(channel, in, json, hello.pid()), hello);
     }
 
     /**
@@ -35,6 +58,10 @@ public final class ControlConnection implements AutoCloseable {
      * @throws IOException when the frame is not valid or the connection broke
      */
     public Frame read() throws IOException {
+        return read(in, json);
+    }
+
+    private static Frame read(DataInputStream in, ObjectMapper json) throws IOException {
         int length = in.readInt();
         if (length < 0 || length > MAX_FRAME_BYTES) {
             throw new IOException("worker sent a frame of " + Integer.toUnsignedString(length)
@@ -50,12 +77,11 @@ public final class ControlConnection implements AutoCloseable {
         return peerPid;
     }
 
-    void peerPid(long pid) {
-        peerPid = pid;
-    }
-
-    /** Sends one frame. */
-    public void send(Frame message) throws IOException {
+    /**
+     * Sends one frame, whole: frames that several threads send (a request's job, a timer's stop)
+     * go one after the other, never interleaved.
+     */
+    public synchronized void send(Frame message) throws IOException {
         byte[] payload = json.writeValueAsBytes(message);
         ByteBuffer frame = ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).flip();
         while (frame.hasRemaining()) {

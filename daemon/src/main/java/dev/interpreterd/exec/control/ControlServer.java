@@ -86,11 +86,10 @@ public final class ControlServer implements AutoCloseable {
         while (server.isOpen()) {
             try {
                 SocketChannel channel = server.accept();
-                ControlConnection connection = new ControlConnection(channel, json);
                 try {
-                    handshakes.execute(() -> handshake(connection));
+                    handshakes.execute(() -> handshake(channel));
                 } catch (RejectedExecutionException e) {
-                    connection.close(); // closing down
+                    closeQuietly(channel); // closing down
                 }
             } catch (ClosedChannelException e) {
                 return;
@@ -100,26 +99,35 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    private void handshake(ControlConnection connection) {
+    private void handshake(SocketChannel channel) {
+        ControlConnection.Greeted greeted;
+        // A peer that connects and never speaks is cut off instead of holding a thread forever.
+        var deadline = timer.schedule(() -> closeQuietly(channel), HELLO_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         try {
-            // A peer that connects and never speaks is cut off instead of holding a thread forever.
-            var deadline = timer.schedule(connection::close, HELLO_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            if (!(connection.read() instanceof Frame.Hello hello)) {
-                connection.close();
-                return;
-            }
-            connection.peerPid(hello.pid());
-            CompletableFuture<ControlConnection> waiting = expected.remove(Objects.requireNonNullElse(hello.secret(), ""));
-            deadline.cancel(false);
-            if (waiting != null && hello.error() != null) {
-                // The runner could not become what it was asked to be, and says why.
-                waiting.completeExceptionally(new IOException(hello.error()));
-                connection.close();
-            } else if (waiting == null || !waiting.complete(connection)) {
-                connection.close();
-            }
+            greeted = ControlConnection.greet(channel, json);
         } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            return;
+        } finally {
+            deadline.cancel(false);
+        }
+        Frame.Hello hello = greeted.hello();
+        ControlConnection connection = greeted.connection();
+        CompletableFuture<ControlConnection> waiting = expected.remove(Objects.requireNonNullElse(hello.secret(), ""));
+        if (waiting != null && hello.error() != null) {
+            // The runner could not become what it was asked to be, and says why.
+            waiting.completeExceptionally(new IOException(hello.error()));
             connection.close();
+        } else if (waiting == null || !waiting.complete(connection)) {
+            connection.close();
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // Closing a socket whose peer is gone has nothing left to report.
         }
     }
 
