@@ -7,7 +7,9 @@ The control protocol (the daemon's Frame records mirror this table):
     from      to        event     fields
     daemon    zygote    box       secret, pipes           fork a new box; pipes: the one directory of the
                                                           runner's that it keeps, where its output pipes are
-    box/sup.  daemon    hello     secret, pid             first frame; pid as the daemon sees it
+    box/sup.  daemon    hello     secret, pid, [error]    first frame; pid as the daemon sees it; error:
+                                                          why the runner could not become what it was
+                                                          asked to be (then it exits)
     daemon    box/sup.  cgroup    procs                   join these cgroups before any code runs
     daemon    box/sup.  job       code, env, cwd, limits, network, user, [stdout, stderr, warm]
     daemon    box/sup.  signal    signal                  signal the code's process group
@@ -25,9 +27,13 @@ The control protocol (the daemon's Frame records mirror this table):
                                                           timeline: when the box's steps came
     zygote    daemon    reaped    pid, exitCode, signal   a box's init ended
 
-On a box child's report pipe to its init, besides started, display and report: done, with exitCode
-and timeline, once the child has ended the way a script ends and let go of its output (a report not
-sent yet comes in the same write). The init answers on it at once when nothing else is left in the box.
+On a child's report pipe to its init (or supervisor), in the same framing:
+    started                       the child took the job (the init adds the child's pid for the daemon)
+    display   kind, data          a result or display() of the code, passed on as it is
+    report    outcome, ...        how the code ended: ok, an error with its traceback, an exit code
+    done      exitCode, timeline  a box child has ended the way a script ends and let go of its
+                                  output; a report not sent yet comes in the same write. The init
+                                  answers at once when nothing else is left in the box.
 """
 
 import json

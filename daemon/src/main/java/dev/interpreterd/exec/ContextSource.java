@@ -4,11 +4,6 @@ package dev.interpreterd.exec;
 @FunctionalInterface
 public interface ContextSource {
 
-    /** No contexts at all: every id is unknown. */
-    ContextSource NONE = id -> {
-        throw new IllegalStateException("no contexts here");
-    };
-
     /** Waits for the context's turn, in arrival order, and leases it to one execution. */
     Worker lease(String id) throws InterruptedException;
 }

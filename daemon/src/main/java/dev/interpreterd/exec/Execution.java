@@ -16,8 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one job on one fresh worker and turns what happened into an {@link ExecutionResult}.
- * Whatever the code does, the worker and everything it started are gone when {@link #run()} returns.
+ * Runs one job on one worker and turns what happened into an {@link ExecutionResult}. On a box or a
+ * fresh interpreter, whatever the code does, everything it started is gone when {@link #run()}
+ * returns; in a context, the interpreter and what the code started in the background live on, unless
+ * the execution cost the context its interpreter.
  */
 final class Execution implements Stoppable {
 

@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs jobs on fresh workers or in contexts, at most {@code slots} at once, with at most
+ * Runs jobs on workers (a fresh child in a box, or a freshly started interpreter) or in contexts,
+ * at most {@code slots} at once, with at most
  * {@code queueCapacity} more waiting for a slot. A job for a context first waits for the context's
  * turn, which holds no slot; a slot is held only from then until the execution ends, however it ends.
  */

@@ -12,8 +12,9 @@ import java.util.OptionalInt;
 
 /**
  * What one execution runs on: a runner process ready for one job, with its captured output and its
- * control connection. Either a supervisor started afresh ({@link SpawnedWorker}) or a lease on a
- * box ({@link BoxLease}). Closing it ends whatever of the execution is left.
+ * control connection. A supervisor started afresh ({@code SpawnedWorker}), one started ahead and
+ * leased from a warm pool ({@code WarmPool}), a lease on a box ({@code BoxLease}), or a context's
+ * turn ({@code ContextLease}). Closing it ends whatever of the execution is left.
  */
 public interface Worker extends Stoppable, AutoCloseable {
 

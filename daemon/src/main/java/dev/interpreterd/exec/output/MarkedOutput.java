@@ -16,8 +16,8 @@ public final class MarkedOutput extends OutputStream {
     private int matched;
 
     /**
-     * Sends what comes from now on to {@code target}, until {@code marker}. The marker's first byte
-     * must not occur again in it, so that a failed partial match never hides the start of a real one.
+     * Sends what comes from now on to {@code next}, until {@code end}, the marker. The marker's first
+     * byte must not occur again in it, so that a failed partial match never hides the start of a real one.
      */
     public synchronized void expect(CappedOutput next, byte[] end) {
         target = next;
