@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.interpreterd.exec.ExecutionListener;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The MCP methods this server has, past {@code initialize}: {@code ping}, {@code tools/list} and
@@ -16,6 +18,7 @@ import java.util.Optional;
  */
 final class McpMethods {
 
+    private static final Logger log = LoggerFactory.getLogger(McpMethods.class);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String INSTRUCTIONS = "Runs Python 3 code for you. Use " + ToolDefinitions.EXECUTE
             + " to compute, analyse data or make plots: an interpreter keeps its state between calls, like a"
@@ -104,6 +107,24 @@ final class McpMethods {
             default -> throw new JsonRpcException(JsonRpc.METHOD_NOT_FOUND, "Method not found: " + request.method()
                     + "; this server has initialize, ping, tools/list and tools/call");
         };
+    }
+
+    /**
+     * The JSON-RPC response to a request: its result, or the error it failed with, a failure of the
+     * daemon's own included.
+     */
+    JsonNode respond(Optional<McpSession> session, JsonRpcMessage request, CallStop stop, ExecutionListener progress) {
+        try {
+            return JsonRpc.result(request.id(), answer(session, request, stop, progress));
+        } catch (JsonRpcException e) {
+            return JsonRpc.error(request.id(), e.code(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return JsonRpc.error(request.id(), JsonRpc.INTERNAL_ERROR, "the daemon is stopping");
+        } catch (RuntimeException e) {
+            log.error("MCP {} failed", request.method(), e);
+            return JsonRpc.error(request.id(), JsonRpc.INTERNAL_ERROR, "the daemon failed: " + e);
+        }
     }
 
     /** Heeds a notification: a cancelled call is stopped as its timeout would stop it; others need nothing. */

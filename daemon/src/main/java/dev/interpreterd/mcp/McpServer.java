@@ -3,14 +3,12 @@ package dev.interpreterd.mcp;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.interpreterd.context.Contexts;
 import dev.interpreterd.exec.ExecutionListener;
 import dev.interpreterd.exec.ExecutionService;
 import dev.interpreterd.units.Clock;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,13 +41,11 @@ public final class McpServer implements AutoCloseable {
     public static final String METHOD_HEADER = "Mcp-Method";
     /** The header of a modern request that names the tool it calls. */
     public static final String NAME_HEADER = "Mcp-Name";
-    /** The modern methods whose results may be cached, for how long. */
-    private static final List<String> CACHEABLE = List.of("server/discover", "tools/list");
-    private static final Duration CACHE_TTL = Duration.ofMinutes(5);
     private static final Logger log = LoggerFactory.getLogger(McpServer.class);
 
     private final McpSessions sessions;
     private final McpMethods methods;
+    private final ModernEra modern;
     private final ObjectMapper json;
     private final ScheduledExecutorService timer;
     private final Duration heartbeat;
@@ -63,6 +59,7 @@ public final class McpServer implements AutoCloseable {
         this.sessions = new McpSessions(contexts, settings.context(), settings.sessionIdleTimeout(),
                 settings.idPrefix(), Clock.SYSTEM);
         this.methods = new McpMethods(settings, new PythonTools(executions, contexts, settings, json));
+        this.modern = new ModernEra(methods, timer, settings.heartbeat());
         this.json = json;
         this.timer = timer;
         this.heartbeat = settings.heartbeat();
@@ -86,7 +83,7 @@ public final class McpServer implements AutoCloseable {
             return McpAnswer.refused(400, e.code(), e.getMessage());
         }
         if (ModernRequest.claims(message) || headers.protocolVersion().filter(ProtocolVersions::modern).isPresent()) {
-            return modern(message, headers);
+            return modern.post(message, headers);
         }
         if (message.kind() == JsonRpcMessage.Kind.REQUEST && message.method().equals("initialize")) {
             return initialize(message);
@@ -131,65 +128,6 @@ public final class McpServer implements AutoCloseable {
                 current.leave();
             }
         }
-    }
-
-    /**
-     * A modern message: checked, then answered without a session. A {@code tools/call} from a client
-     * that takes SSE is answered as a stream, so that closing it cancels the call; its progress, if
-     * it asks for it, goes on that stream too. Notifications change nothing here: a modern call is
-     * cancelled by closing its stream.
-     */
-    private McpAnswer modern(JsonRpcMessage message, McpHeaders headers) {
-        if (message.kind() != JsonRpcMessage.Kind.REQUEST) {
-            return McpAnswer.empty(202);
-        }
-        Optional<McpAnswer> refused = ModernRequest.refusal(message, headers, McpMethods.MODERN);
-        if (refused.isPresent()) {
-            return refused.get();
-        }
-        if (!message.method().equals("tools/call") || !headers.acceptsEventStream()) {
-            return McpAnswer.json(200, modernAnswer(message, new CallStop(), ExecutionListener.NONE));
-        }
-        Optional<JsonNode> token = ProgressReporter.token(message);
-        return McpAnswer.streamed(sink -> {
-            CallStop stop = new CallStop();
-            try (StreamWatch watch = StreamWatch.start(sink, timer,
-                    () -> stop.cancel("the client closed the call's response stream"))) {
-                if (token.isPresent()) {
-                    try (ProgressReporter progress = ProgressReporter.start(token.get(), sink, timer, heartbeat)) {
-                        JsonNode response = modernAnswer(message, stop, progress);
-                        watch.close();
-                        progress.finish(response);
-                    }
-                } else {
-                    JsonNode response = modernAnswer(message, stop, ExecutionListener.NONE);
-                    watch.close();
-                    try {
-                        sink.send(response);
-                    } catch (IOException e) {
-                        log.info("an MCP client left before the answer to its call: {}", e.toString());
-                    }
-                }
-            } finally {
-                stop.ended();
-            }
-        });
-    }
-
-    /** The response to a modern request, whose result says it is complete, how long it may be cached, and who answered. */
-    private JsonNode modernAnswer(JsonRpcMessage request, CallStop stop, ExecutionListener progress) {
-        JsonNode response = answer(Optional.empty(), request, stop, progress);
-        if (response.get("result") instanceof ObjectNode result) {
-            result.put("resultType", "complete");
-            if (CACHEABLE.contains(request.method())) {
-                result.put("ttlMs", CACHE_TTL.toMillis());
-                result.put("cacheScope", "private");
-            }
-            JsonNode meta = result.get("_meta");
-            (meta instanceof ObjectNode own ? own : result.putObject("_meta"))
-                    .set(ModernRequest.SERVER_INFO_KEY, methods.serverInfo());
-        }
-        return response;
     }
 
     /** MCP sessions open now. */
@@ -258,24 +196,9 @@ public final class McpServer implements AutoCloseable {
         String key = request.id().toString();
         CallStop stop = session.begin(key);
         try {
-            return answer(Optional.of(session), request, stop, progress);
+            return methods.respond(Optional.of(session), request, stop, progress);
         } finally {
             session.finished(key, stop);
-        }
-    }
-
-    private JsonNode answer(Optional<McpSession> session, JsonRpcMessage request, CallStop stop,
-                            ExecutionListener progress) {
-        try {
-            return JsonRpc.result(request.id(), methods.answer(session, request, stop, progress));
-        } catch (JsonRpcException e) {
-            return JsonRpc.error(request.id(), e.code(), e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return JsonRpc.error(request.id(), JsonRpc.INTERNAL_ERROR, "the daemon is stopping");
-        } catch (RuntimeException e) {
-            log.error("MCP {} failed", request.method(), e);
-            return JsonRpc.error(request.id(), JsonRpc.INTERNAL_ERROR, "the daemon failed: " + e);
         }
     }
 
