@@ -3,7 +3,6 @@ package dev.interpreterd.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.context.ContextException;
-import dev.interpreterd.context.ContextInfo;
 import dev.interpreterd.context.Contexts;
 import dev.interpreterd.exec.ExecutionListener;
 import dev.interpreterd.exec.ExecutionResult;
@@ -13,31 +12,36 @@ import dev.interpreterd.exec.RejectedException;
 import dev.interpreterd.units.Durations;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The calls of {@code execute_python}, {@code reset_python} and {@code close_python}. A call that
- * names a {@code contextId} acts on that interpreter, whoever made it. One that names none acts on
- * its legacy session's own interpreter, or, from the modern era, on a new one. An id that names no
- * live interpreter is never silently replaced: the answer says so and gives a fresh id.
+ * The tools' calls: {@code execute_python} here, {@code reset_python} and {@code close_python} in
+ * {@link InterpreterLifecycle}. A call that names a {@code contextId} acts on that interpreter,
+ * whoever made it. One that names none acts on its legacy session's own interpreter, or, from the
+ * modern era, on a new one. An id that names no live interpreter is never silently replaced: the
+ * answer says so and gives a fresh id ({@link EndedInterpreters}).
  */
 final class PythonTools {
 
-    private static final String ENDED = "this MCP session has ended; start a new one (initialize) to run code";
+    /** What a call of a legacy session that has ended is told. */
+    static final String ENDED = "this MCP session has ended; start a new one (initialize) to run code";
 
     private final ExecutionService executions;
     private final Contexts contexts;
     private final McpSettings settings;
     private final ObjectMapper json;
+    private final EndedInterpreters ended;
+    private final InterpreterLifecycle lifecycle;
 
     PythonTools(ExecutionService executions, Contexts contexts, McpSettings settings, ObjectMapper json) {
         this.executions = executions;
         this.contexts = contexts;
         this.settings = settings;
         this.json = json;
+        this.ended = new EndedInterpreters(contexts, settings.context());
+        this.lifecycle = new InterpreterLifecycle(contexts, settings.context(), ended, json);
     }
 
     /**
@@ -52,8 +56,8 @@ final class PythonTools {
                     ExecutionListener progress) throws JsonRpcException, InterruptedException {
         return switch (name) {
             case ToolDefinitions.EXECUTE -> execute(session, arguments, stop, progress);
-            case ToolDefinitions.RESET -> reset(session, arguments);
-            case ToolDefinitions.CLOSE -> close(arguments);
+            case ToolDefinitions.RESET -> lifecycle.reset(session, arguments);
+            case ToolDefinitions.CLOSE -> lifecycle.close(arguments);
             default -> throw JsonRpcException.invalidParams("Unknown tool: " + name + "; the tools are "
                     + ToolDefinitions.EXECUTE + ", " + ToolDefinitions.RESET + " and " + ToolDefinitions.CLOSE);
         };
@@ -96,7 +100,7 @@ final class PythonTools {
             if (e.reason() != ContextException.Reason.NOT_FOUND) {
                 throw e;
             }
-            return gone(contextId, "the code did not run");
+            return ended.answer(contextId, "the code did not run");
         }
         return ExecutionContent.of(result, died(result), json);
     }
@@ -169,98 +173,6 @@ final class PythonTools {
         return executions.execute(job, new CallListener(stop, progress));
     }
 
-    private ToolResult reset(Optional<McpSession> session, JsonNode arguments) throws InterruptedException {
-        Optional<String> named;
-        try {
-            named = onlyContextId(ToolDefinitions.RESET, arguments);
-        } catch (InvalidArgumentException e) {
-            return ToolResult.error(e.getMessage());
-        }
-        try {
-            ContextInfo context;
-            if (named.isPresent()) {
-                try {
-                    context = contexts.restart(named.get());
-                } catch (ContextException e) {
-                    if (e.reason() != ContextException.Reason.NOT_FOUND) {
-                        throw e;
-                    }
-                    return gone(named.get(), "nothing was reset");
-                }
-            } else if (session.isPresent()) {
-                Optional<ContextInfo> restarted = session.get().restart();
-                if (restarted.isEmpty()) {
-                    return ToolResult.error(ENDED);
-                }
-                context = restarted.get();
-            } else {
-                context = contexts.create(settings.context(), true);
-            }
-            return new ToolResult(List.of(ToolResult.text(ToolDefinitions.CONTEXT_ID + ": " + context.id()
-                    + "\nThe interpreter has a fresh start: variables, imports and background processes of earlier"
-                    + " calls are gone; files on disk stay.")), Optional.of(json.valueToTree(context)), false);
-        } catch (ContextException e) {
-            return ToolResult.error(noInterpreter(e));
-        }
-    }
-
-    private ToolResult close(JsonNode arguments) throws InterruptedException {
-        Optional<String> named;
-        try {
-            named = onlyContextId(ToolDefinitions.CLOSE, arguments);
-        } catch (InvalidArgumentException e) {
-            return ToolResult.error(e.getMessage());
-        }
-        if (named.isEmpty()) {
-            return ToolResult.error("argument '" + ToolDefinitions.CONTEXT_ID + "' is required: the id of the"
-                    + " interpreter to end, as an earlier answer named it");
-        }
-        try {
-            contexts.delete(named.get());
-        } catch (ContextException e) {
-            return ToolResult.error("nothing was closed: no interpreter has " + ToolDefinitions.CONTEXT_ID + " "
-                    + named.get() + " (" + why(named.get()) + ")");
-        }
-        return new ToolResult(List.of(ToolResult.text(ToolDefinitions.CONTEXT_ID + ": " + named.get()
-                + "\nThe interpreter has ended, with its variables and background processes; files on disk stay."
-                + " Calls that name it from now on are told so.")), Optional.empty(), false);
-    }
-
-    /** The {@code contextId} of a tool that takes nothing else. */
-    private static Optional<String> onlyContextId(String tool, JsonNode arguments) throws InvalidArgumentException {
-        for (Iterator<String> names = arguments.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals(ToolDefinitions.CONTEXT_ID)) {
-                throw new InvalidArgumentException(tool + " takes only '" + ToolDefinitions.CONTEXT_ID
-                        + "'; leave out '" + name + "'");
-            }
-        }
-        return ExecuteArguments.contextId(arguments.get(ToolDefinitions.CONTEXT_ID));
-    }
-
-    /**
-     * The answer to a call that names an interpreter that has ended: it says so and why, and gives
-     * the id of a fresh one, made now, to call again with.
-     */
-    private ToolResult gone(String contextId, String consequence) throws InterruptedException {
-        String what = consequence + ": no interpreter has " + ToolDefinitions.CONTEXT_ID + " " + contextId + " ("
-                + why(contextId) + "), so the variables, imports and functions of the calls made in it are gone";
-        String fresh;
-        try {
-            fresh = contexts.create(settings.context(), true).id();
-        } catch (ContextException e) {
-            return ToolResult.error(what + "; and no fresh interpreter could be started: " + e.getMessage());
-        }
-        return ToolResult.error(what + ".\nA fresh, empty interpreter is ready: call again with "
-                + ToolDefinitions.CONTEXT_ID + " " + fresh + ", and define again what the code needs.");
-    }
-
-    /** Why the interpreter with this id is not live, as far as the daemon knows. */
-    private String why(String contextId) {
-        return contexts.ending(contextId).map(ending -> "it " + ending)
-                .orElse("it never existed on this daemon, or ended long ago");
-    }
-
     /** The note for an execution whose interpreter did not survive it. */
     private static List<String> died(ExecutionResult result) {
         return result.contextRestarted() ? List.of("the interpreter did not survive this call (it was killed or"
@@ -277,7 +189,7 @@ final class PythonTools {
                 + " background processes of earlier calls are gone, so define again what this code needs";
     }
 
-    private static String noInterpreter(ContextException e) {
+    static String noInterpreter(ContextException e) {
         String text = "no Python interpreter could be started: " + e.getMessage();
         return e.reason() == ContextException.Reason.TOO_MANY
                 ? text + "; try again once another interpreter has ended or gone idle" : text;
