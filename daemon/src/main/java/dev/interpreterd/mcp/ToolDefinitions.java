@@ -67,11 +67,7 @@ final class ToolDefinitions {
         schema.putArray("required").add("code");
         schema.put("additionalProperties", false);
         tool.set("outputSchema", outputSchema());
-        ObjectNode annotations = tool.putObject("annotations");
-        annotations.put("readOnlyHint", false);
-        annotations.put("destructiveHint", true);
-        annotations.put("idempotentHint", false);
-        annotations.put("openWorldHint", settings.context().network());
+        annotate(tool, false, settings.context().network());
         return tool;
     }
 
@@ -155,11 +151,7 @@ final class ToolDefinitions {
         contextId(schema.putObject("properties"), "The interpreter to start over: the contextId an earlier answer"
                 + " began with; " + (modern ? "leave it out for a new one." : "leave it out for this session's own."));
         schema.put("additionalProperties", false);
-        ObjectNode annotations = tool.putObject("annotations");
-        annotations.put("readOnlyHint", false);
-        annotations.put("destructiveHint", true);
-        annotations.put("idempotentHint", true);
-        annotations.put("openWorldHint", false);
+        annotate(tool, true, false);
         return tool;
     }
 
@@ -173,12 +165,17 @@ final class ToolDefinitions {
         contextId(schema.putObject("properties"), "The interpreter to end: the contextId an earlier answer began with.");
         schema.putArray("required").add(CONTEXT_ID);
         schema.put("additionalProperties", false);
+        annotate(tool, true, false);
+        return tool;
+    }
+
+    /** The hints of a tool that changes an interpreter's state: never read-only, always destructive. */
+    private static void annotate(ObjectNode tool, boolean idempotent, boolean openWorld) {
         ObjectNode annotations = tool.putObject("annotations");
         annotations.put("readOnlyHint", false);
         annotations.put("destructiveHint", true);
-        annotations.put("idempotentHint", true);
-        annotations.put("openWorldHint", false);
-        return tool;
+        annotations.put("idempotentHint", idempotent);
+        annotations.put("openWorldHint", openWorld);
     }
 
     /** The {@code contextId} property, mirrored in a header so that a gateway can route by it. */
