@@ -1,4 +1,4 @@
-"""The run as a readable report for a terminal, and as Markdown for the README's Performance section."""
+"""The run as a readable report for a terminal, and as Markdown for docs/performance.md."""
 from __future__ import annotations
 
 from cases import BARE_SPAWN_NAME, CONTEXT_NAME, HTTP_CASES, JUPYTER_NAME, PACED_NAME, PRINT_42
@@ -171,7 +171,7 @@ def flood_text(run: BenchRun) -> str:
 
 def markdown_report(run: BenchRun, command: str) -> str:
     """A paragraph on the setup (the machine's own costs included) and three tables: the cases, where
-    one execution's CPU goes, and the other measures; ready for the README's Performance section."""
+    one execution's CPU goes, and the other measures; ready for docs/performance.md."""
     split = split_markdown(run.cpu_split, label(PRINT_42.name, "`"))
     steps = steps_markdown(run.steps, label(PRINT_42.name, "`"))
     return "\n".join([_markdown_setup(run, command), ""] + _markdown_loads(run) + [""] + split + steps

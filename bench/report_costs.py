@@ -1,5 +1,5 @@
 """What the machine charges and where one execution's CPU goes, as report lines for a terminal and
-as Markdown for the README's Performance section."""
+as Markdown for docs/performance.md."""
 from __future__ import annotations
 
 from cpu_split import CpuSplit

@@ -6,7 +6,7 @@ for a fork, a page fault and a spawn.
 
 Usage (from the repository root, after `mvn -q -B package -DskipTests`):
   python3 bench/run.py                                  # full run, readable report
-  python3 bench/run.py --markdown                       # also a Markdown table for the README
+  python3 bench/run.py --markdown                       # also a Markdown table for docs/performance.md
   python3 bench/run.py --smoke                          # a quick check for CI; exit 1 on any wrong answer
   python3 bench/run.py -- --launcher spawn      # flags after -- go to the daemon
 
@@ -77,7 +77,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--flood-mib", type=bounded(0, 16 * 1024),
                         help="MiB of stdout in the flood, 0 to skip (1024; smoke 64)")
     parser.add_argument("--smoke", action="store_true", help="tiny run for CI, under ~20 s")
-    parser.add_argument("--markdown", action="store_true", help="also print a Markdown table for the README")
+    parser.add_argument("--markdown", action="store_true", help="also print a Markdown table for docs/performance.md")
     parser.add_argument("--jar", default=str(DEFAULT_JAR), help="daemon jar (%(default)s)")
     parser.add_argument("--java", default="java", help="java launcher (%(default)s)")
     parser.add_argument("--jvm-options", default=README_JVM_OPTIONS,

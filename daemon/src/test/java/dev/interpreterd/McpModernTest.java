@@ -139,11 +139,11 @@ class McpModernTest {
     }
 
     @Test
-    void the_readmes_handle_example_runs_as_written() throws IOException {
-        Matcher example = Pattern.compile("(?s)```js\\n(.*?)```").matcher(Files.readString(Path.of("../README.md")));
-        assertTrue(example.find(), "no JavaScript example in the README");
+    void the_mcp_pages_handle_example_runs_as_written() throws IOException {
+        Matcher example = Pattern.compile("(?s)```js\\n(.*?)```").matcher(Files.readString(Path.of("../docs/mcp.md")));
+        assertTrue(example.find(), "no JavaScript example in docs/mcp.md");
         String script = example.group(1).replace("http://127.0.0.1:8000/mcp", "http://127.0.0.1:" + daemon.port() + "/mcp");
-        String printed = McpClient.runScript("readme-example.mjs", script);
+        String printed = McpClient.runScript("handle-example.mjs", script);
         assertTrue(printed.matches("contextId: [0-9a-f-]{36}\\nstatus: ok\\nstdout:\\n42\\n"), printed);
     }
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's nginx configuration in front of two daemons with their own {@code --id-prefix}, as
+ * The nginx configuration of docs/mcp.md in front of two daemons with their own {@code --id-prefix}, as
  * written: new interpreters go to either daemon, and every later call, from a modern client by its
  * {@code Mcp-Param-ContextId} and from a legacy one by its session, reaches the daemon that holds
  * its interpreter.
@@ -43,7 +43,7 @@ class ProxyRoutingTest {
     }
 
     @Test
-    void calls_reach_the_daemon_that_holds_their_interpreter_through_the_readmes_nginx() throws Exception {
+    void calls_reach_the_daemon_that_holds_their_interpreter_through_the_documented_nginx() throws Exception {
         try (TestDaemon a = TestDaemon.start("--id-prefix", "a."); TestDaemon b = TestDaemon.start("--id-prefix", "b.")) {
             int port = freePort();
             Process nginx = startNginx(port, a.port(), b.port());
@@ -79,10 +79,10 @@ class ProxyRoutingTest {
         }
     }
 
-    /** nginx in the foreground with the README's server block, its ports replaced and its files in {@code tmp}. */
+    /** nginx in the foreground with the server block of docs/mcp.md, its ports replaced and its files in {@code tmp}. */
     private Process startNginx(int port, int daemonA, int daemonB) throws IOException, InterruptedException {
-        Matcher block = NGINX_BLOCK.matcher(Files.readString(Path.of("../README.md")));
-        assertTrue(block.find(), "no nginx configuration in the README");
+        Matcher block = NGINX_BLOCK.matcher(Files.readString(Path.of("../docs/mcp.md")));
+        assertTrue(block.find(), "no nginx configuration in docs/mcp.md");
         String server = block.group(1).replace("listen 8000;", "listen 127.0.0.1:" + port + ";")
                 .replace("127.0.0.1:8001", "127.0.0.1:" + daemonA).replace("127.0.0.1:8002", "127.0.0.1:" + daemonB);
         String temp = tmp.toString();

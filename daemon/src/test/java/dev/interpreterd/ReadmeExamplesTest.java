@@ -1,7 +1,6 @@
 package dev.interpreterd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,15 +25,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's examples, run against a real daemon: every block of curl commands followed by the
- * answers it shows (one shell runs the whole block, so a command may use what an earlier one kept in
- * a shell variable), and every row of the table of statuses. In the shown answers {@code …} stands
- * for anything, and ids, times and durations may differ; everything else must be what the daemon
- * really answers.
+ * The examples of the README and of the pages under {@code docs/}, run against a real daemon: every
+ * block of curl commands followed by the answers it shows (one shell runs the whole block, so a
+ * command may use what an earlier one kept in a shell variable), every row of the README's table of
+ * statuses, its one-liner for a file of code, and each {@code /health} answer shown. In the shown
+ * answers {@code …} stands for anything, and ids, times and durations may differ; everything else
+ * must be what the daemon really answers.
  */
 class ReadmeExamplesTest {
 
     private static final Path README = Path.of("../README.md");
+    /** The pages the README links to; their curl examples are checked as the README's are. */
+    private static final Path DOCS = Path.of("../docs");
     private static final String README_ADDRESS = "localhost:8000";
     private static final Pattern FENCE = Pattern.compile("(?m)^ *```(\\w*)\\n(.*?)^ *```$", Pattern.DOTALL);
     private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -42,6 +44,7 @@ class ReadmeExamplesTest {
     /** An ISO 8601 time in UTC, as contexts show when they were made and last used. */
     private static final Pattern TIME = Pattern.compile("\"\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z\"");
     private static final String CONTEXT_PATH = "/process/interpreter/context";
+    private static final Pattern HEALTH = Pattern.compile("`(\\{\"status\":\"ok\",\"version\".*?})`\\.");
     private static final Pattern STATUS_ROW = Pattern.compile("(?m)^\\| `(\\w+)` \\|[^|]*\\| `(\\{.*})` → `(.*)` \\|$");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -51,12 +54,16 @@ class ReadmeExamplesTest {
     @TempDir
     Path tmp;
 
-    /** Each block of curl commands of the README that shows its answers gives those answers. */
+    /** Each block of curl commands of the README and of its pages that shows its answers gives those answers. */
     @TestFactory
     Stream<DynamicTest> every_curl_example_answers_as_shown() throws IOException {
-        List<Example> examples = curlExamples();
-        assertFalse(examples.isEmpty(), "no curl example with an answer found in the README");
-        return examples.stream().map(example -> DynamicTest.dynamicTest(example.command(), () -> {
+        List<Example> examples = new ArrayList<>();
+        for (Path file : documents()) {
+            examples.addAll(curlExamples(file));
+        }
+        assertTrue(examples.stream().anyMatch(example -> example.file().equals(README)),
+                "no curl example with an answer found in the README");
+        return examples.stream().map(example -> DynamicTest.dynamicTest(example.name(), () -> {
             if (example.command().contains("pandas")) {
                 Requires.pythonModules("pandas");
             }
@@ -65,7 +72,7 @@ class ReadmeExamplesTest {
             }
             String answer = run(example.command());
             assertTrue(matches(example.answer(), answer),
-                    "README shows:\n" + example.answer() + "\nthe daemon answered:\n" + answer);
+                    example.file() + " shows:\n" + example.answer() + "\nthe daemon answered:\n" + answer);
         }));
     }
 
@@ -91,13 +98,17 @@ class ReadmeExamplesTest {
         return tests.stream();
     }
 
-    /** The /health answer the README shows has the fields a real one has, no more and no fewer. */
+    /** Each /health answer the README and its pages show has the fields a real one has, no more and no fewer. */
     @Test
     void the_health_example_has_the_fields_of_a_real_answer() throws IOException {
-        Matcher shown = Pattern.compile("`(\\{\"status\":\"ok\",\"version\".*?})`\\.").matcher(readme());
-        assertTrue(shown.find(), "no /health example in the README");
+        assertTrue(HEALTH.matcher(readme()).find(), "no /health example in the README");
         JsonNode real = JSON.readTree(daemon.request().get("/health").then().statusCode(200).extract().asString());
-        assertEquals(fieldNames(real), fieldNames(JSON.readTree(shown.group(1))));
+        for (Path file : documents()) {
+            Matcher shown = HEALTH.matcher(Files.readString(file));
+            while (shown.find()) {
+                assertEquals(fieldNames(real), fieldNames(JSON.readTree(shown.group(1))), file.toString());
+            }
+        }
     }
 
     /** The one-liner that turns a file of code into a request works as written. */
@@ -110,12 +121,26 @@ class ReadmeExamplesTest {
         assertTrue(answer.contains("\"stdout\":\"it's \\\"quoted\\\" 42\\n\""), answer);
     }
 
-    private record Example(String command, String answer) {
+    private record Example(Path file, String command, String answer) {
+
+        /** The file and the command, as the test's name. */
+        String name() {
+            return file.getFileName() + ": " + command;
+        }
     }
 
-    /** The bash blocks with a curl to the daemon that are followed at once by a block with their answers. */
-    private static List<Example> curlExamples() throws IOException {
-        String text = readme();
+    /** The README and then every page under {@code docs/}, in the order of their names. */
+    private static List<Path> documents() throws IOException {
+        List<Path> documents = new ArrayList<>(List.of(README));
+        try (Stream<Path> pages = Files.list(DOCS)) {
+            pages.filter(page -> page.getFileName().toString().endsWith(".md")).sorted().forEach(documents::add);
+        }
+        return documents;
+    }
+
+    /** The bash blocks of {@code file} with a curl to the daemon that are followed at once by a block with their answers. */
+    private static List<Example> curlExamples(Path file) throws IOException {
+        String text = Files.readString(file);
         Matcher fences = FENCE.matcher(text);
         List<Example> examples = new ArrayList<>();
         String pendingCommand = null;
@@ -125,7 +150,7 @@ class ReadmeExamplesTest {
             String body = fences.group(2);
             if (pendingCommand != null && text.substring(pendingEnd, fences.start()).isBlank()
                     && !language.equals("bash")) {
-                examples.add(new Example(pendingCommand, body.strip()));
+                examples.add(new Example(file, pendingCommand, body.strip()));
             }
             boolean curl = language.equals("bash") && body.contains("curl")
                     && (body.contains(README_ADDRESS + "/process") || body.contains(README_ADDRESS + "/mcp"));

@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -24,12 +26,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * README.md shows the tool definition of docs/tool-definition.md, and the doc's Python client turns a
- * real daemon's answers into the text the doc says the model gets.
+ * The tool definition of docs/tool-definition.md takes the arguments of the daemon's own MCP tool, and
+ * the doc's Python client turns a real daemon's answers into the text the doc says the model gets.
  */
 class ToolDefinitionTest {
 
-    private static final Path README = Path.of("../README.md");
     private static final Path DOC = Path.of("../docs/tool-definition.md");
     private static final Pattern FENCED_BLOCK = Pattern.compile("```(\\w*)\\n(.*?)```", Pattern.DOTALL);
     /** The caret and tilde lines under a traceback's source line, which only some Python versions print. */
@@ -67,15 +68,22 @@ class ToolDefinitionTest {
     }
 
     @Test
-    void readme_shows_the_tool_definition_of_the_doc() throws IOException {
-        String readme = Files.readString(README);
-        String forAssistants = readme.substring(readme.indexOf("## For AI assistants"));
-        forAssistants = forAssistants.substring(0, forAssistants.indexOf("\n## "));
-        String inReadme = toolDefinition(forAssistants);
-        assertEquals(toolDefinition(Files.readString(DOC)), inReadme);
-        JsonNode tool = JSON.readTree(inReadme);
+    void the_docs_tool_takes_the_arguments_of_the_daemons_own_mcp_tool() throws IOException {
+        JsonNode tool = JSON.readTree(toolDefinition(Files.readString(DOC)));
         assertEquals("execute_python", tool.path("name").asText());
         assertEquals("[\"code\"]", tool.at("/input_schema/required").toString());
+        JsonNode own = mcpTool(tool.path("name").asText()).path("inputSchema");
+        JsonNode doc = tool.path("input_schema");
+        assertEquals(own.path("required"), doc.path("required"));
+        assertEquals(own.path("additionalProperties"), doc.path("additionalProperties"));
+        assertEquals(fieldNames(own.path("properties")), fieldNames(doc.path("properties")));
+        for (String argument : fieldNames(doc.path("properties"))) {
+            JsonNode ours = own.path("properties").path(argument);
+            JsonNode shown = doc.path("properties").path(argument);
+            for (String bound : List.of("type", "exclusiveMinimum", "maximum")) {
+                assertEquals(ours.path(bound), shown.path(bound), argument + "." + bound);
+            }
+        }
     }
 
     @Test
@@ -142,6 +150,31 @@ class ToolDefinitionTest {
         String text = toolResult(JSON.convertValue(call.get("input"), Map.class)).path("text").asText();
         assertEquals(MARKER_LINE.matcher(onlyBlock(doc, "text")).replaceAll("").strip(),
                 MARKER_LINE.matcher(text + "\n").replaceAll("").strip());
+    }
+
+    /** The tool {@code name} as the daemon lists it at {@code /mcp}, asked in one modern request. */
+    private static JsonNode mcpTool(String name) throws IOException {
+        String version = "2026-07-28";
+        String list = "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/list\", \"params\": {\"_meta\": {"
+                + "\"io.modelcontextprotocol/protocolVersion\": \"" + version + "\","
+                + " \"io.modelcontextprotocol/clientCapabilities\": {},"
+                + " \"io.modelcontextprotocol/clientInfo\": {\"name\": \"tool-definition-test\", \"version\": \"1\"}}}}";
+        String answer = daemon.request().contentType(ContentType.JSON).accept(ContentType.JSON)
+                .header("MCP-Protocol-Version", version).header("Mcp-Method", "tools/list").body(list)
+                .post("/mcp").then().statusCode(200).extract().asString();
+        for (JsonNode tool : JSON.readTree(answer).at("/result/tools")) {
+            if (tool.path("name").asText().equals(name)) {
+                return tool;
+            }
+        }
+        throw new AssertionError("the daemon lists no tool " + name + ": " + answer);
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        Collections.sort(names);
+        return names;
     }
 
     /** The one JSON block of {@code markdown} that holds a tool definition with an input schema. */
