@@ -35,14 +35,28 @@ class CleanupTest {
         String marker = LeftoverProcesses.sleepMarker();
         daemon.execute("""
                 import os
+                # The write end closes on exec: the read ends once the grandchild has become the sleep.
+                r, w = os.pipe()
                 if os.fork() == 0:
                     os.setsid()
                     if os.fork() == 0:
                         os.execvp('sleep', ['sleep', '%s'])
                     os._exit(0)
+                os.close(w)
                 os.wait()
+                os.read(r, 1)
                 print('escaped?')
-                """.formatted(marker)).body("stdout", equalTo("escaped?\n"));
+                """.formatted(marker))
+                .body("status", equalTo("ok"))
+                .body("stdout", equalTo("escaped?\n"));
+        LeftoverProcesses.assertNoneLeft(marker);
+    }
+
+    @Test
+    void a_child_in_a_session_of_its_own_is_killed_when_the_code_ends() {
+        String marker = LeftoverProcesses.sleepMarker();
+        daemon.execute("import subprocess\nsubprocess.Popen(['sleep', '%s'], start_new_session=True)".formatted(marker))
+                .body("status", equalTo("ok"));
         LeftoverProcesses.assertNoneLeft(marker);
     }
 

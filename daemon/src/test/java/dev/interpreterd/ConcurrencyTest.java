@@ -1,11 +1,11 @@
 package dev.interpreterd;
 
+import static dev.interpreterd.Eventually.eventually;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -98,20 +98,14 @@ class ConcurrencyTest {
         return text.toString();
     }
 
-    /** Polls /health until it shows the expected counts; fails after a few seconds. */
-    private static void awaitHealth(TestDaemon daemon, int running, int queued) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            JsonPath health = daemon.request().get("/health").then().extract().jsonPath();
-            if (health.getInt("running") == running && health.getInt("queued") == queued) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("health never showed running=" + running + " queued=" + queued
-                        + ", last: " + health.prettify());
-            }
-            Thread.sleep(10);
-        }
+    /** Polls /health until it shows the expected counts. */
+    private static void awaitHealth(TestDaemon daemon, int running, int queued) {
+        JsonPath[] health = {null};
+        eventually(() -> "health shows running=" + running + " queued=" + queued
+                        + (health[0] == null ? "" : ", last: " + health[0].prettify()), Eventually.PATIENCE, () -> {
+            health[0] = daemon.request().get("/health").then().extract().jsonPath();
+            return health[0].getInt("running") == running && health[0].getInt("queued") == queued;
+        });
     }
 
     /** A fixed thread pool usable in try-with-resources on Java 17. */

@@ -355,7 +355,7 @@ class ContextTest {
         try (DaemonProcess process = DaemonProcess.start(tmp)) {
             startSleepInContext(process, marker);
             process.kill();
-            assertTrue(process.awaitExit(10) >= 0, "the daemon did not die");
+            assertEquals(DaemonProcess.KILLED_EXIT_VALUE, process.awaitExit(10), "the daemon did not die by SIGKILL");
             eventually("the context's process died with the daemon", () -> LeftoverProcesses.withMarker(marker).isEmpty());
         }
     }

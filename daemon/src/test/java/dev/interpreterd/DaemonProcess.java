@@ -3,6 +3,7 @@ package dev.interpreterd;
 import static dev.interpreterd.Eventually.eventually;
 import static io.restassured.RestAssured.given;
 
+import dev.interpreterd.os.Signal;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.io.BufferedReader;
@@ -207,6 +208,9 @@ final class DaemonProcess implements AutoCloseable {
     void terminate() {
         process.destroy();
     }
+
+    /** What {@link #awaitExit} answers once {@link #kill()} has ended the daemon: death by signal N is 128 + N. */
+    static final int KILLED_EXIT_VALUE = 128 + Signal.SIGKILL.number();
 
     /** Sends SIGKILL. */
     void kill() {

@@ -76,7 +76,7 @@ class LifecycleTest {
             assertFalse(codeProcesses.isEmpty(), "no process running the code found");
 
             daemon.kill();
-            assertTrue(daemon.awaitExit(10) >= 0);
+            assertEquals(DaemonProcess.KILLED_EXIT_VALUE, daemon.awaitExit(10), "the daemon did not die by SIGKILL");
             List<ProcessHandle> subprocesses = LeftoverProcesses.withMarker(marker);
             for (ProcessHandle p : Stream.of(workers, codeProcesses, subprocesses).flatMap(List::stream).toList()) {
                 p.onExit().get(5, TimeUnit.SECONDS);
@@ -102,7 +102,7 @@ class LifecycleTest {
         try (DaemonProcess daemon = DaemonProcess.start(tmp)) {
             killed = daemon.pid();
             daemon.kill();
-            assertTrue(daemon.awaitExit(10) >= 0);
+            assertEquals(DaemonProcess.KILLED_EXIT_VALUE, daemon.awaitExit(10), "the daemon did not die by SIGKILL");
         }
         List<Path> left = leftBy(killed);
         assertEquals(1, left.stream().filter(p -> p.startsWith(tmp)).count(), "no runner directory left: " + left);

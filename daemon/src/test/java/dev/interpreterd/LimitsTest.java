@@ -59,6 +59,20 @@ class LimitsTest {
     }
 
     @Test
+    void code_that_would_write_without_end_stops_at_the_file_size_limit() {
+        daemon.execute("""
+                import tempfile
+                with tempfile.TemporaryFile() as f:
+                    while True:
+                        f.write(b'x' * (1 << 20))
+                        f.flush()
+                """, Map.of("limits", Map.of("fileSize", 4 << 20)))
+                .body("status", equalTo("error"))
+                .body("error.name", equalTo("OSError"))
+                .body("error.value", containsString("File too large"));
+    }
+
+    @Test
     void opening_past_the_open_files_limit_fails_the_open() {
         daemon.execute("files = [open('/dev/null') for _ in range(100)]", Map.of("limits", Map.of("openFiles", 64)))
                 .body("status", equalTo("error"))

@@ -1,5 +1,6 @@
 package dev.interpreterd;
 
+import static dev.interpreterd.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -406,11 +407,7 @@ class OpenApiTest {
         }
     }
 
-    private static void awaitRunning(TestDaemon target) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (target.request().get("/health").jsonPath().getInt("running") < 1) {
-            assertTrue(System.nanoTime() < deadline, "the sleeper never started");
-            Thread.sleep(10);
-        }
+    private static void awaitRunning(TestDaemon target) {
+        eventually("the sleeper runs", () -> target.request().get("/health").jsonPath().getInt("running") >= 1);
     }
 }

@@ -103,7 +103,7 @@ class SystemdNotifyTest {
 
             daemon.terminate();
             assertTrue(nextContaining("STOPPING=1").startsWith("STOPPING=1"));
-            assertTrue(daemon.awaitExit(10) >= 0);
+            assertEquals(0, daemon.awaitExit(10), "the daemon did not exit cleanly after SIGTERM");
         }
     }
 
