@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,16 @@ class StreamingTest {
         }
         // Closing the stream hangs up, which stops the code at the next keepalive, long before its sleep ends.
         eventually("the execution stopped once its stream was closed", Duration.ofSeconds(5), () -> running() == 0);
+    }
+
+    @Test
+    void the_streamed_output_adds_up_to_the_answers_even_when_it_ends_inside_a_character() throws Exception {
+        String code = "import sys\nsys.stdout.buffer.write(b'ok \\xe2\\x82')";
+        String streamed = frames(code).stream().filter(f -> type(f).equals("stdout"))
+                .map(f -> f.path("text").asText()).collect(Collectors.joining());
+        String answered = daemon.execute(code).extract().path("stdout");
+        assertEquals("ok \uFFFD", answered);
+        assertEquals(answered, streamed);
     }
 
     @Test

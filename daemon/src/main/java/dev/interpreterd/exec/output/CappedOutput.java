@@ -47,8 +47,17 @@ public final class CappedOutput extends OutputStream {
         totalBytes += length;
     }
 
+    /**
+     * The stream has reached its end. A listener gets the end of an unfinished character as U+FFFD,
+     * as {@link #text()} shows it, unless the cap cut the stream, when {@link #text()} drops it too.
+     */
     @Override
     public void close() {
+        synchronized (this) {
+            if (listener != null && !truncated()) {
+                listener.end();
+            }
+        }
         closed.countDown();
     }
 

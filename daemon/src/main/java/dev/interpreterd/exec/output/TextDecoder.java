@@ -18,6 +18,7 @@ public final class TextDecoder {
             .onUnmappableCharacter(CodingErrorAction.REPLACE);
     private final Consumer<String> sink;
     private ByteBuffer pending = ByteBuffer.allocate(0);
+    private boolean ended;
 
     TextDecoder(Consumer<String> sink) {
         this.sink = sink;
@@ -25,11 +26,30 @@ public final class TextDecoder {
 
     /** Decodes what it can of these bytes; an unfinished character waits for the next chunk. */
     void accept(byte[] bytes, int offset, int length) {
+        if (ended) {
+            return;
+        }
         ByteBuffer in = ByteBuffer.allocate(pending.remaining() + length);
         in.put(pending).put(bytes, offset, length).flip();
         CharBuffer out = CharBuffer.allocate(in.remaining() + 1);
         decoder.decode(in, out, false);
         pending = in;
+        emit(out);
+    }
+
+    /**
+     * The stream has ended: an unfinished character still waiting becomes U+FFFD, as decoding the
+     * whole would make it. Nothing is decoded after this.
+     */
+    void end() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        CharBuffer out = CharBuffer.allocate(pending.remaining() + 2);
+        decoder.decode(pending, out, true);
+        decoder.flush(out);
+        pending = ByteBuffer.allocate(0);
         emit(out);
     }
 

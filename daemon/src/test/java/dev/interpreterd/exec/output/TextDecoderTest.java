@@ -31,6 +31,26 @@ class TextDecoderTest {
     }
 
     @Test
+    void an_unfinished_character_at_the_end_of_the_stream_becomes_a_replacement_character() {
+        byte[] cut = Arrays.copyOf(bytes("ab€"), 4);
+        decoder.accept(cut, 0, cut.length);
+        assertEquals(List.of("ab"), pieces);
+        decoder.end();
+        assertEquals(List.of("ab", "\uFFFD"), pieces);
+        assertEquals(new String(cut, StandardCharsets.UTF_8), String.join("", pieces), "as decoding the whole");
+        decoder.end();
+        decoder.accept(bytes("late"), 0, 4);
+        assertEquals(List.of("ab", "\uFFFD"), pieces, "nothing after the end");
+    }
+
+    @Test
+    void the_end_of_a_stream_of_whole_characters_passes_nothing_more_on() {
+        accept(bytes("done\n"));
+        decoder.end();
+        assertEquals(List.of("done\n"), pieces);
+    }
+
+    @Test
     void an_empty_chunk_passes_nothing_on() {
         accept(new byte[0]);
         assertEquals(List.of(), pieces);
