@@ -12,13 +12,13 @@ import java.util.stream.Collectors;
  * JVM with the daemon's runner directory and {@code --zygote} on its command line, and each box's init
  * is a child of the zygote.
  */
-final class BoxProcesses {
+public final class BoxProcesses {
 
     private BoxProcesses() {
     }
 
     /** The zygote of the daemon whose runner directory is {@code runnerDirectory}. */
-    static ProcessHandle zygote(String runnerDirectory) {
+    public static ProcessHandle zygote(String runnerDirectory) {
         return ProcessHandle.current().children()
                 .filter(p -> p.info().commandLine()
                         .map(c -> c.contains(runnerDirectory) && c.contains("--zygote")).orElse(false))
@@ -30,7 +30,7 @@ final class BoxProcesses {
      * The pids of the live box inits: the zygote's children that are pid 1 of a namespace of their own.
      * A box's maker, a child of the zygote for the moment it takes to fork the init, is not one.
      */
-    static Set<Long> inits(String runnerDirectory) {
+    public static Set<Long> inits(String runnerDirectory) {
         return zygote(runnerDirectory).children().filter(BoxProcesses::isNamespaceInit).map(ProcessHandle::pid)
                 .collect(Collectors.toSet());
     }
@@ -39,14 +39,14 @@ final class BoxProcesses {
      * The pids of the box inits ready for a job: each has joined its cgroup and forked the child that
      * waits for the job. An init killed before that leaves the daemon waiting for it to say hello.
      */
-    static Set<Long> readyInits(String runnerDirectory) {
+    public static Set<Long> readyInits(String runnerDirectory) {
         return zygote(runnerDirectory).children().filter(BoxProcesses::isNamespaceInit)
                 .filter(init -> init.children().findAny().isPresent()).map(ProcessHandle::pid)
                 .collect(Collectors.toSet());
     }
 
     /** The init of the box that {@code process} runs in: its first ancestor that is pid 1 of its namespace. */
-    static Optional<ProcessHandle> initOf(ProcessHandle process) {
+    public static Optional<ProcessHandle> initOf(ProcessHandle process) {
         for (Optional<ProcessHandle> p = Optional.of(process); p.isPresent(); p = p.get().parent()) {
             if (isNamespaceInit(p.get())) {
                 return p;
@@ -70,7 +70,7 @@ final class BoxProcesses {
      * The process below this JVM whose working directory is {@code dir}, pid as this JVM sees it: how a
      * test finds the code's process, whose own pid is that of its box when it runs in one.
      */
-    static Optional<ProcessHandle> inDirectory(Path dir) throws IOException {
+    public static Optional<ProcessHandle> inDirectory(Path dir) throws IOException {
         Path real = dir.toRealPath();
         return ProcessHandle.current().descendants()
                 .filter(p -> workingDirectory(p).map(real::equals).orElse(false))
@@ -86,7 +86,7 @@ final class BoxProcesses {
     }
 
     /** The start time of a process in clock ticks after boot, field 22 of /proc/PID/stat. */
-    static long startTime(long pid) throws IOException {
+    public static long startTime(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
         // The command name (field 2) is in parentheses and may hold spaces; count fields after it.
         String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

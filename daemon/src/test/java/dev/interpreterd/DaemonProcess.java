@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /** The daemon in a JVM of its own, for what needs real signals: SIGTERM, SIGKILL, process death. */
-final class DaemonProcess implements AutoCloseable {
+public final class DaemonProcess implements AutoCloseable {
 
     /** The start line, logged once the daemon can run code. */
     private static final Pattern LISTENING = Pattern.compile("listening on http://[^:]+:(\\d+)");
@@ -43,12 +43,12 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     /** Starts {@code java dev.interpreterd.Main --port 0 ...} with this JVM's classpath. */
-    static DaemonProcess start(Path tmpDir, String... flags) throws IOException {
+    public static DaemonProcess start(Path tmpDir, String... flags) throws IOException {
         return start(tmpDir, Map.of(), flags);
     }
 
     /** Starts the daemon with extra environment variables; {@code tmpDir} is opened to the code. */
-    static DaemonProcess start(Path tmpDir, Map<String, String> environment, String... flags) throws IOException {
+    public static DaemonProcess start(Path tmpDir, Map<String, String> environment, String... flags) throws IOException {
         // The default work dir is made there, for the code's user.
         TestDaemon.openToTheCode(tmpDir);
         ProcessBuilder builder = new ProcessBuilder(command(tmpDir, System.getProperty("java.class.path"), flags));
@@ -57,7 +57,7 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     /** Starts the daemon and returns as soon as it accepts connections, which may be before it can run code. */
-    static DaemonProcess startAccepting(Path tmpDir, String... flags) throws IOException {
+    public static DaemonProcess startAccepting(Path tmpDir, String... flags) throws IOException {
         TestDaemon.openToTheCode(tmpDir);
         return launch(new ProcessBuilder(command(tmpDir, System.getProperty("java.class.path"), flags)), ACCEPTING);
     }
@@ -66,12 +66,12 @@ final class DaemonProcess implements AutoCloseable {
      * Starts the daemon as another user, through {@code setpriv}, with a copy of this JVM's class path
      * in {@code tmpDir} (the Maven repository under /root is closed to other users).
      */
-    static DaemonProcess startAs(Path tmpDir, int uid, int gid, String... flags) throws IOException {
+    public static DaemonProcess startAs(Path tmpDir, int uid, int gid, String... flags) throws IOException {
         return startAs(tmpDir, Map.of(), uid, gid, List.of(), flags);
     }
 
     /** Starts the daemon as another user, with extra environment variables. */
-    static DaemonProcess startAs(Path tmpDir, Map<String, String> environment, int uid, int gid, String... flags)
+    public static DaemonProcess startAs(Path tmpDir, Map<String, String> environment, int uid, int gid, String... flags)
             throws IOException {
         return startAs(tmpDir, environment, uid, gid, List.of(), flags);
     }
@@ -80,13 +80,13 @@ final class DaemonProcess implements AutoCloseable {
      * Starts the daemon as another user that holds {@code capabilities} (such as {@code setuid}) in
      * its ambient set, as the shipped unit's {@code AmbientCapabilities=} gives them.
      */
-    static DaemonProcess startAs(Path tmpDir, int uid, int gid, List<String> capabilities, String... flags)
+    public static DaemonProcess startAs(Path tmpDir, int uid, int gid, List<String> capabilities, String... flags)
             throws IOException {
         return startAs(tmpDir, Map.of(), uid, gid, capabilities, flags);
     }
 
     /** Starts the daemon as another user holding {@code capabilities}, with extra environment variables. */
-    static DaemonProcess startAs(Path tmpDir, Map<String, String> environment, int uid, int gid,
+    public static DaemonProcess startAs(Path tmpDir, Map<String, String> environment, int uid, int gid,
                                  List<String> capabilities, String... flags)
             throws IOException {
         TestDaemon.openToTheCode(tmpDir);
@@ -181,16 +181,16 @@ final class DaemonProcess implements AutoCloseable {
         reader.start();
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** Posts code in the background. */
-    CompletableFuture<JsonPath> executeAsync(String code, Map<String, Object> extra) {
+    public CompletableFuture<JsonPath> executeAsync(String code, Map<String, Object> extra) {
         Map<String, Object> body = new java.util.HashMap<>(extra);
         body.put("code", code);
         return CompletableFuture.supplyAsync(() -> given().baseUri("http://127.0.0.1").port(port)
@@ -199,31 +199,31 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     /** Polls /health until this many executions are running. */
-    void awaitRunning(int running) {
+    public void awaitRunning(int running) {
         eventually(running + " executions run", () -> given().baseUri("http://127.0.0.1").port(port).get("/health")
                 .then().extract().jsonPath().getInt("running") == running);
     }
 
     /** Sends SIGTERM (what {@link Process#destroy()} does on Linux). */
-    void terminate() {
+    public void terminate() {
         process.destroy();
     }
 
     /** What {@link #awaitExit} answers once {@link #kill()} has ended the daemon: death by signal N is 128 + N. */
-    static final int KILLED_EXIT_VALUE = 128 + Signal.SIGKILL.number();
+    public static final int KILLED_EXIT_VALUE = 128 + Signal.SIGKILL.number();
 
     /** Sends SIGKILL. */
-    void kill() {
+    public void kill() {
         process.destroyForcibly();
     }
 
     /** Waits for the JVM to exit; returns its exit value, or -1 when it had not exited by then. */
-    int awaitExit(long seconds) throws InterruptedException {
+    public int awaitExit(long seconds) throws InterruptedException {
         return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
     }
 
     /** The daemon's log lines so far. */
-    List<String> log() {
+    public List<String> log() {
         synchronized (log) {
             return List.copyOf(log);
         }
@@ -233,7 +233,7 @@ final class DaemonProcess implements AutoCloseable {
      * True if {@code entry}, a cgroup or a runner directory, is named for the daemon process {@code pid}:
      * {@code interpreterd-<key>-<pid>-<start>-…}.
      */
-    static boolean madeBy(long pid, Path entry) {
+    public static boolean madeBy(long pid, Path entry) {
         return entry.getFileName().toString().matches("interpreterd-[0-9a-f]{12}-" + pid + "-\\d+-.+");
     }
 

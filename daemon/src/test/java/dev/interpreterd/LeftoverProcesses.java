@@ -1,5 +1,6 @@
 package dev.interpreterd;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -35,5 +36,12 @@ public final class LeftoverProcesses {
         if (!left.isEmpty()) {
             throw new AssertionError("left running: " + describe(left));
         }
+    }
+
+    /** The code's process dies through its parent-death signal, which the kernel delivers on its own time. */
+    public static void assertDiesSoon(long pid) {
+        var code = ProcessHandle.of(pid);
+        Eventually.eventually("the code, pid " + pid + ", has not outlived its supervisor", Duration.ofSeconds(2),
+                () -> code.map(p -> !p.isAlive()).orElse(true));
     }
 }

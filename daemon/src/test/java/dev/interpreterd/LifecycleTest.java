@@ -85,14 +85,14 @@ class LifecycleTest {
             assertEquals(1, runnerDirectories().size(), "a SIGKILLed daemon cannot clean up after itself");
             killed = daemon.pid();
         }
-        if (CgroupTest.cgroupsWritable()) {
-            assertFalse(CgroupTest.cgroupDirectories(killed).isEmpty(), "the killed daemon had no cgroups");
+        if (CgroupDirectories.writable()) {
+            assertFalse(CgroupDirectories.of(killed).isEmpty(), "the killed daemon had no cgroups");
         }
         try (DaemonProcess next = DaemonProcess.start(tmp)) {
             List<Path> dirs = runnerDirectories();
             assertEquals(1, dirs.size());
             assertTrue(DaemonProcess.madeBy(next.pid(), dirs.get(0)), "stale directory not swept: " + dirs);
-            assertEquals(List.of(), CgroupTest.cgroupDirectories(killed), "stale cgroups not swept");
+            assertEquals(List.of(), CgroupDirectories.of(killed), "stale cgroups not swept");
         }
     }
 
@@ -106,8 +106,8 @@ class LifecycleTest {
         }
         List<Path> left = leftBy(killed);
         assertEquals(1, left.stream().filter(p -> p.startsWith(tmp)).count(), "no runner directory left: " + left);
-        if (CgroupTest.cgroupsWritable()) {
-            assertFalse(CgroupTest.cgroupDirectories(killed).isEmpty(), "the killed daemon had no cgroups");
+        if (CgroupDirectories.writable()) {
+            assertFalse(CgroupDirectories.of(killed).isEmpty(), "the killed daemon had no cgroups");
         }
         Path elsewhere = TestDaemon.openToTheCode(Files.createDirectory(tmp.resolve("elsewhere")));
         try (DaemonProcess other = DaemonProcess.start(tmp, "--work-dir", elsewhere.toString())) {
@@ -148,7 +148,7 @@ class LifecycleTest {
     /** The runner directory and the cgroups named for the daemon process {@code pid}, sorted. */
     private List<Path> leftBy(long pid) throws IOException {
         List<Path> left = new ArrayList<>(runnerDirectories().stream().filter(p -> DaemonProcess.madeBy(pid, p)).toList());
-        left.addAll(CgroupTest.cgroupDirectories(pid));
+        left.addAll(CgroupDirectories.of(pid));
         return left.stream().sorted().toList();
     }
 }

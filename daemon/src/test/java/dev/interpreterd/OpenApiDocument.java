@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code openapi.yaml}, read once, with the look-ups the tests make in it and its schema checker. */
-final class OpenApiDocument {
+public final class OpenApiDocument {
 
     private final JsonNode root;
     private final SchemaChecker checker;
@@ -23,48 +23,48 @@ final class OpenApiDocument {
     }
 
     /** Reads and parses the document. */
-    static OpenApiDocument read(Path file) throws IOException {
+    public static OpenApiDocument read(Path file) throws IOException {
         return new OpenApiDocument(new ObjectMapper(new YAMLFactory()).readTree(file.toFile()));
     }
 
     /** The whole document. */
-    JsonNode root() {
+    public JsonNode root() {
         return root;
     }
 
     /** The problems of {@code value} against {@code schema}; empty when it matches. */
-    List<String> check(JsonNode schema, JsonNode value) {
+    public List<String> check(JsonNode schema, JsonNode value) {
         return checker.check(schema, value);
     }
 
     /** Follows {@code $ref}s to local components until a node without one. */
-    JsonNode resolve(JsonNode node) {
+    public JsonNode resolve(JsonNode node) {
         return checker.resolve(node);
     }
 
     /** The response object at a JSON pointer into the document, its reference followed; fails when absent. */
-    JsonNode response(String pointer) {
+    public JsonNode response(String pointer) {
         JsonNode response = root.at(pointer);
         assertFalse(response.isMissingNode(), "openapi.yaml has nothing at " + pointer);
         return checker.resolve(response);
     }
 
     /** The schema of one media type of the response at {@code responsePointer}, unresolved; fails when absent. */
-    JsonNode schema(String responsePointer, String mediaType) {
+    public JsonNode schema(String responsePointer, String mediaType) {
         JsonNode schema = response(responsePointer).path("content").path(mediaType).path("schema");
         assertFalse(schema.isMissingNode(), "openapi.yaml has no " + mediaType + " schema at " + responsePointer);
         return schema;
     }
 
     /** The name of every property of {@code schema}, nested ones too, that none of {@code values} has. */
-    List<String> missingProperties(JsonNode schema, List<JsonNode> values, String where) {
+    public List<String> missingProperties(JsonNode schema, List<JsonNode> values, String where) {
         List<String> missing = new ArrayList<>();
         addMissingProperties(checker.resolve(schema), values, where, missing);
         return missing;
     }
 
     /** The problems of every example in the document against the schema beside it. */
-    List<String> problemsOfExamples() {
+    public List<String> problemsOfExamples() {
         List<String> problems = new ArrayList<>();
         // Media types and headers are the objects with a "schema"; only media types carry examples here.
         for (JsonNode content : root.findParents("schema")) {

@@ -49,9 +49,9 @@ public final class Requires {
     }
 
     /** A cgroup per execution: root, and a cgroup hierarchy here that root may write. */
-    static void cgroups(String toCheck) {
+    public static void cgroups(String toCheck) {
         root(toCheck);
-        assumeTrue(CgroupTest.cgroupsWritable(), "needs a writable cgroup hierarchy under /sys/fs/cgroup:"
+        assumeTrue(CgroupDirectories.writable(), "needs a writable cgroup hierarchy under /sys/fs/cgroup:"
                 + " run the tests where root may make cgroups (not in a container that mounts them read-only)");
     }
 
@@ -59,7 +59,7 @@ public final class Requires {
      * Contexts on {@code daemon}: they live in boxes, which need PID and mount namespaces. Makes one
      * and deletes it again; a daemon that cannot make boxes answers 503 {@code contexts_unavailable}.
      */
-    static void contexts(TestDaemon daemon) {
+    public static void contexts(TestDaemon daemon) {
         Response created = daemon.request().post("/process/interpreter/context");
         assumeTrue(created.statusCode() != 503 || !created.asString().contains("contexts_unavailable"),
                 "needs boxes for contexts: run the tests as root, or where unprivileged user namespaces are allowed");
@@ -69,7 +69,7 @@ public final class Requires {
     }
 
     /** A program on {@code PATH}; {@code install} says how to get it, e.g. "apt-get install -y curl". */
-    static void command(String name, String install) {
+    public static void command(String name, String install) {
         boolean found = Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
                 .filter(dir -> !dir.isEmpty())
                 .anyMatch(dir -> Path.of(dir, name).toFile().canExecute());
@@ -80,7 +80,7 @@ public final class Requires {
      * Python modules that {@link TestDaemon#PYTHON}, the interpreter the test daemons run, can import
      * as the user the code runs as (as root, the unprivileged worker user).
      */
-    static void pythonModules(String... modules) {
+    public static void pythonModules(String... modules) {
         WorkerUser user = codeUser();
         List<String> missing = importFailures(user, modules);
         assumeTrue(missing.isEmpty(), () -> "needs " + String.join(" and ", missing) + " for " + TestDaemon.PYTHON

@@ -13,26 +13,26 @@ import java.util.regex.Pattern;
  * and oneOf, with or without an OpenAPI discriminator. A schema with any other structural keyword is
  * refused rather than passed unchecked.
  */
-final class SchemaChecker {
+public final class SchemaChecker {
 
     private static final Set<String> UNSUPPORTED = Set.of("allOf", "anyOf", "not", "if", "then",
             "else", "patternProperties", "prefixItems", "$dynamicRef", "dependentSchemas", "contains");
 
     private final JsonNode document;
 
-    SchemaChecker(JsonNode document) {
+    public SchemaChecker(JsonNode document) {
         this.document = document;
     }
 
     /** The problems of {@code value}, each naming where it is; empty when it matches. */
-    List<String> check(JsonNode schema, JsonNode value) {
+    public List<String> check(JsonNode schema, JsonNode value) {
         List<String> problems = new ArrayList<>();
         check(schema, value, "$", problems);
         return problems;
     }
 
     /** Follows {@code $ref}s to local components until a node without one. */
-    JsonNode resolve(JsonNode node) {
+    public JsonNode resolve(JsonNode node) {
         while (node.has("$ref")) {
             String ref = node.get("$ref").asText();
             if (!ref.startsWith("#/")) {

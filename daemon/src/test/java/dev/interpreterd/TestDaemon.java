@@ -7,9 +7,6 @@ import dev.interpreterd.os.Posix;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,18 +16,21 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real daemon on a free port, configured through the real command-line parser, with short grace
  * periods so that tests of stopping code stay fast.
  */
-final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+public final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
     /**
      * The interpreter of every test daemon ({@code -Dinterpreterd.python} to change it). As root, the
      * code runs as an unprivileged user, who must be able to read it: a pyenv build under /root is not.
      */
-    static final String PYTHON = System.getProperty("interpreterd.python", "/usr/bin/python3");
+    public static final String PYTHON = System.getProperty("interpreterd.python", "/usr/bin/python3");
 
     private final Map<String, String> environment;
     private final String[] flags;
@@ -45,7 +45,7 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
      * A daemon shared by the tests of one class: {@code @RegisterExtension static final TestDaemon
      * daemon = TestDaemon.shared(flags)} starts it before the first test and stops it after the last.
      */
-    static TestDaemon shared(String... flags) {
+    public static TestDaemon shared(String... flags) {
         return new TestDaemon(System.getenv(), flags);
     }
 
@@ -60,7 +60,7 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
     }
 
     /** Starts a daemon with {@code --port 0 --grace 0.2 --python PYTHON} plus the given flags. */
-    static TestDaemon start(String... flags) {
+    public static TestDaemon start(String... flags) {
         return startWithEnvironment(System.getenv(), flags);
     }
 
@@ -69,7 +69,7 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
      * its supervisor: with {@code --user root} when the tests run as root; with no flag otherwise, as a
      * daemon that is not root runs the code as itself and refuses {@code --user} naming anyone else.
      */
-    static TestDaemon startAsItsOwnUser(String... flags) {
+    public static TestDaemon startAsItsOwnUser(String... flags) {
         List<String> all = new ArrayList<>(List.of(flags));
         if (Posix.effectiveUserId() == 0) {
             all.addAll(List.of("--user", "root"));
@@ -78,7 +78,7 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
     }
 
     /** Starts a daemon as if its own environment were {@code environment}. */
-    static TestDaemon startWithEnvironment(Map<String, String> environment, String... flags) {
+    public static TestDaemon startWithEnvironment(Map<String, String> environment, String... flags) {
         TestDaemon daemon = new TestDaemon(environment, flags);
         daemon.start();
         return daemon;
@@ -97,7 +97,7 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
     }
 
     /** The daemon's private runner directory, part of every worker's command line. */
-    String runnerDirectory() {
+    public String runnerDirectory() {
         return daemon.runnerDirectory().toString();
     }
 
@@ -105,13 +105,13 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
      * The launcher every test daemon uses: the build runs the whole suite once with the default (boxes)
      * and once with {@code -Dinterpreterd.launcher=spawn}.
      */
-    static List<String> launcherFlags() {
+    public static List<String> launcherFlags() {
         String launcher = System.getProperty("interpreterd.launcher", "box");
         return launcher.equals("spawn") ? List.of("--launcher", "spawn") : List.of("--preload", "json");
     }
 
     /** True when {@link #launcherFlags()} run the code in boxes, where it cannot reach its supervisor (the box's init). */
-    static boolean inBoxes() {
+    public static boolean inBoxes() {
         return !launcherFlags().contains("spawn");
     }
 
@@ -119,7 +119,7 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
      * Opens a directory the test made (JUnit's temp dirs are root's, mode 0700) to the code, which runs
      * as an unprivileged user when the tests run as root, so it may enter and write it.
      */
-    static Path openToTheCode(Path dir) {
+    public static Path openToTheCode(Path dir) {
         try {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
             return dir;
@@ -128,17 +128,17 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
         }
     }
 
-    int port() {
+    public int port() {
         return daemon.port();
     }
 
     /** A request aimed at this daemon. */
-    RequestSpecification request() {
+    public RequestSpecification request() {
         return given().baseUri("http://127.0.0.1").port(port());
     }
 
     /** POSTs {@code {"code": code, ...extra}} to the execute endpoint and expects 200. */
-    ValidatableResponse execute(String code, Map<String, Object> extra) {
+    public ValidatableResponse execute(String code, Map<String, Object> extra) {
         Map<String, Object> body = new HashMap<>(extra);
         body.put("code", code);
         return request().contentType(ContentType.JSON).body(body)
@@ -147,7 +147,7 @@ final class TestDaemon implements AutoCloseable, BeforeAllCallback, AfterAllCall
     }
 
     /** POSTs code with no other field. */
-    ValidatableResponse execute(String code) {
+    public ValidatableResponse execute(String code) {
         return execute(code, Map.of());
     }
 

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.interpreterd.LeftoverProcesses;
+import dev.interpreterd.Requires;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import dev.interpreterd.Requires;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
