@@ -8,7 +8,6 @@ import dev.interpreterd.Eventually;
 import dev.interpreterd.TestDaemon;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -7,7 +7,6 @@ import dev.interpreterd.exec.WorkerSource;
 import dev.interpreterd.exec.control.ControlConnection;
 import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.launch.SpawnedWorker;
-import dev.interpreterd.exec.launch.WorkerLauncher;
 import dev.interpreterd.exec.output.CappedOutput;
 import dev.interpreterd.os.Signal;
 import java.io.IOException;
