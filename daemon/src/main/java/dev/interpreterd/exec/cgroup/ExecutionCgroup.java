@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExecutionCgroup implements AutoCloseable {
 
+    /** How long an emptied cgroup that the kernel still calls busy is tried again. */
+    private static final Duration REMOVE_TIMEOUT = Duration.ofSeconds(1);
+    private static final long REMOVE_RETRY_MILLIS = 5;
     private static final Logger log = LoggerFactory.getLogger(ExecutionCgroup.class);
     /** How long killed processes may take to leave their cgroup. */
     private static final Duration EMPTY_TIMEOUT = Duration.ofSeconds(2);
@@ -114,10 +117,32 @@ public final class ExecutionCgroup implements AutoCloseable {
             }
         }
         for (Path dir : dirs) {
+            remove(dir);
+        }
+    }
+
+    /**
+     * Removes an emptied cgroup. A process that has left {@code cgroup.procs} but is not reaped yet
+     * still keeps the cgroup busy for a moment, so a refusal is tried again for up to {@link #REMOVE_TIMEOUT}.
+     */
+    private static void remove(Path dir) {
+        Deadline deadline = Deadline.after(REMOVE_TIMEOUT);
+        while (true) {
             try {
                 Files.deleteIfExists(dir);
+                return;
             } catch (IOException e) {
-                log.warn("could not remove cgroup {}: {}", dir, e.toString());
+                if (deadline.passed()) {
+                    log.warn("could not remove cgroup {}: {}", dir, e.toString());
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(REMOVE_RETRY_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                log.warn("could not remove cgroup {}: interrupted while it was busy", dir);
+                return;
             }
         }
     }
