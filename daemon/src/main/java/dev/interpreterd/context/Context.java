@@ -87,7 +87,7 @@ final class Context {
             box.cgroup().limit(settings.limits());
             out = box.pipe(name + "-stdout");
             err = box.pipe(name + "-stderr");
-            box.control().send(new Frame.StartContext(out.path().toString(), err.path().toString(),
+            box.startContext(new Frame.StartContext(out.path().toString(), err.path().toString(),
                     environment.with(settings.envs()), settings.cwd().toString(), settings.limits().forRunner(),
                     settings.network(), environment.user().forRunner()));
             Frame.Exit ready = awaitExit(box);
@@ -118,7 +118,7 @@ final class Context {
 
     private static Frame.Exit awaitExit(Box box) throws IOException {
         while (true) {
-            if (box.control().read() instanceof Frame.Exit exit) {
+            if (box.read() instanceof Frame.Exit exit) {
                 return exit;
             }
         }

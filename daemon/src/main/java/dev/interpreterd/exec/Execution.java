@@ -1,9 +1,8 @@
 package dev.interpreterd.exec;
 
-import dev.interpreterd.exec.control.ControlConnection;
 import dev.interpreterd.exec.control.Frame;
+import dev.interpreterd.exec.output.CodeOutput;
 import dev.interpreterd.units.Durations;
-import dev.interpreterd.os.Signal;
 import java.io.EOFException;
 import java.io.IOException;
 import java.time.Duration;
@@ -11,7 +10,6 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * returns; in a context, the interpreter and what the code started in the background live on, unless
  * the execution cost the context its interpreter.
  */
-final class Execution implements Stoppable {
+final class Execution {
 
     private static final Logger log = LoggerFactory.getLogger(Execution.class);
     /** CPU time the code may burn past the daemon's SIGKILL before the kernel's SIGXCPU. */
@@ -35,7 +33,7 @@ final class Execution implements Stoppable {
     private final WorkerEnvironment environment;
     private final Duration grace;
     private final Escalation escalation;
-    private final AtomicReference<Worker> worker = new AtomicReference<>();
+    private final CurrentStopper stopper = new CurrentStopper();
     private final Outputs outputs;
     private final ExecutionListener listener;
     private final Timeline timeline = new Timeline();
@@ -48,7 +46,7 @@ final class Execution implements Stoppable {
         this.workers = workers;
         this.environment = environment;
         this.grace = grace;
-        this.escalation = new Escalation(timer, grace, this);
+        this.escalation = new Escalation(timer, grace, stopper);
     }
 
     /** Stops the execution as if its timeout had fired, giving the reason in its error. */
@@ -66,9 +64,9 @@ final class Execution implements Stoppable {
                 try {
                     w = attempt == 1 ? workers.acquire() : workers.acquireFresh();
                     timeline.mark("acquired");
-                    worker.set(w);
-                    w.stdout().listen(listener::stdout);
-                    w.stderr().listen(listener::stderr);
+                    stopper.set(w.stopper());
+                    w.output().stdout().listen(listener::stdout);
+                    w.output().stderr().listen(listener::stderr);
                     Frame.Exit exitFrame = runJob(w);
                     escalation.cancel();
                     return answer(w, exitFrame, start);
@@ -78,7 +76,7 @@ final class Execution implements Stoppable {
                     }
                     log.warn("execution {}: its worker died before the code started ({}); trying a new one",
                             sessionId, e.failure.getMessage());
-                    w.killSupervisor();
+                    w.stopper().killSupervisor();
                 } catch (IOException e) {
                     // A worker that could not be made, after one died: its maker (the zygote) may be starting again.
                     if (w != null || attempt == 1 || attempt >= ATTEMPTS) {
@@ -87,7 +85,7 @@ final class Execution implements Stoppable {
                     log.warn("execution {}: no new worker ({}); trying again", sessionId, e.getMessage());
                 } finally {
                     if (w != null) {
-                        worker.set(null);
+                        stopper.clear();
                         w.close();
                     }
                 }
@@ -97,25 +95,12 @@ final class Execution implements Stoppable {
         }
     }
 
-    /**
-     * The worker died before the code started: the send failed, or its connection ended with neither
-     * a start nor an exit frame, and the daemon had not begun to stop it. Another worker may take the job.
-     */
-    private static final class NotTaken extends Exception {
-
-        final IOException failure;
-
-        NotTaken(IOException failure) {
-            super(failure.getMessage(), failure, false, false);
-            this.failure = failure;
-        }
-    }
-
     /** Hands the job to the worker and waits for its exit frame; null when there was none. */
     private Frame.Exit runJob(Worker w) throws IOException, InterruptedException, NotTaken {
-        ControlConnection control = w.awaitConnection(Worker.STARTUP_TIMEOUT);
+        JobChannel channel = w.channel();
+        channel.awaitReady(Worker.STARTUP_TIMEOUT);
         if (escalation.reason().isPresent()) {
-            w.withdraw(control); // stopped before it began: no job goes to the runner
+            channel.withdraw(); // stopped before it began: no job goes to the runner
             return null;
         }
         // CPU time is a backstop behind the wall-clock timeout. It lies past the whole escalation,
@@ -123,14 +108,14 @@ final class Execution implements Stoppable {
         // for code that burns one core; threads on several cores can burn it sooner.
         long cpuSeconds = Durations.wholeSecondsUp(escalation.lastSignalAfter(job.timeout()).plus(CPU_MARGIN));
         try {
-            w.limit(job.limits());
+            channel.limit(job.limits());
         } catch (IOException e) {
             log.warn("execution {}: could not set the cgroup's limits ({}); the process limits still hold",
                     sessionId, e.toString());
         }
         timeline.mark("limited");
         try {
-            control.send(w.jobFrame(job, environment.with(job.envs()), job.limits().forRunner(cpuSeconds),
+            channel.send(new JobOrder(job, environment.with(job.envs()), job.limits().forRunner(cpuSeconds),
                     environment.user().forRunner()));
         } catch (IOException e) {
             if (job.contextId().isPresent()) {
@@ -140,44 +125,29 @@ final class Execution implements Stoppable {
         }
         timeline.mark("sent");
         escalation.arm(job.timeout());
-        return awaitExit(control, w);
+        return awaitExit(w);
     }
 
     private ExecutionResult answer(Worker w, Frame.Exit exitFrame, long start) throws InterruptedException {
         // With an exit frame the supervisor has reported and is exiting; its own status only
         // matters when it died without one.
-        OptionalInt supervisorExit = exitFrame == null ? w.awaitSupervisorExit(grace) : OptionalInt.empty();
+        OptionalInt supervisorExit = exitFrame == null ? w.channel().awaitRunnerExit(grace) : OptionalInt.empty();
         w.endExecution();
-        if (!w.awaitOutputEnd(grace)) {
+        CodeOutput output = w.output();
+        if (!output.awaitEnd(grace)) {
             log.warn("execution {}: output pipes still open {} after the worker ended; answering with what was read",
                     sessionId, Durations.seconds(grace));
         }
         timeline.mark("outputEnded");
         Verdict verdict = Verdict.of(exitFrame, escalation.reason(), escalation.lastSignal(), supervisorExit);
-        ExecutionResult result = new ExecutionResult(sessionId, verdict.status(), w.stdout().text(),
-                w.stderr().text(), w.stdout().truncated(), w.stderr().truncated(), verdict.exitCode(),
+        ExecutionResult result = new ExecutionResult(sessionId, verdict.status(), output.stdout().text(),
+                output.stderr().text(), output.stdout().truncated(), output.stderr().truncated(), verdict.exitCode(),
                 verdict.signal(), verdict.error(), outputs.list(), outputs.truncated(), job.contextId().orElse(null),
-                w.contextRestarted(), Durations.millis(System.nanoTime() - start));
+                w.channel().contextRestarted(), Durations.millis(System.nanoTime() - start));
         timeline.mark("answered");
-        logResult(result, w);
+        logResult(result, output);
         timeline.log(sessionId, exitFrame);
         return result;
-    }
-
-    @Override
-    public void signalCode(Signal signal) {
-        Worker w = worker.get();
-        if (w != null) {
-            w.signalCode(signal);
-        }
-    }
-
-    @Override
-    public void killSupervisor() {
-        Worker w = worker.get();
-        if (w != null) {
-            w.killSupervisor();
-        }
     }
 
     /**
@@ -186,15 +156,15 @@ final class Execution implements Stoppable {
      *
      * @throws NotTaken when the connection ended before the code started
      */
-    private Frame.Exit awaitExit(ControlConnection control, Worker w) throws NotTaken {
+    private Frame.Exit awaitExit(Worker w) throws NotTaken {
+        JobChannel channel = w.channel();
         boolean started = false;
         try {
             while (true) {
-                Frame frame = control.read();
-                if (frame instanceof Frame.Started s) {
+                Frame frame = channel.read();
+                if (frame instanceof Frame.Started) {
                     started = true;
                     timeline.mark("started");
-                    w.codeStarted(s.pid());
                 } else if (frame instanceof Frame.Display display) {
                     Output output = new Output(Objects.requireNonNullElse(display.kind(), "display"), display.data());
                     if (outputs.add(output)) {
@@ -204,7 +174,6 @@ final class Execution implements Stoppable {
                     log.warn("execution {}: {}", sessionId, warning.message());
                 } else if (frame instanceof Frame.Exit exit) {
                     timeline.mark("exited");
-                    w.reported(exit);
                     return exit;
                 } else {
                     log.warn("execution {}: ignoring a {} frame from the runner", sessionId, frame.getClass().getSimpleName());
@@ -216,16 +185,16 @@ final class Execution implements Stoppable {
             }
             if (!(e instanceof EOFException)) {
                 log.warn("execution {}: control connection failed: {}", sessionId, e.toString());
-                w.killSupervisor();
+                w.stopper().killSupervisor();
             }
             return null;
         }
     }
 
-    private void logResult(ExecutionResult result, Worker w) {
+    private void logResult(ExecutionResult result, CodeOutput output) {
         log.info("execution {} status={} duration_ms={} stdout_bytes={} stderr_bytes={} exit_code={} signal={}{}",
-                sessionId, result.status().wireName(), result.durationMs(), w.stdout().totalBytes(),
-                w.stderr().totalBytes(), result.exitCode(), result.signal(), job.contextId()
+                sessionId, result.status().wireName(), result.durationMs(), output.stdout().totalBytes(),
+                output.stderr().totalBytes(), result.exitCode(), result.signal(), job.contextId()
                         .map(id -> " context=" + id + (result.contextRestarted() ? " context_restarted=true" : ""))
                         .orElse(""));
     }

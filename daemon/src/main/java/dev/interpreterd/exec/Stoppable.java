@@ -2,8 +2,22 @@ package dev.interpreterd.exec;
 
 import dev.interpreterd.os.Signal;
 
-/** What {@link Escalation} acts on: the code's process group, and the supervisor as a last resort. */
+/**
+ * What stops an execution's code: signals to the code's process group, and the supervisor's death as a
+ * last resort. {@link Escalation} acts on it.
+ */
 public interface Stoppable {
+
+    /** Nothing to stop. */
+    Stoppable NONE = new Stoppable() {
+        @Override
+        public void signalCode(Signal signal) {
+        }
+
+        @Override
+        public void killSupervisor() {
+        }
+    };
 
     /** Sends a signal to every process of the code's group. */
     void signalCode(Signal signal);

@@ -9,15 +9,9 @@ import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.Signal;
 import dev.interpreterd.units.Durations;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,21 +24,21 @@ import org.slf4j.LoggerFactory;
  * runs one job at a time in a fresh child and kills everything else in the box when the child ends.
  * The daemon holds the init's control connection, its pid, the box's cgroup and the directory of its
  * output pipes, the one part of the runner directory the box sees. Its maker owns it: a pool, which
- * lends it to one execution at a time, or a context, which keeps it for its interpreter.
+ * lends it to one execution at a time, or a context, which keeps it for its interpreter. The box
+ * alone sends on the init's connection, one frame at a time; its users ask it to.
  */
 public final class Box implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Box.class);
-    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private final ControlConnection control;
     private final long initPid;
     private final ExecutionCgroup cgroup;
     private final CompletableFuture<Integer> exit;
-    private final Path pipes;
+    private final PipeDirectory pipes;
 
-    private Box(ControlConnection control, ExecutionCgroup cgroup, CompletableFuture<Integer> exit, Path pipes) {
+    private Box(ControlConnection control, ExecutionCgroup cgroup, CompletableFuture<Integer> exit,
+                PipeDirectory pipes) {
         this.control = control;
         this.initPid = control.peerPid();
         this.cgroup = cgroup;
@@ -60,12 +54,12 @@ public final class Box implements AutoCloseable {
      */
     public static Box make(Zygote zygote, Cgroups cgroups, Path pipeRoot, Duration timeout)
             throws IOException, InterruptedException {
-        Path pipes = Files.createTempDirectory(pipeRoot, "box-", OWNER_ONLY);
+        PipeDirectory pipes = PipeDirectory.create(pipeRoot);
         ControlConnection connection;
         try {
-            connection = awaitHello(zygote.forkBox(pipes), timeout);
+            connection = awaitHello(zygote.forkBox(pipes.path()), timeout);
         } catch (IOException | InterruptedException | RuntimeException e) {
-            deleteTree(pipes);
+            pipes.close();
             throw e;
         }
         ExecutionCgroup cgroup = ExecutionCgroup.NONE;
@@ -77,7 +71,7 @@ public final class Box implements AutoCloseable {
         Box box = new Box(connection, cgroup, zygote.exitOf(connection.peerPid()), pipes);
         try {
             // Always sent, even empty: the init forks nothing before it has joined its cgroups.
-            connection.send(new Frame.JoinCgroups(cgroup.procsFiles()));
+            box.send(new Frame.JoinCgroups(cgroup.procsFiles()));
         } catch (IOException e) {
             box.close();
             throw e;
@@ -102,12 +96,36 @@ public final class Box implements AutoCloseable {
      * child to write output into.
      */
     public NamedPipe pipe(String name) throws IOException {
-        return NamedPipe.create(pipes.resolve(name));
+        return pipes.pipe(name);
     }
 
-    /** The init's control connection. */
-    public ControlConnection control() {
-        return control;
+    /** Has the init run a job in a fresh child. */
+    public void runJob(Frame.RunJob job) throws IOException {
+        send(job);
+    }
+
+    /** Has the init's child become a context's interpreter, which lives on between executions. */
+    public void startContext(Frame.StartContext start) throws IOException {
+        send(start);
+    }
+
+    /** Has the context's interpreter, the init's child, run one execution. */
+    public void runInContext(Frame.RunInContext run) throws IOException {
+        send(run);
+    }
+
+    /**
+     * Blocks until the init's next frame; one reader at a time, the box's user.
+     *
+     * @throws java.io.EOFException when the init closed its connection
+     */
+    public Frame read() throws IOException {
+        return control.read();
+    }
+
+    /** Closes the init's connection without a job: the init then exits, and the box is done. */
+    public void hangUp() {
+        control.close();
     }
 
     /** The box's cgroup, {@link ExecutionCgroup#NONE} without one. */
@@ -134,7 +152,7 @@ public final class Box implements AutoCloseable {
     public boolean stop(Signal signal) {
         if (signal != Signal.SIGKILL) {
             try {
-                control.send(new Frame.SignalCode(signal.number()));
+                send(new Frame.SignalCode(signal.number()));
                 return false;
             } catch (IOException e) {
                 // The init is gone or stuck: end the box instead.
@@ -142,6 +160,11 @@ public final class Box implements AutoCloseable {
         }
         kill();
         return true;
+    }
+
+    /** Sends one frame to the init; frames from several threads (a job, a timer's stop) go one after the other. */
+    private synchronized void send(Frame frame) throws IOException {
+        control.send(frame);
     }
 
     /** Kills the init; the kernel then kills every process in the box. */
@@ -166,18 +189,6 @@ public final class Box implements AutoCloseable {
         kill();
         control.close();
         cgroup.close();
-        deleteTree(pipes);
-    }
-
-    /** Removes a pipes' directory and any pipe still in it; the runner directory goes at shutdown anyway. */
-    private static void deleteTree(Path directory) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
-            for (Path entry : entries) {
-                Files.deleteIfExists(entry);
-            }
-            Files.deleteIfExists(directory);
-        } catch (IOException e) {
-            log.debug("could not remove {}: {}", directory, e.toString());
-        }
+        pipes.close();
     }
 }

@@ -1,17 +1,18 @@
 package dev.interpreterd.exec.box;
 
 import dev.interpreterd.config.Limits;
+import dev.interpreterd.exec.JobChannel;
+import dev.interpreterd.exec.JobOrder;
+import dev.interpreterd.exec.Stoppable;
 import dev.interpreterd.exec.Worker;
-import dev.interpreterd.exec.control.ControlConnection;
 import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.output.CappedOutput;
+import dev.interpreterd.exec.output.CodeOutput;
 import dev.interpreterd.exec.output.OutputPumps;
-import dev.interpreterd.units.Deadline;
 import dev.interpreterd.os.NamedPipe;
 import dev.interpreterd.os.Signal;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
@@ -19,10 +20,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One execution's use of a box: the box, and the pair of named pipes its child writes the code's
- * output into. Closing the lease hands a box that reported back to its pool, clean, and has any
+ * output into. The job and the signals go through the box, which alone sends on its init's
+ * connection. Closing the lease hands a box that reported back to its pool, clean, and has any
  * other box replaced.
  */
-final class BoxLease implements Worker {
+final class BoxLease implements Worker, JobChannel, Stoppable {
 
     private static final Logger log = LoggerFactory.getLogger(BoxLease.class);
 
@@ -30,49 +32,48 @@ final class BoxLease implements Worker {
     private final Box box;
     private final NamedPipe stdoutPipe;
     private final NamedPipe stderrPipe;
-    private final CappedOutput stdout;
-    private final CappedOutput stderr;
+    private final CodeOutput output;
     private final ExecutorService pumps;
+    private final boolean warmNext;
     private volatile boolean pumping;
     private volatile boolean reported;
     private volatile boolean killed;
-    private final boolean warmNext;
 
+    /** @param warmNext whether the child the box forks after this job should warm up while it waits */
     BoxLease(BoxPool pool, Box box, NamedPipe stdoutPipe, NamedPipe stderrPipe, long outputCapBytes,
              ExecutorService pumps, boolean warmNext) {
-        this.warmNext = warmNext;
         this.pool = pool;
         this.box = box;
         this.stdoutPipe = stdoutPipe;
         this.stderrPipe = stderrPipe;
-        this.stdout = new CappedOutput(outputCapBytes);
-        this.stderr = new CappedOutput(outputCapBytes);
+        this.output = CodeOutput.capped(outputCapBytes);
         this.pumps = pumps;
+        this.warmNext = warmNext;
     }
 
     @Override
-    public CappedOutput stdout() {
-        return stdout;
+    public CodeOutput output() {
+        return output;
     }
 
     @Override
-    public CappedOutput stderr() {
-        return stderr;
+    public JobChannel channel() {
+        return this;
     }
 
     @Override
-    public ControlConnection awaitConnection(Duration timeout) {
-        return box.control();
+    public Stoppable stopper() {
+        return this;
+    }
+
+    /** A pooled box's init is connected before the box is lent. */
+    @Override
+    public void awaitReady(Duration timeout) {
     }
 
     @Override
-    public Optional<String> outputPipe(int fd) {
-        return Optional.of((fd == 1 ? stdoutPipe : stderrPipe).path().toString());
-    }
-
-    @Override
-    public Optional<Boolean> warmNext() {
-        return Optional.of(warmNext);
+    public void withdraw() {
+        box.hangUp();
     }
 
     @Override
@@ -80,12 +81,28 @@ final class BoxLease implements Worker {
         box.cgroup().limit(limits);
     }
 
-    /** The child has opened its ends of the pipes: reading them now ends only when every writer is gone. */
+    /** The job, with the pipes the child opens as fd 1 and 2. */
     @Override
-    public void codeStarted(long pid) {
+    public void send(JobOrder order) throws IOException {
+        box.runJob(order.runJob(stdoutPipe.path().toString(), stderrPipe.path().toString(), warmNext));
+    }
+
+    @Override
+    public Frame read() throws IOException {
+        Frame frame = box.read();
+        if (frame instanceof Frame.Started) {
+            startPumps();
+        } else if (frame instanceof Frame.Exit) {
+            reported = true;
+        }
+        return frame;
+    }
+
+    /** The child has opened its ends of the pipes: reading them now ends only when every writer is gone. */
+    private void startPumps() {
         try {
-            pump(stdoutPipe, stdout);
-            pump(stderrPipe, stderr);
+            pump(stdoutPipe, output.stdout());
+            pump(stderrPipe, output.stderr());
             pumping = true;
         } catch (IOException e) {
             log.warn("could not read the output pipes of a box: {}", e.toString());
@@ -99,8 +116,8 @@ final class BoxLease implements Worker {
     }
 
     @Override
-    public void reported(Frame.Exit exit) {
-        reported = true;
+    public OptionalInt awaitRunnerExit(Duration timeout) throws InterruptedException {
+        return box.awaitExit(timeout);
     }
 
     /** SIGINT and SIGTERM go to the code's process group; SIGKILL ends the whole box. */
@@ -117,28 +134,19 @@ final class BoxLease implements Worker {
         box.kill();
     }
 
-    @Override
-    public OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException {
-        return box.awaitExit(timeout);
-    }
-
     /**
      * A box that reported has already killed and reaped everything its child left; any other is
-     * killed now, and once its init has ended nothing of it is left.
+     * killed now, and once its init has ended nothing of it is left. Output that no pump reads has
+     * ended with what was kept.
      */
     @Override
     public void endExecution() {
+        if (!pumping) {
+            output.end();
+        }
         if (!reported || killed) {
             killSupervisor();
         }
-    }
-
-    @Override
-    public boolean awaitOutputEnd(Duration timeout) throws InterruptedException {
-        if (!pumping) {
-            return true;
-        }
-        return CappedOutput.awaitEnds(Deadline.after(timeout), stdout, stderr);
     }
 
     @Override

@@ -3,7 +3,7 @@ package dev.interpreterd.exec.box;
 import dev.interpreterd.exec.control.ControlConnection;
 import dev.interpreterd.exec.control.ControlServer;
 import dev.interpreterd.exec.control.Frame;
-import dev.interpreterd.exec.launch.SpawnedWorker;
+import dev.interpreterd.exec.launch.RunnerProcess;
 import dev.interpreterd.exec.launch.WorkerLauncher;
 import dev.interpreterd.host.WorkerUser;
 import dev.interpreterd.os.Threads;
@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The fork server behind the boxes: one long-lived runner that imports the {@code --preload} modules
  * once, never runs user code, and forks a box on request. It reaps each box's init when the box ends
- * and reports how it ended. A zygote that died is started again at the next request.
+ * and reports how it ended. A zygote that died is started again at the next request. This object
+ * alone sends on the zygote's connection, one request at a time.
  */
 public final class Zygote implements AutoCloseable {
 
@@ -41,7 +42,7 @@ public final class Zygote implements AutoCloseable {
      * completed. Each zygote has its own: when one dies, all its boxes have died with it.
      */
     private volatile Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
-    private SpawnedWorker process;
+    private RunnerProcess process;
     private ControlConnection connection;
 
     /**
@@ -71,7 +72,7 @@ public final class Zygote implements AutoCloseable {
             arguments.addAll(List.of("--code-user", user.uid() + ":" + user.gid()));
         }
         arguments.addAll(runnerArguments);
-        SpawnedWorker started = starter.launch(arguments);
+        RunnerProcess started = starter.launch(arguments);
         try {
             connection = started.awaitConnection(STARTUP_TIMEOUT);
         } catch (IOException e) {

@@ -11,6 +11,8 @@ import java.nio.channels.SocketChannel;
 /**
  * One worker's end of the control socket: frames of a 4-byte big-endian length and UTF-8 JSON.
  * The code's stdout and stderr never travel here, so nothing the code prints can forge a frame.
+ * Each connection has one owner, which alone sends on it: the box for its init's, the zygote for its
+ * own, the spawned worker for its supervisor's.
  */
 public final class ControlConnection implements AutoCloseable {
 
@@ -78,10 +80,10 @@ public final class ControlConnection implements AutoCloseable {
     }
 
     /**
-     * Sends one frame, whole: frames that several threads send (a request's job, a timer's stop)
-     * go one after the other, never interleaved.
+     * Sends one frame. Only the connection's owner sends, one frame at a time: it serialises what
+     * several threads ask it to send (a request's job, a timer's stop), so frames never interleave.
      */
-    public synchronized void send(Frame message) throws IOException {
+    public void send(Frame message) throws IOException {
         byte[] payload = json.writeValueAsBytes(message);
         ByteBuffer frame = ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).flip();
         while (frame.hasRemaining()) {

@@ -1,89 +1,115 @@
 package dev.interpreterd.exec.launch;
 
 import dev.interpreterd.config.Limits;
+import dev.interpreterd.exec.JobChannel;
+import dev.interpreterd.exec.JobOrder;
+import dev.interpreterd.exec.Stoppable;
 import dev.interpreterd.exec.Worker;
 import dev.interpreterd.exec.cgroup.ExecutionCgroup;
 import dev.interpreterd.exec.control.ControlConnection;
 import dev.interpreterd.exec.control.Frame;
-import dev.interpreterd.exec.output.CappedOutput;
+import dev.interpreterd.exec.output.CodeOutput;
 import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.Signal;
-import dev.interpreterd.units.Deadline;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * A runner started afresh for one job: its supervisor process, its captured output and its control
- * connection. The supervisor runs the code in a child that leads its own process group; signals for
- * the code go to that group, through the supervisor but for SIGKILL.
+ * A runner started afresh for one job, its supervisor. It owns the supervisor's control connection
+ * and alone sends on it, one frame at a time: the cgroup, the job, the signals for the code. The
+ * supervisor runs the code in a child that leads its own process group; signals for the code go to
+ * that group, through the supervisor but for SIGKILL.
  */
-public final class SpawnedWorker implements Worker {
+public final class SpawnedWorker implements Worker, JobChannel, Stoppable {
 
-    private final CappedOutput stdout;
-    private final CappedOutput stderr;
-    private final CompletableFuture<ControlConnection> connection;
-    /** The runner process the daemon started; it leads its own session and process group. */
-    private final Process supervisor;
+    private final RunnerProcess supervisor;
     private final ExecutionCgroup cgroup;
     private volatile long codeGroup;
     private volatile boolean reported;
 
-    private SpawnedWorker(Process supervisor, CappedOutput stdout, CappedOutput stderr,
-                          CompletableFuture<ControlConnection> connection, ExecutionCgroup cgroup) {
+    /**
+     * A worker on a supervisor the launcher started. {@code cgroup} is the execution's, which the
+     * supervisor moves its child into once told ({@link ExecutionCgroup#NONE} for none); closing the
+     * worker kills it.
+     */
+    SpawnedWorker(RunnerProcess supervisor, ExecutionCgroup cgroup) {
         this.supervisor = supervisor;
-        this.stdout = stdout;
-        this.stderr = stderr;
-        this.connection = connection;
         this.cgroup = cgroup;
     }
 
-    /**
-     * A worker whose supervisor the daemon started; a supervisor that dies before connecting fails it.
-     * {@code cgroup} is the execution's, which the supervisor moves its child into once connected
-     * ({@link ExecutionCgroup#NONE} for none); closing the worker kills it.
-     */
-    static SpawnedWorker spawned(Process process, CappedOutput stdout, CappedOutput stderr,
-                                 CompletableFuture<ControlConnection> connection, ExecutionCgroup cgroup) {
-        SpawnedWorker worker = new SpawnedWorker(process, stdout, stderr, connection, cgroup);
-        process.onExit().thenRun(() -> connection.completeExceptionally(new IOException(
-                "the worker exited with code " + process.exitValue() + " before connecting: " + stderr.text().strip())));
-        return worker;
-    }
-
-    @Override
-    public ControlConnection awaitConnection(Duration timeout) throws IOException, InterruptedException {
-        try {
-            return connection.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IOException("the worker did not connect within " + timeout.toSeconds() + " seconds");
+    /** Waits until the supervisor connects and tells it to move its waiting child into the cgroup, if there is one. */
+    void joinCgroup(Duration timeout) throws IOException, InterruptedException {
+        if (cgroup != ExecutionCgroup.NONE) {
+            send(supervisor.awaitConnection(timeout), new Frame.JoinCgroups(cgroup.procsFiles()));
         }
     }
 
     /** True while the supervisor is alive, or still coming up, and its connection has not failed. */
     public boolean isUsable() {
-        return !connection.isCompletedExceptionally() && supervisor.isAlive();
+        return supervisor.isUsable();
+    }
+
+    @Override
+    public CodeOutput output() {
+        return supervisor.output();
+    }
+
+    @Override
+    public JobChannel channel() {
+        return this;
+    }
+
+    @Override
+    public Stoppable stopper() {
+        return this;
+    }
+
+    @Override
+    public void awaitReady(Duration timeout) throws IOException, InterruptedException {
+        supervisor.awaitConnection(timeout);
+    }
+
+    @Override
+    public void withdraw() {
+        supervisor.connection().ifPresent(ControlConnection::close);
+    }
+
+    @Override
+    public void limit(Limits limits) throws IOException {
+        cgroup.limit(limits);
+    }
+
+    /** The job, for a child whose output is the supervisor's own. */
+    @Override
+    public void send(JobOrder order) throws IOException {
+        send(connected(), order.runJob(null, null, null));
     }
 
     /**
-     * The supervisor sent its exit frame: the code and everything it started are dead and reaped,
-     * so closing must not signal their process groups, whose ids the kernel may hand out again.
+     * The next frame. A start records the child that runs the code, which leads its own process group;
+     * an exit frame means the code and everything it started are dead and reaped, so closing must not
+     * signal their process groups, whose ids the kernel may hand out again.
      */
     @Override
-    public void reported(Frame.Exit exit) {
-        reported = true;
+    public Frame read() throws IOException {
+        Frame frame = connected().read();
+        if (frame instanceof Frame.Started started) {
+            codeGroup = started.pid();
+        } else if (frame instanceof Frame.Exit) {
+            reported = true;
+        }
+        return frame;
     }
 
-    /** Records the child that runs the code; it leads its own process group. */
+    private ControlConnection connected() throws IOException {
+        return supervisor.connection().orElseThrow(() -> new IOException("the worker is not connected"));
+    }
+
     @Override
-    public void codeStarted(long pid) {
-        codeGroup = pid;
+    public OptionalInt awaitRunnerExit(Duration timeout) throws InterruptedException {
+        return supervisor.awaitExit(timeout);
     }
 
     /**
@@ -97,11 +123,10 @@ public final class SpawnedWorker implements Worker {
         if (group <= 1 || reported) {
             return; // not started, or dead and reaped: its group id may be another process's by now
         }
-        // The job went out before the child's start came back, so nothing else is being sent now.
-        ControlConnection control = connection.isCompletedExceptionally() ? null : connection.getNow(null);
-        if (signal != Signal.SIGKILL && control != null) {
+        Optional<ControlConnection> control = supervisor.connection();
+        if (signal != Signal.SIGKILL && control.isPresent()) {
             try {
-                control.send(new Frame.SignalCode(signal.number()));
+                send(control.get(), new Frame.SignalCode(signal.number()));
                 return;
             } catch (IOException e) {
                 // The supervisor is gone: signal the group from here.
@@ -110,39 +135,16 @@ public final class SpawnedWorker implements Worker {
         Posix.killGroup(group, signal);
     }
 
+    /** Sends one frame; frames from several threads (a request's job, a timer's stop) go one after the other. */
+    private synchronized void send(ControlConnection control, Frame frame) throws IOException {
+        control.send(frame);
+    }
+
     @Override
     public void killSupervisor() {
         signalCode(Signal.SIGKILL);
-        if (supervisor.isAlive()) {
-            // The supervisor leads its own session and group, which holds anything it has not reaped.
-            Posix.killGroup(supervisor.pid(), Signal.SIGKILL);
-        }
-    }
-
-    @Override
-    public OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException {
-        return supervisor.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                ? OptionalInt.of(supervisor.exitValue()) : OptionalInt.empty();
-    }
-
-    @Override
-    public boolean awaitOutputEnd(Duration timeout) throws InterruptedException {
-        return CappedOutput.awaitEnds(Deadline.after(timeout), stdout, stderr);
-    }
-
-    @Override
-    public CappedOutput stdout() {
-        return stdout;
-    }
-
-    @Override
-    public CappedOutput stderr() {
-        return stderr;
-    }
-
-    @Override
-    public void limit(Limits limits) throws IOException {
-        cgroup.limit(limits);
+        // The supervisor leads its own session and group, which holds anything it has not reaped.
+        supervisor.kill();
     }
 
     @Override
@@ -155,8 +157,7 @@ public final class SpawnedWorker implements Worker {
     /** Kills whatever is left of the worker and closes its connection. */
     @Override
     public void close() {
-        connection.thenAccept(ControlConnection::close);
-        connection.completeExceptionally(new IOException("worker closed"));
+        supervisor.disconnect();
         if (!reported && supervisor.isAlive()) {
             killSupervisor();
         }

@@ -5,8 +5,7 @@ import dev.interpreterd.exec.WorkerSource;
 import dev.interpreterd.exec.cgroup.Cgroups;
 import dev.interpreterd.exec.cgroup.ExecutionCgroup;
 import dev.interpreterd.exec.control.ControlServer;
-import dev.interpreterd.exec.control.Frame;
-import dev.interpreterd.exec.output.CappedOutput;
+import dev.interpreterd.exec.output.CodeOutput;
 import dev.interpreterd.exec.output.OutputPumps;
 import dev.interpreterd.os.Threads;
 import java.io.ByteArrayInputStream;
@@ -93,28 +92,30 @@ public final class WorkerLauncher implements AutoCloseable {
         } catch (IOException e) {
             log.warn("no cgroup for a worker ({}); the subreaper alone cleans up after it", e.toString());
         }
-        SpawnedWorker worker = launch(runnerArguments, cgroup);
-        if (cgroup != ExecutionCgroup.NONE) {
-            try {
-                worker.awaitConnection(Worker.STARTUP_TIMEOUT).send(new Frame.JoinCgroups(cgroup.procsFiles()));
-            } catch (IOException | InterruptedException | RuntimeException e) {
-                worker.close();
-                throw e;
-            }
+        RunnerProcess started;
+        try {
+            started = launch(runnerArguments);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            cgroup.close();
+            throw e;
+        }
+        SpawnedWorker worker = new SpawnedWorker(started, cgroup);
+        try {
+            worker.joinCgroup(Worker.STARTUP_TIMEOUT);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            worker.close();
+            throw e;
         }
         return worker;
     }
 
-    /** Starts a runner with extra arguments and no cgroup of its own, e.g. as the zygote. */
-    public SpawnedWorker launch(List<String> runnerArguments) throws IOException, InterruptedException {
-        return launch(runnerArguments, ExecutionCgroup.NONE);
-    }
-
-    private SpawnedWorker launch(List<String> runnerArguments, ExecutionCgroup cgroup)
-            throws IOException, InterruptedException {
+    /**
+     * Starts a runner with extra arguments and no cgroup of its own, e.g. as the zygote; the caller
+     * holds it, and its connection.
+     */
+    public RunnerProcess launch(List<String> runnerArguments) throws IOException, InterruptedException {
         ControlServer.Expectation expectation = control.expect();
-        CappedOutput stdout = new CappedOutput(outputCapBytes);
-        CappedOutput stderr = new CappedOutput(outputCapBytes);
+        CodeOutput output = CodeOutput.capped(outputCapBytes);
         List<String> command = new ArrayList<>(List.of(python.toString(), "-c", BOOTSTRAP,
                 runner.getParent().toString(), control.socketPath().toString(),
                 Long.toString(ProcessHandle.current().pid())));
@@ -123,7 +124,7 @@ public final class WorkerLauncher implements AutoCloseable {
                 .command(command)
                 // The runner's own directory: the job names the code's, which the daemon may not enter.
                 .directory(runner.getParent().toFile())
-                .streams(new OutputPumps(stdout, stderr,
+                .streams(new OutputPumps(output.stdout(), output.stderr(),
                         new ByteArrayInputStream((expectation.secret() + "\n").getBytes(StandardCharsets.US_ASCII))))
                 .redirectErrorStream(false)
                 .exitValueAny();
@@ -132,14 +133,12 @@ public final class WorkerLauncher implements AutoCloseable {
         executor.environment(environment);
         try {
             StartedProcess started = spawner.submit(executor::start).get();
-            return SpawnedWorker.spawned(started.getProcess(), stdout, stderr, expectation.connection(), cgroup);
+            return new RunnerProcess(started.getProcess(), output, expectation.connection());
         } catch (ExecutionException e) {
             expectation.connection().cancel(false);
-            cgroup.close();
             throw new IOException("could not start " + python + ": " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             expectation.connection().cancel(false);
-            cgroup.close();
             throw e;
         }
     }

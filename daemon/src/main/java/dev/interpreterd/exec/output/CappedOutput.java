@@ -1,6 +1,5 @@
 package dev.interpreterd.exec.output;
 
-import dev.interpreterd.units.Deadline;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -59,16 +58,6 @@ public final class CappedOutput extends OutputStream {
             }
         }
         closed.countDown();
-    }
-
-    /** Waits until every one of the streams' pipes has reached its end; false if one had not by the deadline. */
-    public static boolean awaitEnds(Deadline deadline, CappedOutput... outputs) throws InterruptedException {
-        for (CappedOutput output : outputs) {
-            if (!output.awaitEnd(deadline.remainingNanos(), TimeUnit.NANOSECONDS)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Waits until the stream's pipe has reached its end; false if it had not by the deadline. */

@@ -1,17 +1,13 @@
 package dev.interpreterd.exec.spawn;
 
-import dev.interpreterd.config.Limits;
+import dev.interpreterd.exec.JobChannel;
 import dev.interpreterd.exec.Stock;
+import dev.interpreterd.exec.Stoppable;
 import dev.interpreterd.exec.Worker;
 import dev.interpreterd.exec.WorkerSource;
-import dev.interpreterd.exec.control.ControlConnection;
-import dev.interpreterd.exec.control.Frame;
 import dev.interpreterd.exec.launch.SpawnedWorker;
-import dev.interpreterd.exec.output.CappedOutput;
-import dev.interpreterd.os.Signal;
+import dev.interpreterd.exec.output.CodeOutput;
 import java.io.IOException;
-import java.time.Duration;
-import java.util.OptionalInt;
 
 /**
  * Keeps {@code size} workers started ahead, their interpreter loaded and connected, each waiting for
@@ -22,9 +18,9 @@ import java.util.OptionalInt;
  */
 public final class WarmPool implements WorkerSource<Worker> {
 
-
     private final Stock<SpawnedWorker> workers;
 
+    /** Starts {@code size} workers from {@code launcher} in the background. */
     public WarmPool(WorkerSource<SpawnedWorker> launcher, int size) {
         this.workers = new Stock<>("a warm worker", size, launcher::acquire, SpawnedWorker::isUsable, false);
         workers.fill();
@@ -45,7 +41,7 @@ public final class WarmPool implements WorkerSource<Worker> {
         return new Lease(workers.takeFresh());
     }
 
-    /** One execution's use of a pooled worker: everything goes to the worker, and its end refills the pool. */
+    /** One execution's use of a pooled worker: its parts are the worker's, and its end refills the pool. */
     private final class Lease implements Worker {
 
         private final SpawnedWorker worker;
@@ -55,58 +51,23 @@ public final class WarmPool implements WorkerSource<Worker> {
         }
 
         @Override
-        public CappedOutput stdout() {
-            return worker.stdout();
+        public CodeOutput output() {
+            return worker.output();
         }
 
         @Override
-        public CappedOutput stderr() {
-            return worker.stderr();
+        public JobChannel channel() {
+            return worker.channel();
         }
 
         @Override
-        public ControlConnection awaitConnection(Duration timeout) throws IOException, InterruptedException {
-            return worker.awaitConnection(timeout);
-        }
-
-        @Override
-        public void limit(Limits limits) throws IOException {
-            worker.limit(limits);
-        }
-
-        @Override
-        public void codeStarted(long pid) {
-            worker.codeStarted(pid);
-        }
-
-        @Override
-        public void reported(Frame.Exit exit) {
-            worker.reported(exit);
-        }
-
-        @Override
-        public OptionalInt awaitSupervisorExit(Duration timeout) throws InterruptedException {
-            return worker.awaitSupervisorExit(timeout);
+        public Stoppable stopper() {
+            return worker.stopper();
         }
 
         @Override
         public void endExecution() {
             worker.endExecution();
-        }
-
-        @Override
-        public boolean awaitOutputEnd(Duration timeout) throws InterruptedException {
-            return worker.awaitOutputEnd(timeout);
-        }
-
-        @Override
-        public void signalCode(Signal signal) {
-            worker.signalCode(signal);
-        }
-
-        @Override
-        public void killSupervisor() {
-            worker.killSupervisor();
         }
 
         /** A worker serves one execution: it is closed, and the pool starts another. */
