@@ -19,6 +19,7 @@ import dev.interpreterd.host.WorkerUser;
 import dev.interpreterd.host.WorkerUsers;
 import dev.interpreterd.os.Posix;
 import dev.interpreterd.os.Threads;
+import dev.interpreterd.units.Clock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +51,7 @@ final class Boot {
 
     private final Config config;
     private final Map<String, String> environment;
+    private final Clock clock;
     /** The daemon's JSON configuration, made beside the start: the control socket reads frames with it. */
     private final Future<ObjectMapper> json;
     /** The checks that run beside the start's own steps. */
@@ -58,9 +60,10 @@ final class Boot {
     private final Thread thread;
     private final long began = System.nanoTime();
 
-    private Boot(Config config, Map<String, String> environment, Future<ObjectMapper> json) {
+    private Boot(Config config, Map<String, String> environment, Clock clock, Future<ObjectMapper> json) {
         this.config = config;
         this.environment = environment;
+        this.clock = clock;
         this.json = json;
         this.thread = Threads.named("interpreterd-start").newThread(this::run);
     }
@@ -69,10 +72,11 @@ final class Boot {
      * Begins the start in the background.
      *
      * @param environment the daemon's own environment, the source of the workers' allow-listed variables
+     * @param clock the time that idle contexts and MCP sessions are ended on
      * @param json the daemon's JSON configuration, needed once the zygote starts
      */
-    static Boot begin(Config config, Map<String, String> environment, Future<ObjectMapper> json) {
-        Boot boot = new Boot(config, environment, json);
+    static Boot begin(Config config, Map<String, String> environment, Clock clock, Future<ObjectMapper> json) {
+        Boot boot = new Boot(config, environment, clock, json);
         boot.thread.start();
         return boot;
     }
@@ -163,7 +167,7 @@ final class Boot {
             // that must change interpreters they start again.
             try {
                 runners = Runners.start(config, python.executable(), runner, hidden, cgroups, workerEnvironment,
-                        result(json), probes);
+                        result(json), probes, clock);
             } catch (IOException | RuntimeException failed) {
                 result(usable); // a user who cannot run the interpreter is the clearer reason
                 throw failed;
@@ -175,7 +179,7 @@ final class Boot {
                 runners.close();
                 runners = null;
                 runners = Runners.start(config, chosen.executable(), runner, hidden, cgroups(instance),
-                        workerEnvironment, result(json), probes);
+                        workerEnvironment, result(json), probes, clock);
             }
             executions = new ExecutionService(runners.workers(), runners.contexts(),
                     new ExecutionService.Settings(config.maxConcurrent(), config.queue(), config.grace(),
@@ -186,7 +190,7 @@ final class Boot {
                 throw new IOException("--network false needs network namespaces, which this machine does not"
                         + " allow (root or unprivileged user namespaces are required)");
             }
-            return new Booted(runner, runners, executions, new Host(chosen, user, workDir, runners.isolation(),
+            return new Booted(runner, runners, executions, clock, new Host(chosen, user, workDir, runners.isolation(),
                     runners.cgroups().mechanism(), isolation));
         } catch (IOException | RuntimeException | Error e) {
             if (executions != null) {

@@ -8,6 +8,7 @@ import dev.interpreterd.http.HttpApi;
 import dev.interpreterd.http.Json;
 import dev.interpreterd.os.SdNotify;
 import dev.interpreterd.os.Threads;
+import dev.interpreterd.units.Clock;
 import dev.interpreterd.units.Durations;
 import dev.interpreterd.units.Sizes;
 import java.io.IOException;
@@ -65,6 +66,14 @@ public final class Daemon implements AutoCloseable {
      * workers' allow-listed variables and of systemd's {@code NOTIFY_SOCKET} and {@code WATCHDOG_USEC}.
      */
     public static Daemon start(Config config, Map<String, String> environment) {
+        return start(config, environment, Clock.SYSTEM);
+    }
+
+    /**
+     * Starts with {@code clock} as the time that idle contexts and MCP sessions are ended on, so that
+     * a test can move it instead of waiting.
+     */
+    public static Daemon start(Config config, Map<String, String> environment, Clock clock) {
         if (config.token().filter(Token::visibleToOtherUsers).isPresent()) {
             log.warn("the token was given with --token: every user of this machine can read it in the daemon's"
                     + " command line (ps); give it with --token-file or INTERPRETERD_TOKEN instead");
@@ -75,7 +84,7 @@ public final class Daemon implements AutoCloseable {
         CompletableFuture<ObjectMapper> json = CompletableFuture.supplyAsync(
                 () -> Json.strictMapper(config.maxBodyBytes()),
                 task -> Threads.named("interpreterd-json").newThread(task).start());
-        Boot boot = Boot.begin(config, environment, json);
+        Boot boot = Boot.begin(config, environment, clock, json);
         HttpApi http = null;
         try {
             http = new HttpApi(config, json::join, version());

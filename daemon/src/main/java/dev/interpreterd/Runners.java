@@ -68,10 +68,12 @@ final class Runners implements AutoCloseable {
      * @param python the real interpreter executable
      * @param hidden the daemon's files that the code's mount namespace covers
      * @param cgroups where each box or execution gets its cgroups, {@link Cgroups#NONE} for none; closed here
+     * @param clock the time that idle contexts are ended on
      * @throws IOException when neither boxes nor interpreters can be started
      */
     static Runners start(Config config, Path python, RunnerScript runner, PrivateFiles hidden, Cgroups cgroups,
-                         WorkerEnvironment environment, ObjectMapper json, Executor probes) throws IOException {
+                         WorkerEnvironment environment, ObjectMapper json, Executor probes, Clock clock)
+            throws IOException {
         CompletableFuture<List<String>> hiding = config.launcher() == Config.Launcher.BOX
                 ? CompletableFuture.completedFuture(List.of())
                 : CompletableFuture.supplyAsync(() -> hiddenWithoutBox(python, runner, hidden, environment.user()),
@@ -95,7 +97,7 @@ final class Runners implements AutoCloseable {
             Contexts contexts = new Contexts(boxes == null ? null : zygote, noBoxes, cgroups, runner.directory(),
                     environment, config.maxOutputBytes(), new Contexts.Bounds(config.maxContexts(), config.contextQueue(),
                     config.contextIdleTimeout(), config.contextMemoryReserveBytes()), new AvailableMemory(),
-                    config.idPrefix(), Clock.SYSTEM);
+                    config.idPrefix(), clock);
             if (boxes != null && config.launcher() == Config.Launcher.BOX) {
                 return new Runners(control, launcher, cgroups, zygote, boxes, contexts, Isolation.NAMESPACES);
             }

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 
 import dev.interpreterd.config.CommandLine;
 import dev.interpreterd.os.Posix;
+import dev.interpreterd.units.Clock;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
@@ -33,11 +34,13 @@ public final class TestDaemon implements AutoCloseable, BeforeAllCallback, After
     public static final String PYTHON = System.getProperty("interpreterd.python", "/usr/bin/python3");
 
     private final Map<String, String> environment;
+    private final Clock clock;
     private final String[] flags;
     private Daemon daemon;
 
-    private TestDaemon(Map<String, String> environment, String... flags) {
+    private TestDaemon(Map<String, String> environment, Clock clock, String... flags) {
         this.environment = environment;
+        this.clock = clock;
         this.flags = flags;
     }
 
@@ -46,7 +49,7 @@ public final class TestDaemon implements AutoCloseable, BeforeAllCallback, After
      * daemon = TestDaemon.shared(flags)} starts it before the first test and stops it after the last.
      */
     public static TestDaemon shared(String... flags) {
-        return new TestDaemon(System.getenv(), flags);
+        return new TestDaemon(System.getenv(), Clock.SYSTEM, flags);
     }
 
     @Override
@@ -79,7 +82,14 @@ public final class TestDaemon implements AutoCloseable, BeforeAllCallback, After
 
     /** Starts a daemon as if its own environment were {@code environment}. */
     public static TestDaemon startWithEnvironment(Map<String, String> environment, String... flags) {
-        TestDaemon daemon = new TestDaemon(environment, flags);
+        TestDaemon daemon = new TestDaemon(environment, Clock.SYSTEM, flags);
+        daemon.start();
+        return daemon;
+    }
+
+    /** Starts a daemon that ends idle contexts and MCP sessions on {@code clock}, which the test moves. */
+    public static TestDaemon startWithClock(Clock clock, String... flags) {
+        TestDaemon daemon = new TestDaemon(System.getenv(), clock, flags);
         daemon.start();
         return daemon;
     }
@@ -89,7 +99,7 @@ public final class TestDaemon implements AutoCloseable, BeforeAllCallback, After
         args.addAll(launcherFlags());
         args.addAll(List.of(flags));
         try {
-            daemon = Daemon.start(CommandLine.parse(args, Map.of()).orElseThrow(), environment);
+            daemon = Daemon.start(CommandLine.parse(args, Map.of()).orElseThrow(), environment, clock);
             daemon.ready();
         } catch (java.io.IOException e) {
             throw new IllegalStateException("test daemon did not start", e);

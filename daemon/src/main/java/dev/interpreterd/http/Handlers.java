@@ -28,7 +28,8 @@ record Handlers(ExecuteHandler execute, ContextHandlers context, McpServer mcpSe
                 config.contextIdleTimeout(), config.mcpSessionIdleTimeout(), config.idPrefix(),
                 new ContextSettings(backend.host().workDir(), Map.of(), config.limits(), config.network()),
                 config.keepalive());
-        McpServer mcpServer = new McpServer(backend.executions(), backend.contexts(), mcpSettings, json, keepalives);
+        McpServer mcpServer = new McpServer(backend.executions(), backend.contexts(), mcpSettings, json, keepalives,
+                backend.clock());
         HealthHandler health = new HealthHandler(backend.executions(), backend.contexts(), mcpServer::sessions, json,
                 version, backend.host());
         return new Handlers(execute, context, mcpServer, new McpHandlers(mcpServer, body, json), health);

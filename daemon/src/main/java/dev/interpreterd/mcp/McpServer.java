@@ -52,12 +52,12 @@ public final class McpServer implements AutoCloseable {
 
     /**
      * Sessions whose code runs through {@code executions}, each in a context of {@code contexts};
-     * progress notifications are timed on {@code timer}.
+     * progress notifications are timed on {@code timer}, and idle sessions are ended on {@code clock}.
      */
     public McpServer(ExecutionService executions, Contexts contexts, McpSettings settings, ObjectMapper json,
-                     ScheduledExecutorService timer) {
+                     ScheduledExecutorService timer, Clock clock) {
         this.sessions = new McpSessions(contexts, settings.context(), settings.sessionIdleTimeout(),
-                settings.idPrefix(), Clock.SYSTEM);
+                settings.idPrefix(), clock);
         this.methods = new McpMethods(settings, new PythonTools(executions, contexts, settings, json));
         this.modern = new ModernEra(methods, timer, settings.heartbeat());
         this.json = json;

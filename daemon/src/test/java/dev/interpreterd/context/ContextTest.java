@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.interpreterd.DaemonProcess;
 import dev.interpreterd.LeftoverProcesses;
+import dev.interpreterd.MovableClock;
 import dev.interpreterd.TestDaemon;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -312,29 +313,42 @@ class ContextTest {
     }
 
     @Test
-    void an_idle_context_ends_after_the_idle_timeout_with_its_processes() {
+    void an_idle_context_ends_once_its_idle_timeout_has_passed_with_its_processes() throws Exception {
         String marker = LeftoverProcesses.sleepMarker();
-        try (TestDaemon idle = TestDaemon.start("--context-idle-timeout", "1")) {
+        MovableClock clock = new MovableClock();
+        try (TestDaemon idle = TestDaemon.startWithClock(clock, "--context-idle-timeout", "2")) {
             String id = create(idle.request(), Map.of());
             idle.execute("import subprocess\nsubprocess.Popen(['sleep', '" + marker + "'])", Map.of("contextId", id))
                     .body("status", equalTo("ok"));
-            long lastUsed = System.nanoTime();
-            assertEquals(1, health(idle.request()).getInt("contexts.live"));
 
-            eventually("the idle context is gone", Duration.ofSeconds(5),
-                    () -> idle.request().get(CONTEXTS + "/" + id).statusCode() == 404);
-            long idleMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastUsed);
-            assertTrue(idleMillis >= 900, "ended after " + idleMillis + " ms idle, before its idle timeout of 1 s");
+            clock.advance(Duration.ofSeconds(2));
+            clock.awaitInstantReads(2); // the daemon has looked for idle contexts since
+            idle.request().get(CONTEXTS + "/" + id).then().statusCode(200);
+            assertEquals(1, health(idle.request()).getInt("contexts.live"), "exactly the idle timeout is not past it");
+
+            clock.advance(Duration.ofMillis(1));
+            eventually("the idle context is gone", () -> idle.request().get(CONTEXTS + "/" + id).statusCode() == 404);
+            idle.request().get(CONTEXTS + "/" + id).then()
+                    .body("message", containsString("ended after 2 s without an execution"));
             assertEquals(0, health(idle.request()).getInt("contexts.live"));
             eventually("the idle context's process is gone", () -> LeftoverProcesses.withMarker(marker).isEmpty());
         }
     }
 
     @Test
-    void a_context_running_longer_than_the_idle_timeout_is_not_ended_under_it() {
-        try (TestDaemon idle = TestDaemon.start("--context-idle-timeout", "1")) {
+    void a_context_whose_execution_runs_past_the_idle_timeout_is_not_ended_under_it() throws Exception {
+        MovableClock clock = new MovableClock();
+        try (TestDaemon idle = TestDaemon.startWithClock(clock, "--context-idle-timeout", "2")) {
             String id = create(idle.request(), Map.of());
-            idle.execute("x = 41\nimport time\ntime.sleep(2.5)\nprint('done')", Map.of("contextId", id))
+            CompletableFuture<io.restassured.response.Response> running = CompletableFuture.supplyAsync(() ->
+                    idle.request().body(Map.of("code", "x = 41\nimport time\ntime.sleep(3)\nprint('done')",
+                            "contextId", id)).post(EXECUTE));
+            eventually("the execution runs", () -> health(idle.request()).getInt("contexts.busy") == 1);
+
+            clock.advance(Duration.ofHours(3));
+            clock.awaitInstantReads(2);
+            assertEquals(1, health(idle.request()).getInt("contexts.busy"), "the daemon looked while it ran");
+            running.get(30, TimeUnit.SECONDS).then().statusCode(200)
                     .body("status", equalTo("ok"))
                     .body("stdout", equalTo("done\n"));
             idle.execute("print(x)", Map.of("contextId", id)).body("stdout", equalTo("41\n"));

@@ -3,14 +3,13 @@ package dev.interpreterd.mcp;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.interpreterd.MovableClock;
 import dev.interpreterd.config.Limits;
 import dev.interpreterd.context.ContextSettings;
 import dev.interpreterd.context.Contexts;
 import dev.interpreterd.exec.cgroup.Cgroups;
-import dev.interpreterd.units.Clock;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -70,27 +69,5 @@ class McpSessionsTest {
         sessions.endIdle();
         assertFalse(sessions.find(older.id()).isPresent());
         assertTrue(sessions.find(newer.id()).isPresent());
-    }
-
-    /** A clock that stands still until the test moves it. */
-    private static final class MovableClock implements Clock {
-
-        private volatile long nanos = 1_000_000_000L;
-        private volatile Instant instant = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration by) {
-            nanos += by.toNanos();
-            instant = instant.plus(by);
-        }
-
-        @Override
-        public long nanoTime() {
-            return nanos;
-        }
-
-        @Override
-        public Instant instant() {
-            return instant;
-        }
     }
 }
