@@ -75,6 +75,23 @@ public final class JobFields {
     }
 
     /**
+     * The context of field {@code contextId}, an id the daemon gave out, empty when it is absent or
+     * null. Blanks around it, which an id never has, are dropped.
+     *
+     * @throws InvalidFieldException when it is not a string, or a blank one
+     */
+    public Optional<String> contextId(JsonNode node) throws InvalidFieldException {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isTextual() || node.textValue().isBlank()) {
+            throw invalid("'contextId' must be the id of a context, a string such as an earlier answer named, not "
+                    + (node.isTextual() ? "an empty string" : kind(node)));
+        }
+        return Optional.of(node.textValue().strip());
+    }
+
+    /**
      * The text of field {@code name}, which no UTF-8 encoder could carry to the worker if it held a
      * lone UTF-16 surrogate such as \ud800.
      *

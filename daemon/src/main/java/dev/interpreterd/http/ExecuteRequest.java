@@ -58,7 +58,7 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
                         + "'; the fields are code, timeout, envs, cwd, limits, network and contextId");
             }
         }
-        Optional<String> contextId = contextId(body.get("contextId"));
+        Optional<String> contextId = checked(() -> FIELDS_OF_A_JOB.contextId(body.get("contextId")));
         if (contextId.isPresent()) {
             for (String field : CONTEXT_FIELDS) {
                 if (body.hasNonNull(field)) {
@@ -71,16 +71,6 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
                 checked(() -> FIELDS_OF_A_JOB.timeout(body.get("timeout"), maxTimeout)),
                 envs(body.get("envs")), cwd(body.get("cwd")), limits(body.get("limits"), maxLimits),
                 network(body.get("network")), contextId);
-    }
-
-    private static Optional<String> contextId(JsonNode node) {
-        if (node == null || node.isNull()) {
-            return Optional.empty();
-        }
-        if (!node.isTextual() || node.textValue().isBlank()) {
-            throw ApiException.invalid("field 'contextId' must be the id of a context, a string, not " + kind(node));
-        }
-        return Optional.of(node.textValue());
     }
 
     static Map<String, String> envs(JsonNode node) {

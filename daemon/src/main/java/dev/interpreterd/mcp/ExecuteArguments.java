@@ -47,15 +47,11 @@ record ExecuteArguments(String code, Optional<Duration> timeout, Optional<String
      * @throws InvalidArgumentException when it is not a non-empty string
      */
     static Optional<String> contextId(JsonNode node) throws InvalidArgumentException {
-        if (node == null || node.isNull()) {
-            return Optional.empty();
+        try {
+            return JobFields.MCP.contextId(node);
+        } catch (JobFields.InvalidFieldException e) {
+            throw new InvalidArgumentException(e.getMessage());
         }
-        if (!node.isTextual() || node.textValue().isBlank()) {
-            throw new InvalidArgumentException("argument '" + ToolDefinitions.CONTEXT_ID + "' must be the id of an"
-                    + " interpreter, a string such as an earlier answer named, not " + (node.isTextual()
-                    ? "an empty string" : JobFields.kind(node)));
-        }
-        return Optional.of(node.textValue().strip());
     }
 
     private static String code(JsonNode node) throws InvalidArgumentException {

@@ -134,7 +134,11 @@ class BadInputTest {
                 wrong("'cwd'", withCode("'cwd': '" + regularFile + "'")),
                 wrong("'cwd'", withCode("'cwd': ''")),
                 wrong("'cwd'", withCode("'cwd': 5")),
-                wrong("'cwd'", withCode("'cwd': ['/tmp']")));
+                wrong("'cwd'", withCode("'cwd': ['/tmp']")),
+                wrong("'contextId'", withCode("'contextId': 42")),
+                wrong("'contextId'", withCode("'contextId': ''")),
+                wrong("'contextId'", withCode("'contextId': ' '")),
+                wrong("'contextId'", withCode("'contextId': ['c-1']")));
     }
 
     @ParameterizedTest(name = "{1}")

@@ -198,6 +198,14 @@ class McpTest {
         Response badTimeout = post(call("execute_python", "{\"code\": \"1\", \"timeout\": 0}"), headers);
         assertTrue(badTimeout.jsonPath().getString("result.content[0].text").contains("'timeout' must be"),
                 badTimeout::asString);
+        for (String arguments : List.of("execute_python {\"code\": \"1\", \"contextId\": 42}",
+                "reset_python {\"contextId\": \"\"}", "close_python {\"contextId\": [\"c-1\"]}")) {
+            String[] toolAndArguments = arguments.split(" ", 2);
+            Response badId = post(call(toolAndArguments[0], toolAndArguments[1]), headers);
+            assertTrue(badId.jsonPath().getBoolean("result.isError"), badId::asString);
+            assertTrue(badId.jsonPath().getString("result.content[0].text")
+                    .contains("argument 'contextId' must be the id of a context, a string"), badId::asString);
+        }
         assertEquals(204, daemon.request().header("Mcp-Session-Id", session).delete("/mcp").statusCode());
     }
 
