@@ -132,7 +132,7 @@ public final class McpServer implements AutoCloseable {
 
     /** MCP sessions open now. */
     public int sessions() {
-        return sessions.open();
+        return sessions.count();
     }
 
     /** Stops ending idle sessions. */
@@ -168,12 +168,12 @@ public final class McpServer implements AutoCloseable {
         } catch (JsonRpcException e) {
             return McpAnswer.json(200, JsonRpc.error(request.id(), e.code(), e.getMessage()));
         }
-        Optional<McpSession> session = sessions.open(version);
+        Optional<McpSession> session = sessions.open();
         if (session.isEmpty()) {
             return McpAnswer.json(503, JsonRpc.error(request.id(), JsonRpc.TRANSPORT_ERROR, "there are already "
                     + McpSessions.MAX_SESSIONS + " MCP sessions, each with a Python interpreter; end one first"));
         }
-        log.info("MCP session opened: protocol {}", version);
+        log.info("MCP session {} opened: protocol {}", session.get().id(), version);
         return new McpAnswer(200, Map.of(SESSION_HEADER, session.get().id()),
                 Optional.of(JsonRpc.result(request.id(), methods.initialized(version))));
     }

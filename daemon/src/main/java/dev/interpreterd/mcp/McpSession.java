@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class McpSession {
 
     private final String id;
-    private final String protocolVersion;
     private final Contexts contexts;
     private final ContextSettings settings;
     private final Map<String, CallStop> calls = new ConcurrentHashMap<>();
@@ -30,9 +29,8 @@ final class McpSession {
     /** Guarded by this. */
     private boolean ended;
 
-    McpSession(String id, String protocolVersion, Contexts contexts, ContextSettings settings, Clock clock) {
+    McpSession(String id, Contexts contexts, ContextSettings settings, Clock clock) {
         this.id = id;
-        this.protocolVersion = protocolVersion;
         this.contexts = contexts;
         this.settings = settings;
         this.clock = clock;
@@ -42,11 +40,6 @@ final class McpSession {
     /** The id the client sends as {@code Mcp-Session-Id}. */
     String id() {
         return id;
-    }
-
-    /** The protocol version agreed at {@code initialize}. */
-    String protocolVersion() {
-        return protocolVersion;
     }
 
     /** When a request of this session last came or ended, in {@link Clock#nanoTime()} terms. */

@@ -61,7 +61,7 @@ final class McpSessions implements AutoCloseable {
     }
 
     /** Sessions open now. */
-    int open() {
+    int count() {
         return sessions.size();
     }
 
@@ -93,11 +93,11 @@ final class McpSessions implements AutoCloseable {
     }
 
     /** A new session with a fresh random id; empty when {@link #MAX_SESSIONS} sessions all have a context. */
-    synchronized Optional<McpSession> open(String protocolVersion) {
+    synchronized Optional<McpSession> open() {
         if (sessions.size() >= MAX_SESSIONS && !dropOneWithoutContext()) {
             return Optional.empty();
         }
-        McpSession session = new McpSession(newId(), protocolVersion, contexts, settings, clock);
+        McpSession session = new McpSession(newId(), contexts, settings, clock);
         sessions.put(session.id(), session);
         return Optional.of(session);
     }

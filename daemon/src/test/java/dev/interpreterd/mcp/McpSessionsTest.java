@@ -34,7 +34,7 @@ class McpSessionsTest {
 
     @Test
     void a_session_ends_once_it_went_the_idle_timeout_without_a_request() {
-        McpSession session = sessions.open("2025-11-25").orElseThrow();
+        McpSession session = sessions.open().orElseThrow();
         clock.advance(IDLE_TIMEOUT);
         sessions.endIdle();
         assertTrue(sessions.find(session.id()).isPresent(), "exactly the idle timeout is not past it");
@@ -45,7 +45,7 @@ class McpSessionsTest {
 
     @Test
     void a_request_resets_the_idle_time_and_a_session_is_never_idle_while_one_is_answered() {
-        McpSession session = sessions.open("2025-11-25").orElseThrow();
+        McpSession session = sessions.open().orElseThrow();
         clock.advance(IDLE_TIMEOUT.minusMinutes(1));
         session.enter();
         clock.advance(IDLE_TIMEOUT.multipliedBy(3));
@@ -62,9 +62,9 @@ class McpSessionsTest {
 
     @Test
     void each_session_idles_out_on_its_own_time() {
-        McpSession older = sessions.open("2025-11-25").orElseThrow();
+        McpSession older = sessions.open().orElseThrow();
         clock.advance(Duration.ofMinutes(20));
-        McpSession newer = sessions.open("2025-06-18").orElseThrow();
+        McpSession newer = sessions.open().orElseThrow();
         clock.advance(Duration.ofMinutes(15));
         sessions.endIdle();
         assertFalse(sessions.find(older.id()).isPresent());
