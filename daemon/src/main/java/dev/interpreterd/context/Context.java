@@ -1,33 +1,19 @@
 package dev.interpreterd.context;
 
-import dev.interpreterd.exec.WorkerEnvironment;
-import dev.interpreterd.exec.box.Box;
-import dev.interpreterd.exec.box.Zygote;
-import dev.interpreterd.exec.control.Frame;
-import dev.interpreterd.exec.output.MarkedOutput;
-import dev.interpreterd.exec.output.OutputPumps;
-import dev.interpreterd.os.NamedPipe;
 import dev.interpreterd.units.Clock;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One context: a box whose one child keeps its interpreter between executions, and the two pipes
- * it writes to for as long as it lives. Executions take turns in arrival order. When an execution
- * costs the interpreter its life, the context gets a new box and an empty interpreter.
+ * One context: an interpreter that keeps its state between executions, under an id that stays.
+ * Executions take turns in arrival order. When an execution costs the interpreter its life, the
+ * context gets a new one, empty of state.
  */
 final class Context {
-
-    /** How long a box may take to start, and to end once killed. */
-    private static final Duration BOX_TIMEOUT = Duration.ofSeconds(30);
 
     private final String id;
     private final ContextSettings settings;
@@ -39,98 +25,53 @@ final class Context {
     private final AtomicLong executions = new AtomicLong();
     /** Executions waiting for their turn, not counting the one whose turn it is. */
     private final AtomicInteger waiting = new AtomicInteger();
-    private final AtomicLong generation = new AtomicLong();
     private volatile Instant lastUsedAt;
+    /** Replaced when the interpreter dies with an execution, or is restarted. */
     private volatile Interpreter interpreter;
     private volatile boolean ended;
 
     /**
-     * The context's current box and the sinks of its two pipes.
-     *
-     * @param box the box, whose child holds the interpreter
-     * @param stdout where the pump of its stdout pipe writes
-     * @param stderr where the pump of its stderr pipe writes
-     */
-    record Interpreter(Box box, MarkedOutput stdout, MarkedOutput stderr) {
-    }
-
-    /**
+     * @param interpreter its first interpreter, started with {@code settings}
      * @param reclaimable true for a context that may be ended to make room for another while it is
      *                    idle (an MCP session's); false for one that only its owner ends (an HTTP context)
+     * @param createdAt when it began to be made; it counts as used from now, when it is ready
      */
-    Context(String id, ContextSettings settings, boolean reclaimable, Clock clock) {
+    Context(String id, ContextSettings settings, Interpreter interpreter, boolean reclaimable, Clock clock,
+            Instant createdAt) {
         this.id = Objects.requireNonNull(id, "id");
-        this.settings = settings;
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.interpreter = Objects.requireNonNull(interpreter, "interpreter");
         this.reclaimable = reclaimable;
         this.clock = clock;
-        this.createdAt = clock.instant();
-        this.lastUsedAt = createdAt;
+        this.createdAt = createdAt;
+        this.lastUsedAt = clock.instant();
     }
 
     String id() {
         return id;
     }
 
-    /**
-     * Makes the context's box and its interpreter: the child opens the pipes, takes the context's
-     * environment, directory, limits, network and user, and says it is ready.
-     *
-     * @throws IOException when no box can be made or the interpreter cannot start, with the reason
-     */
-    void start(Zygote zygote, dev.interpreterd.exec.cgroup.Cgroups cgroups, Path pipeDirectory,
-               WorkerEnvironment environment, ExecutorService pumps) throws IOException, InterruptedException {
-        Box box = Box.make(zygote, cgroups, pipeDirectory, BOX_TIMEOUT);
-        String name = "context-" + id + "-" + generation.incrementAndGet();
-        NamedPipe out = null;
-        NamedPipe err = null;
-        try {
-            box.cgroup().limit(settings.limits());
-            out = box.pipe(name + "-stdout");
-            err = box.pipe(name + "-stderr");
-            box.startContext(new Frame.StartContext(out.path().toString(), err.path().toString(),
-                    environment.with(settings.envs()), settings.cwd().toString(), settings.limits().forRunner(),
-                    settings.network(), environment.user().forRunner()));
-            Frame.Exit ready = awaitExit(box);
-            Frame.Report report = ready.report();
-            if (!ready.alive() || report == null || !"ok".equals(report.outcome())) {
-                throw new ContextException(ContextException.Reason.NOT_STARTED, "the context's interpreter"
-                        + " did not start" + (report == null ? "" : ": " + report.name() + ": " + report.value()));
-            }
-            MarkedOutput stdout = new MarkedOutput();
-            MarkedOutput stderr = new MarkedOutput();
-            pump(out.openReader(), stdout, pumps);
-            pump(err.openReader(), stderr, pumps);
-            interpreter = new Interpreter(box, stdout, stderr);
-            // Ready now: among idle contexts it counts as used now, not when it began to be made.
-            lastUsedAt = clock.instant();
-        } catch (IOException | RuntimeException e) {
-            box.close();
-            throw e;
-        } finally {
-            if (out != null) {
-                out.close();
-            }
-            if (err != null) {
-                err.close();
-            }
-        }
-    }
-
-    private static Frame.Exit awaitExit(Box box) throws IOException {
-        while (true) {
-            if (box.read() instanceof Frame.Exit exit) {
-                return exit;
-            }
-        }
-    }
-
-    private static void pump(InputStream in, MarkedOutput sink, ExecutorService pumps) {
-        pumps.execute(() -> OutputPumps.pump(in, sink));
-    }
-
-    /** The current box and its pipes. */
+    /** The current interpreter. */
     Interpreter interpreter() {
         return interpreter;
+    }
+
+    /**
+     * Stops the current interpreter and starts a fresh one in its place, with the context's settings;
+     * called in the caller's turn.
+     *
+     * @throws IOException when no new interpreter starts: the context then has a stopped one, and is to be ended
+     */
+    void replaceInterpreter(Interpreter.Maker maker) throws IOException, InterruptedException {
+        interpreter.stop();
+        Interpreter fresh = maker.start(id, settings);
+        synchronized (this) {
+            if (!ended) {
+                interpreter = fresh;
+                return;
+            }
+        }
+        fresh.stop(); // the context ended while the new one started: it must not outlive it
     }
 
     /**
@@ -171,9 +112,9 @@ final class Context {
         turn.unlock();
     }
 
-    /** True while the context is being made, or an execution runs or waits here: it is not idle. */
+    /** True while an execution runs or waits here: it is not idle. */
     boolean busy() {
-        return interpreter == null || turn.isLocked() || turn.hasQueuedThreads();
+        return turn.isLocked() || turn.hasQueuedThreads();
     }
 
     /** True for a context that may be ended while idle to make room for another. */
@@ -183,13 +124,12 @@ final class Context {
 
     /**
      * Marks the context ended if no execution runs or waits in it, so that none can start in it
-     * any more; its box is still to be stopped with {@link #end}. A context whose first interpreter
-     * is still being made is not idle: ended then, the interpreter it gets would outlive it.
+     * any more; its interpreter is still to be stopped with {@link #end}.
      *
-     * @return false when it was busy or not made yet, and nothing changed
+     * @return false when it was busy, and nothing changed
      */
     boolean retireIfIdle() {
-        if (interpreter == null || !turn.tryLock()) {
+        if (!turn.tryLock()) {
             return false;
         }
         try {
@@ -213,19 +153,14 @@ final class Context {
         return ended;
     }
 
-    /** Kills the current box and waits until every process in it is gone. */
-    void stopInterpreter() throws InterruptedException {
-        Interpreter current = interpreter;
-        if (current != null) {
-            current.box().close();
-            current.box().awaitExit(BOX_TIMEOUT);
-        }
-    }
-
-    /** Ends the context for good: its box and every process in it are gone when this returns. */
+    /** Ends the context for good: its interpreter and every process of it are gone when this returns. */
     void end() throws InterruptedException {
-        ended = true;
-        stopInterpreter();
+        Interpreter last;
+        synchronized (this) {
+            ended = true;
+            last = interpreter;
+        }
+        last.stop();
     }
 
     /** As the API shows it. */

@@ -30,7 +30,7 @@ final class ContextLease implements Worker, JobChannel, Stoppable {
 
     private final Contexts contexts;
     private final Context context;
-    private final Context.Interpreter interpreter;
+    private final Interpreter interpreter;
     private final CodeOutput output;
     private final String marker;
     /** True once the job went to the interpreter; a lease given back before that leaves the context as it was. */

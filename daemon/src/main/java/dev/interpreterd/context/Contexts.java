@@ -41,10 +41,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
     private static final int ENDINGS_KEPT = 4096;
     private static final long BYTES_PER_MIB = 1024 * 1024;
 
-    private final Zygote zygote;
-    private final Cgroups cgroups;
-    private final Path pipeDirectory;
-    private final WorkerEnvironment environment;
+    private final Interpreter.Maker maker;
     private final long outputCapBytes;
     private final Bounds bounds;
     private final LongSupplier availableMemory;
@@ -52,6 +49,10 @@ public final class Contexts implements ContextSource, AutoCloseable {
     private final Clock clock;
     private final String unavailable;
     private final Map<String, Context> live = new ConcurrentHashMap<>();
+    /** Contexts whose interpreter is being made, which count against {@code max}; guarded by {@code live}. */
+    private int making;
+    /** Set once the daemon stops: no context is made after; guarded by {@code live}. */
+    private boolean closed;
     /** Why recently ended contexts ended, by id; guarded by itself. */
     private final Map<String, String> endings = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -91,11 +92,8 @@ public final class Contexts implements ContextSource, AutoCloseable {
     public Contexts(Zygote zygote, String unavailable, Cgroups cgroups, Path pipeDirectory,
                     WorkerEnvironment environment, long outputCapBytes, Bounds bounds, LongSupplier availableMemory,
                     String idPrefix, Clock clock) {
-        this.zygote = zygote;
+        this.maker = zygote == null ? null : new Interpreter.Maker(zygote, cgroups, pipeDirectory, environment, pumps);
         this.unavailable = unavailable;
-        this.cgroups = cgroups;
-        this.pipeDirectory = pipeDirectory;
-        this.environment = environment;
         this.outputCapBytes = outputCapBytes;
         this.bounds = bounds;
         this.availableMemory = availableMemory;
@@ -117,41 +115,54 @@ public final class Contexts implements ContextSource, AutoCloseable {
      *                          cannot start with these settings, with the reason
      */
     public ContextInfo create(ContextSettings settings, boolean reclaimable) throws InterruptedException {
-        if (zygote == null) {
+        if (maker == null) {
             throw new ContextException(ContextException.Reason.UNAVAILABLE,
                     "contexts live in boxes, which this machine cannot make: " + unavailable);
         }
-        Context context = new Context(idPrefix + UUID.randomUUID(), settings, reclaimable, clock);
-        makeRoom(context);
+        String id = idPrefix + UUID.randomUUID();
+        Instant began = clock.instant();
+        makeRoom();
+        Interpreter interpreter;
         try {
-            context.start(zygote, cgroups, pipeDirectory, environment, pumps);
-            if (context.ended()) {
-                // Deleted while it was being made, before it had an interpreter to stop: stop it now.
-                context.stopInterpreter();
-                throw notFound(context.id());
-            }
+            interpreter = maker.start(id, settings);
         } catch (IOException e) {
-            live.remove(context.id());
+            giveBackRoom();
             throw new ContextException(ContextException.Reason.UNAVAILABLE, "no box for the context: " + e.getMessage());
         } catch (InterruptedException | RuntimeException e) {
-            live.remove(context.id());
+            giveBackRoom();
             throw e;
         }
-        log.info("context {} created: cwd={} network={}{}", context.id(), settings.cwd(), settings.network(),
+        Context context = new Context(id, settings, interpreter, reclaimable, clock, began);
+        boolean stopping;
+        synchronized (live) {
+            making--;
+            stopping = closed;
+            if (!stopping) {
+                live.put(id, context);
+            }
+        }
+        if (stopping) {
+            interpreter.stop();
+            throw new ContextException(ContextException.Reason.UNAVAILABLE, "the daemon is stopping");
+        }
+        log.info("context {} created: cwd={} network={}{}", id, settings.cwd(), settings.network(),
                 reclaimable ? " reclaimable=true" : "");
         return context.info();
     }
 
-    /** Adds {@code context} to the live ones once there is room for it, reclaiming idle ones as needed. */
-    private void makeRoom(Context context) throws InterruptedException {
+    /**
+     * Holds a place for one more context, reclaiming idle ones as needed: at {@code max} contexts,
+     * counting those being made, or with less memory available than the reserve.
+     */
+    private void makeRoom() throws InterruptedException {
         while (true) {
             Context victim;
             String shortage;
             synchronized (live) {
-                boolean full = live.size() >= bounds.max();
+                boolean full = live.size() + making >= bounds.max();
                 long available = full ? Long.MAX_VALUE : availableMemory.getAsLong();
                 if (!full && available >= bounds.memoryReserveBytes()) {
-                    live.put(context.id(), context);
+                    making++;
                     return;
                 }
                 shortage = full ? bounds.max() + " were live (--max-contexts)" : available / BYTES_PER_MIB
@@ -166,6 +177,13 @@ public final class Contexts implements ContextSource, AutoCloseable {
             }
             reclaimed.incrementAndGet();
             end(victim, "was reclaimed to make room for a new interpreter: " + shortage);
+        }
+    }
+
+    /** Gives back the place {@link #makeRoom} held, for a context that was not made. */
+    private void giveBackRoom() {
+        synchronized (live) {
+            making--;
         }
     }
 
@@ -220,8 +238,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
 
     private void replaceInterpreter(Context context) {
         try {
-            context.stopInterpreter();
-            context.start(zygote, cgroups, pipeDirectory, environment, pumps);
+            context.replaceInterpreter(maker);
             log.info("context {} restarted with a fresh interpreter", context.id());
         } catch (IOException | RuntimeException e) {
             endQuietly(context, "could not get a fresh interpreter (" + e.getMessage() + ")");
@@ -351,6 +368,9 @@ public final class Contexts implements ContextSource, AutoCloseable {
     /** Ends every context; when this returns, none of their processes is left. */
     @Override
     public void close() {
+        synchronized (live) {
+            closed = true;
+        }
         expiry.shutdownNow();
         List.copyOf(live.values()).forEach(context -> endQuietly(context, "ended as the daemon stopped"));
         pumps.shutdown();

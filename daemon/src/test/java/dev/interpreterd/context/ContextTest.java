@@ -313,6 +313,29 @@ class ContextTest {
     }
 
     @Test
+    void contexts_asked_for_at_once_count_against_max_contexts_while_they_are_made() throws Exception {
+        try (TestDaemon small = TestDaemon.start("--max-contexts", "2")) {
+            ExecutorService clients = Executors.newFixedThreadPool(5);
+            try {
+                List<CompletableFuture<Integer>> answers = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    answers.add(CompletableFuture.supplyAsync(() -> small.request().post(CONTEXTS).statusCode(),
+                            clients));
+                }
+                List<Integer> statuses = new ArrayList<>();
+                for (CompletableFuture<Integer> answer : answers) {
+                    statuses.add(answer.get(60, TimeUnit.SECONDS));
+                }
+                assertEquals(2, statuses.stream().filter(status -> status == 200).count(), statuses::toString);
+                assertEquals(3, statuses.stream().filter(status -> status == 503).count(), statuses::toString);
+                assertEquals(2, health(small.request()).getInt("contexts.live"));
+            } finally {
+                clients.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void an_idle_context_ends_once_its_idle_timeout_has_passed_with_its_processes() throws Exception {
         String marker = LeftoverProcesses.sleepMarker();
         MovableClock clock = new MovableClock();
