@@ -58,20 +58,15 @@ final class Context {
 
     /**
      * Stops the current interpreter and starts a fresh one in its place, with the context's settings;
-     * called in the caller's turn.
+     * called in the caller's turn. An {@link #end} meanwhile waits for it, and then stops the new one.
      *
      * @throws IOException when no new interpreter starts: the context then has a stopped one, and is to be ended
      */
-    void replaceInterpreter(Interpreter.Maker maker) throws IOException, InterruptedException {
+    synchronized void replaceInterpreter(Interpreter.Maker maker) throws IOException, InterruptedException {
         interpreter.stop();
-        Interpreter fresh = maker.start(id, settings);
-        synchronized (this) {
-            if (!ended) {
-                interpreter = fresh;
-                return;
-            }
+        if (!ended) {
+            interpreter = maker.start(id, settings);
         }
-        fresh.stop(); // the context ended while the new one started: it must not outlive it
     }
 
     /**
@@ -126,10 +121,10 @@ final class Context {
      * Marks the context ended if no execution runs or waits in it, so that none can start in it
      * any more; its interpreter is still to be stopped with {@link #end}.
      *
-     * @return false when it was busy, and nothing changed
+     * @return false when it was busy or ended already, and nothing changed
      */
     boolean retireIfIdle() {
-        if (!turn.tryLock()) {
+        if (ended || !turn.tryLock()) {
             return false;
         }
         try {
@@ -154,13 +149,9 @@ final class Context {
     }
 
     /** Ends the context for good: its interpreter and every process of it are gone when this returns. */
-    void end() throws InterruptedException {
-        Interpreter last;
-        synchronized (this) {
-            ended = true;
-            last = interpreter;
-        }
-        last.stop();
+    synchronized void end() throws InterruptedException {
+        ended = true;
+        interpreter.stop();
     }
 
     /** As the API shows it. */

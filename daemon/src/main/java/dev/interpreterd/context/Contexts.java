@@ -122,32 +122,34 @@ public final class Contexts implements ContextSource, AutoCloseable {
         String id = idPrefix + UUID.randomUUID();
         Instant began = clock.instant();
         makeRoom();
-        Interpreter interpreter;
+        Interpreter interpreter = null;
+        boolean kept = false;
         try {
             interpreter = maker.start(id, settings);
+            Context context = new Context(id, settings, interpreter, reclaimable, clock, began);
+            synchronized (live) {
+                if (!closed) {
+                    live.put(id, context);
+                    kept = true;
+                }
+            }
+            if (!kept) {
+                throw stopping();
+            }
+            log.info("context {} created: cwd={} network={}{}", id, settings.cwd(), settings.network(),
+                    reclaimable ? " reclaimable=true" : "");
+            return context.info();
         } catch (IOException e) {
-            giveBackRoom();
             throw new ContextException(ContextException.Reason.UNAVAILABLE, "no box for the context: " + e.getMessage());
-        } catch (InterruptedException | RuntimeException e) {
-            giveBackRoom();
-            throw e;
-        }
-        Context context = new Context(id, settings, interpreter, reclaimable, clock, began);
-        boolean stopping;
-        synchronized (live) {
-            making--;
-            stopping = closed;
-            if (!stopping) {
-                live.put(id, context);
+        } finally {
+            synchronized (live) {
+                making--;
+                live.notifyAll();
+            }
+            if (!kept && interpreter != null) {
+                interpreter.stop();
             }
         }
-        if (stopping) {
-            interpreter.stop();
-            throw new ContextException(ContextException.Reason.UNAVAILABLE, "the daemon is stopping");
-        }
-        log.info("context {} created: cwd={} network={}{}", id, settings.cwd(), settings.network(),
-                reclaimable ? " reclaimable=true" : "");
-        return context.info();
     }
 
     /**
@@ -159,6 +161,9 @@ public final class Contexts implements ContextSource, AutoCloseable {
             Context victim;
             String shortage;
             synchronized (live) {
+                if (closed) {
+                    throw stopping();
+                }
                 boolean full = live.size() + making >= bounds.max();
                 long available = full ? Long.MAX_VALUE : availableMemory.getAsLong();
                 if (!full && available >= bounds.memoryReserveBytes()) {
@@ -180,11 +185,8 @@ public final class Contexts implements ContextSource, AutoCloseable {
         }
     }
 
-    /** Gives back the place {@link #makeRoom} held, for a context that was not made. */
-    private void giveBackRoom() {
-        synchronized (live) {
-            making--;
-        }
+    private static ContextException stopping() {
+        return new ContextException(ContextException.Reason.UNAVAILABLE, "the daemon is stopping");
     }
 
     /** The least recently used idle reclaimable context, now marked ended; guarded by {@code live}. */
@@ -243,6 +245,7 @@ public final class Contexts implements ContextSource, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             endQuietly(context, "could not get a fresh interpreter (" + e.getMessage() + ")");
         } catch (InterruptedException e) {
+            endQuietly(context, "could not get a fresh interpreter (interrupted as the daemon stopped)");
             Thread.currentThread().interrupt();
         }
     }
@@ -278,6 +281,24 @@ public final class Contexts implements ContextSource, AutoCloseable {
             throw notFound(id);
         }
         end(context, "was deleted");
+    }
+
+    /**
+     * Deletes a context unless an execution runs or waits in it, as one atomic step: none can begin
+     * in it between the look and the end.
+     *
+     * @return false when it was busy and lives on; true when it has ended, or had ended before
+     */
+    public boolean deleteIfIdle(String id) throws InterruptedException {
+        Context context = live.get(id);
+        if (context == null) {
+            return true;
+        }
+        if (!context.retireIfIdle()) {
+            return context.ended();
+        }
+        end(context, "was deleted");
+        return true;
     }
 
     private void endIdle() {
@@ -339,12 +360,6 @@ public final class Contexts implements ContextSource, AutoCloseable {
         }
     }
 
-    /** True while the context with this id lives and an execution runs or waits in it. */
-    public boolean busy(String id) {
-        Context context = live.get(id);
-        return context != null && context.busy();
-    }
-
     /** Contexts that live now. */
     public int live() {
         return live.size();
@@ -370,6 +385,15 @@ public final class Contexts implements ContextSource, AutoCloseable {
     public void close() {
         synchronized (live) {
             closed = true;
+            // Contexts being made are either live when this ends, and end below, or stopped by their maker.
+            long deadline = System.nanoTime() + Interpreter.BOX_TIMEOUT.multipliedBy(2).toNanos();
+            try {
+                while (making > 0 && System.nanoTime() < deadline) {
+                    TimeUnit.NANOSECONDS.timedWait(live, deadline - System.nanoTime());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         expiry.shutdownNow();
         List.copyOf(live.values()).forEach(context -> endQuietly(context, "ended as the daemon stopped"));

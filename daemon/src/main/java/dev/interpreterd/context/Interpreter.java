@@ -25,7 +25,7 @@ import java.util.concurrent.ExecutorService;
 record Interpreter(Box box, MarkedOutput stdout, MarkedOutput stderr) {
 
     /** How long a box may take to start, and to end once killed. */
-    private static final Duration BOX_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration BOX_TIMEOUT = Duration.ofSeconds(30);
 
     /**
      * Where interpreters come from, and what each is started with.

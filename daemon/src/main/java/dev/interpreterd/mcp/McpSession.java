@@ -129,9 +129,19 @@ final class McpSession {
         stop.ended();
     }
 
-    /** True while the session's interpreter runs a call, or has calls waiting: from this session or by its id. */
-    synchronized boolean interpreterBusy() {
-        return contextId != null && contexts.busy(contextId);
+    /**
+     * Ends the session and its context unless a call runs or waits in that context, from this session
+     * or by its id: none can begin in it between the look and the end.
+     *
+     * @return false when its interpreter was busy, and the session goes on
+     */
+    synchronized boolean endUnlessBusy() throws InterruptedException {
+        if (contextId != null && !contexts.deleteIfIdle(contextId)) {
+            return false;
+        }
+        ended = true;
+        contextId = null;
+        return true;
     }
 
     /** Stops the call with this request id as its timeout would, or when it still waits for its turn, as soon as it starts. */

@@ -75,18 +75,22 @@ final class McpSessions implements AutoCloseable {
     void endIdle() {
         long now = clock.nanoTime();
         for (McpSession session : sessions.values()) {
-            // A call may run in the session's interpreter by its id, from another session or era.
-            if (session.idle() && now - session.lastUsedNanos() > idleTimeout.toNanos() && !session.interpreterBusy()
-                    && sessions.remove(session.id(), session)) {
-                try {
-                    session.end();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                } catch (RuntimeException e) {
-                    log.warn("MCP session could not end cleanly: {}", e.toString());
+            if (!session.idle() || now - session.lastUsedNanos() <= idleTimeout.toNanos()) {
+                continue;
+            }
+            try {
+                // A call may run in the session's interpreter by its id, from another session or era.
+                if (!session.endUnlessBusy()) {
+                    continue;
                 }
-                log.info("MCP session expired after {} s without a request; its interpreter is gone",
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.warn("MCP session could not end cleanly: {}", e.toString());
+            }
+            if (sessions.remove(session.id(), session)) {
+                log.info("MCP session {} expired after {} s without a request; its interpreter is gone", session.id(),
                         idleTimeout.toSeconds());
             }
         }

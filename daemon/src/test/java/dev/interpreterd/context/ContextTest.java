@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.interpreterd.BoxProcesses;
 import dev.interpreterd.DaemonProcess;
 import dev.interpreterd.LeftoverProcesses;
 import dev.interpreterd.MovableClock;
@@ -31,9 +32,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -273,6 +276,32 @@ class ContextTest {
     }
 
     @Test
+    void a_context_deleted_while_it_restarts_leaves_no_box_behind() throws Exception {
+        try (TestDaemon own = TestDaemon.start()) {
+            String runner = own.runnerDirectory();
+            int poolSize = TestDaemon.inBoxes() ? health(own.request()).getInt("slots") : 0;
+            eventually("the pool's boxes are ready", () -> BoxProcesses.readyInits(runner).size() == poolSize);
+            Set<Long> pool = BoxProcesses.inits(runner);
+            ExecutorService clients = Executors.newFixedThreadPool(2);
+            try {
+                for (int delayMillis : new int[] {0, 5, 20, 50, 100}) {
+                    String id = create(own.request(), Map.of());
+                    Future<Integer> restart = clients.submit(() ->
+                            own.request().post(CONTEXTS + "/" + id + "/restart").statusCode());
+                    Thread.sleep(delayMillis);
+                    own.request().delete(CONTEXTS + "/" + id).then().statusCode(204);
+                    assertTrue(List.of(200, 404).contains(restart.get(60, TimeUnit.SECONDS)));
+                    assertEquals(pool, BoxProcesses.inits(runner),
+                            "with the DELETE and the restart answered, only the pool's boxes are left");
+                    own.request().get(CONTEXTS + "/" + id).then().statusCode(404);
+                }
+            } finally {
+                clients.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void a_context_starts_in_its_cwd_and_keeps_it() throws Exception {
         TestDaemon.openToTheCode(tmp);
         Path dir = TestDaemon.openToTheCode(Files.createDirectory(tmp.resolve("work")));
@@ -362,15 +391,17 @@ class ContextTest {
     void a_context_whose_execution_runs_past_the_idle_timeout_is_not_ended_under_it() throws Exception {
         MovableClock clock = new MovableClock();
         try (TestDaemon idle = TestDaemon.startWithClock(clock, "--context-idle-timeout", "2")) {
+            Path release = TestDaemon.openToTheCode(tmp).resolve("release");
             String id = create(idle.request(), Map.of());
+            String code = "x = 41\nimport os, time\nwhile not os.path.exists('" + release + "'):\n    time.sleep(0.01)\n"
+                    + "print('done')";
             CompletableFuture<io.restassured.response.Response> running = CompletableFuture.supplyAsync(() ->
-                    idle.request().body(Map.of("code", "x = 41\nimport time\ntime.sleep(3)\nprint('done')",
-                            "contextId", id)).post(EXECUTE));
+                    idle.request().body(Map.of("code", code, "contextId", id)).post(EXECUTE));
             eventually("the execution runs", () -> health(idle.request()).getInt("contexts.busy") == 1);
 
             clock.advance(Duration.ofHours(3));
-            clock.awaitInstantReads(2);
-            assertEquals(1, health(idle.request()).getInt("contexts.busy"), "the daemon looked while it ran");
+            clock.awaitInstantReads(2); // the daemon has looked for idle contexts while the code ran
+            Files.createFile(release);
             running.get(30, TimeUnit.SECONDS).then().statusCode(200)
                     .body("status", equalTo("ok"))
                     .body("stdout", equalTo("done\n"));

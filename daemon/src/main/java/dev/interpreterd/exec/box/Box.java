@@ -86,9 +86,18 @@ public final class Box implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IOException("a box could not be made: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            hello.cancel(false);
+            abandon(hello);
             throw new IOException("a box did not start within " + Durations.seconds(timeout));
+        } catch (InterruptedException e) {
+            abandon(hello);
+            throw e;
         }
+    }
+
+    /** Gives up on a box's hello: an init that says it later is hung up on, and exits. */
+    private static void abandon(CompletableFuture<ControlConnection> hello) {
+        hello.cancel(false);
+        hello.thenAccept(ControlConnection::close); // it came just before the cancel
     }
 
     /**
