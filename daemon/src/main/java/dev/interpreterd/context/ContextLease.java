@@ -52,11 +52,6 @@ final class ContextLease implements Worker, JobChannel, Stoppable {
         interpreter.stderr().expect(output.stderr(), end);
     }
 
-    /** The context this execution runs in. */
-    String contextId() {
-        return context.id();
-    }
-
     @Override
     public CodeOutput output() {
         return output;

@@ -26,6 +26,12 @@ public final class JobFields {
         this.noun = noun;
     }
 
+    /** One check of a field, as its caller calls it: e.g. {@code () -> JobFields.HTTP.code(node)}. */
+    @FunctionalInterface
+    public interface Check<T> {
+        T run() throws InvalidFieldException;
+    }
+
     /** A field's value that does not fit it, told in a sentence that names the field. */
     public static final class InvalidFieldException extends Exception {
 

@@ -172,18 +172,12 @@ record ExecuteRequest(String code, Optional<Duration> timeout, Map<String, Strin
     }
 
     /** What a check of {@link JobFields} gives, its refusal as a 400. */
-    private static <T> T checked(Check<T> check) {
+    private static <T> T checked(JobFields.Check<T> check) {
         try {
             return check.run();
         } catch (JobFields.InvalidFieldException e) {
             throw ApiException.invalid(e.getMessage());
         }
-    }
-
-    /** One check of {@link JobFields}. */
-    @FunctionalInterface
-    private interface Check<T> {
-        T run() throws JobFields.InvalidFieldException;
     }
 
     private static String printable(String text) {

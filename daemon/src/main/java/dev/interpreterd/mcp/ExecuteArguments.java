@@ -37,7 +37,8 @@ record ExecuteArguments(String code, Optional<Duration> timeout, Optional<String
                         + " and, optionally, 'timeout' and '" + ToolDefinitions.CONTEXT_ID + "'");
             }
         }
-        return new ExecuteArguments(code(arguments.get("code")), timeout(arguments.get("timeout"), maxTimeout),
+        return new ExecuteArguments(checked(() -> JobFields.MCP.code(arguments.get("code"))),
+                checked(() -> JobFields.MCP.timeout(arguments.get("timeout"), maxTimeout)),
                 contextId(arguments.get(ToolDefinitions.CONTEXT_ID)));
     }
 
@@ -47,24 +48,13 @@ record ExecuteArguments(String code, Optional<Duration> timeout, Optional<String
      * @throws InvalidArgumentException when it is not a non-empty string
      */
     static Optional<String> contextId(JsonNode node) throws InvalidArgumentException {
-        try {
-            return JobFields.MCP.contextId(node);
-        } catch (JobFields.InvalidFieldException e) {
-            throw new InvalidArgumentException(e.getMessage());
-        }
+        return checked(() -> JobFields.MCP.contextId(node));
     }
 
-    private static String code(JsonNode node) throws InvalidArgumentException {
+    /** What a check of {@link JobFields} gives, its refusal as the tool's error. */
+    private static <T> T checked(JobFields.Check<T> check) throws InvalidArgumentException {
         try {
-            return JobFields.MCP.code(node);
-        } catch (JobFields.InvalidFieldException e) {
-            throw new InvalidArgumentException(e.getMessage());
-        }
-    }
-
-    private static Optional<Duration> timeout(JsonNode node, Duration maxTimeout) throws InvalidArgumentException {
-        try {
-            return JobFields.MCP.timeout(node, maxTimeout);
+            return check.run();
         } catch (JobFields.InvalidFieldException e) {
             throw new InvalidArgumentException(e.getMessage());
         }
